@@ -1,0 +1,1 @@
+"""Auto-grader for the back-propagation lab (see README.md)."""

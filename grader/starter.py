@@ -1,0 +1,94 @@
+"""Generate the student's starter from the reference solution.
+
+Every region of the solution written as
+
+    # BEGIN SOLUTION -- hint for the student
+    ...reference code...
+    # END SOLUTION
+
+becomes `raise NotImplementedError("<function>: <hint>")` at the same indentation;
+everything else (signatures, docstrings, given helpers) is kept verbatim. Notebooks
+are copied with their outputs and execution counts stripped.
+"""
+
+import json
+import re
+from pathlib import Path
+
+from grader.paths import SOLUTION_DIR, STARTER_DIR
+
+BEGIN = re.compile(r"^(?P<indent>\s*)# BEGIN SOLUTION(?:\s*--\s*(?P<hint>.*?))?\s*$")
+END = re.compile(r"^\s*# END SOLUTION\s*$")
+DEF = re.compile(r"^\s*def (?P<name>\w+)\(")
+DEFAULT_HINT = "implement this part"
+
+# (source in solution/, generated file in starter/)
+GENERATED = (("backprop.py", "backprop.py"), ("lab1.ipynb", "lab1.ipynb"))
+
+
+class RegionError(ValueError):
+    """A BEGIN/END SOLUTION pair is unbalanced."""
+
+
+def strip_solution(source, filename="<solution>"):
+    """Replace every solution region of Python source text by a NotImplementedError stub.
+
+    Args:
+        source: the solution's text.
+        filename: used in error messages only.
+
+    Returns:
+        the starter's text.
+    """
+    out, function, region_start = [], None, None
+    for number, line in enumerate(source.splitlines(keepends=True), start=1):
+        begin = BEGIN.match(line)
+        if region_start is None:
+            if begin:
+                region_start = number
+                hint = begin.group("hint") or DEFAULT_HINT
+                message = f"{function}: {hint}" if function else hint
+                out.append(f"{begin.group('indent')}raise NotImplementedError({message!r})\n")
+            elif END.match(line):
+                raise RegionError(f"{filename}:{number}: END SOLUTION without BEGIN SOLUTION")
+            else:
+                definition = DEF.match(line)
+                if definition:
+                    function = definition.group("name")
+                out.append(line)
+        elif begin:
+            raise RegionError(f"{filename}:{number}: BEGIN SOLUTION inside the region opened "
+                              f"on line {region_start}")
+        elif END.match(line):
+            region_start = None
+    if region_start is not None:
+        raise RegionError(f"{filename}:{region_start}: BEGIN SOLUTION is never closed")
+    return "".join(out)
+
+
+def strip_outputs(notebook_text):
+    """Return a notebook's JSON text with every code cell's outputs and counts removed."""
+    notebook = json.loads(notebook_text)
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+
+
+def render(name, text):
+    """The starter's version of the solution file `name`, whose content is `text`."""
+    if name.endswith(".ipynb"):
+        return strip_outputs(text)
+    return strip_solution(text, filename=f"solution/{name}")
+
+
+def make_starter(solution_dir=SOLUTION_DIR, starter_dir=STARTER_DIR):
+    """Write every generated starter file; returns the list of paths written."""
+    written = []
+    for source_name, target_name in GENERATED:
+        text = (Path(solution_dir) / source_name).read_text(encoding="utf-8")
+        target = Path(starter_dir) / target_name
+        target.write_text(render(source_name, text), encoding="utf-8")
+        written.append(target)
+    return written
