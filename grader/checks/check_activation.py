@@ -1,0 +1,63 @@
+"""sigmoid and derivative_sigmoid."""
+
+import numpy as np
+
+from grader.check import CheckFailed, check, fail_unless
+from grader.gradcheck import rel_error
+from grader.student import shape_text
+
+TOLERANCE = 1e-7
+GRID = np.linspace(-10.0, 10.0, 41).reshape(41, 1)
+EXTREMES = np.array([[-1000.0, -745.0, -50.0, 0.0, 50.0, 745.0, 1000.0]])
+OUTPUTS = np.linspace(0.01, 0.99, 25).reshape(5, 5)
+
+
+def compare(function, got, expected, given, tolerance=TOLERANCE):
+    """Fail with both arrays printed when got differs from expected."""
+    if got.shape == expected.shape and np.allclose(got, expected, rtol=tolerance, atol=1e-12):
+        return
+    worst = int(np.argmax(np.abs(got - expected))) if got.shape == expected.shape else 0
+    raise CheckFailed(
+        f"{function} gives wrong values. For input {given.ravel()[worst]:g} it returned "
+        f"{got.ravel()[worst]:.10g}, expected {expected.ravel()[worst]:.10g}"
+        f" (relative error {rel_error(got, expected):.2g})")
+
+
+@check("sigmoid: values on a grid from -10 to 10", points=3)
+def check_sigmoid_values(student, reference):
+    got = student.array("sigmoid", GRID, shape=GRID.shape)
+    compare("sigmoid", got, reference.sigmoid(GRID), GRID)
+
+
+@check("sigmoid: finite and right at x = +-50, +-745, +-1000", points=2)
+def check_sigmoid_extremes(student, reference):
+    answer = student.call("sigmoid", EXTREMES)
+    got = np.asarray(answer["value"].get("array"), dtype=np.float64)
+    fail_unless(got.shape == EXTREMES.shape,
+                f"sigmoid changed the shape {shape_text(EXTREMES.shape)} to {shape_text(got.shape)}")
+    fail_unless(np.all(np.isfinite(got)),
+                "sigmoid returned NaN or inf for large |x|; compute it stably, for example "
+                "with np.exp(-np.logaddexp(0, -x)) or separately for x >= 0 and x < 0")
+    compare("sigmoid", got, reference.sigmoid(EXTREMES), EXTREMES)
+
+
+@check("sigmoid: keeps the input's shape", points=2)
+def check_sigmoid_shape(student):
+    for shape in [(7, 1), (3, 4), (5,)]:
+        student.array("sigmoid", np.zeros(shape), shape=shape)
+
+
+@check("derivative_sigmoid: returns y * (1 - y) of the sigmoid's output y", points=4)
+def check_derivative_sigmoid_values(student, reference):
+    got = student.array("derivative_sigmoid", OUTPUTS, shape=OUTPUTS.shape)
+    on_input = reference.derivative_sigmoid(reference.sigmoid(OUTPUTS))
+    if np.allclose(got, on_input, rtol=TOLERANCE):
+        raise CheckFailed("derivative_sigmoid applies the sigmoid again: it receives the "
+                          "sigmoid's OUTPUT y, so return y * (1 - y) without calling sigmoid")
+    compare("derivative_sigmoid", got, reference.derivative_sigmoid(OUTPUTS), OUTPUTS)
+
+
+@check("derivative_sigmoid: keeps the input's shape", points=1)
+def check_derivative_sigmoid_shape(student):
+    for shape in [(7, 1), (3, 4)]:
+        student.array("derivative_sigmoid", np.full(shape, 0.5), shape=shape)

@@ -1,0 +1,39 @@
+"""Convergence: the grader's own training loop, driving the submission's forward,
+backward and update, must reach 100 % accuracy on the lab's two fixed data sets."""
+
+import numpy as np
+import pytest
+
+from grader import data
+from grader.cases import init_params
+from grader.check import check, fail_unless
+from grader.student import shape_text
+
+WIDTHS = (2, 4, 4, 1)
+LEARNING_RATE = 1.0
+# name in the check -> (data set file, epoch budget). The reference needs at most a few
+# thousand epochs on these seeds; the budget leaves a wide margin (README, "Grading").
+DATASETS = {"linear": ("linear", 5000), "XOR": ("xor_easy", 10000)}
+SEEDS = (0, 1, 2)
+TIMEOUT = 60.0
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("dataset", list(DATASETS))
+@check("convergence: 100 % accuracy on the {dataset} data (seed {seed})", points=2)
+def check_convergence(student, dataset, seed):
+    for function in ("forward", "backward", "update"):
+        student.require(function)
+    name, budget = DATASETS[dataset]
+    x, y = data.load(name)
+    answer = student.train(x, y, init_params(WIDTHS, seed), lr=LEARNING_RATE,
+                           max_epochs=budget, timeout=TIMEOUT)
+    y_pred = answer["y_pred"]
+    fail_unless(y_pred.shape == y.shape,
+                f"forward returned y_pred of shape {shape_text(y_pred.shape)} during training; "
+                f"expected {shape_text(y.shape)}")
+    accuracy = float(np.mean((y_pred >= 0.5) == (y >= 0.5)))
+    fail_unless(accuracy == 1.0,
+                f"after {answer['epochs']} epochs (lr {LEARNING_RATE}, widths 2-4-4-1, "
+                f"seed {seed}) the accuracy on the {dataset} data is {100 * accuracy:.2f} %, "
+                "not 100 %. The gradient checks show where to look.")

@@ -1,0 +1,170 @@
+"""show_result and show_learning_curve, judged on the figure they draw.
+
+The worker describes the figure (grader/figures.py): axes, titles, labels, every
+point with its colour, every curve. Colours are compared per class, so any two
+distinct colours pass as long as the classes are coloured apart consistently.
+"""
+
+import numpy as np
+import pytest
+
+from grader.cases import inputs, rng
+from grader.check import CheckFailed, check, fail_unless
+
+N_POINTS = 24
+TITLES = ("ground truth", "predict result")
+
+
+def result_inputs():
+    """x (N, 2), labels y and probabilities pred_y that get 3 samples wrong."""
+    x, y = inputs(N_POINTS, seed=3)
+    generator = rng(3)
+    confidence = generator.uniform(0.6, 0.99, (N_POINTS, 1))
+    pred_y = np.where(y == 1.0, confidence, 1.0 - confidence)
+    pred_y[:3] = 1.0 - pred_y[:3]  # wrong predictions, so the two panels differ
+    return x, y, pred_y
+
+
+def save_png(figures_dir, name, figure):
+    if figures_dir is not None:
+        figures_dir.mkdir(parents=True, exist_ok=True)
+        (figures_dir / f"{name}.png").write_bytes(figure["png"].tobytes())
+
+
+@pytest.fixture(scope="session")
+def result_figure(student, figures_dir):
+    """(inputs, description of the figure show_result drew), drawn once per session."""
+    x, y, pred_y = result_inputs()
+    try:
+        figure = student.figure("show_result", x, y, pred_y)
+    except CheckFailed as error:
+        return error
+    save_png(figures_dir, "show_result", figure)
+    return (x, y, pred_y), figure
+
+
+def panels(result_figure):
+    """{title: axes description} of the two panels that hold points."""
+    if isinstance(result_figure, CheckFailed):
+        raise result_figure
+    _, figure = result_figure
+    with_points = [ax for ax in figure["axes"] if ax["points"]]
+    fail_unless(len(with_points) == 2,
+                f"show_result's figure has {len(with_points)} axes with points; expected "
+                "two scatter subplots side by side (plt.subplots(1, 2))")
+    titles = {ax["title"].strip().lower(): ax for ax in with_points}
+    fail_unless(set(titles) == set(TITLES),
+                f"the panels are titled {[ax['title'] for ax in with_points]}; expected "
+                "'Ground truth' and 'Predict result'")
+    return titles
+
+
+def sample_colours(ax, x, title):
+    """(N, 4) colour of each sample in a panel; fails unless the points are exactly x."""
+    xy = np.concatenate([group["xy"] for group in ax["points"]])
+    colours = np.concatenate([group["colours"] for group in ax["points"]])
+    fail_unless(len(xy) == len(x),
+                f"the {title!r} panel has {len(xy)} points for {len(x)} samples; draw one "
+                "point per sample")
+    drawn, wanted = np.lexsort(xy.T[::-1]), np.lexsort(x.T[::-1])
+    fail_unless(np.allclose(xy[drawn], x[wanted], atol=1e-9),
+                f"the points of the {title!r} panel are not at the samples' coordinates; "
+                "plot x[:, 0] horizontally and x[:, 1] vertically")
+    by_sample = np.empty_like(colours)
+    by_sample[wanted] = colours[drawn]
+    return by_sample
+
+
+def class_colours(colours, classes, title):
+    """{class: colour} when every sample of a class has one colour and classes differ."""
+    found = {}
+    for label in (0, 1):
+        members = np.unique(np.round(colours[classes == label], 6), axis=0)
+        fail_unless(len(members) == 1,
+                    f"in the {title!r} panel the class-{label} points have {len(members)} "
+                    "different colours; colour each point by its class (0 or 1)")
+        found[label] = members[0]
+    fail_unless(not np.allclose(found[0], found[1]),
+                f"in the {title!r} panel both classes have the same colour")
+    return found
+
+
+@check("show_result: two panels titled Ground truth and Predict result", points=2)
+def check_result_panels(result_figure):
+    panels(result_figure)
+
+
+@check("show_result: one point per sample at its coordinates, in both panels", points=2)
+def check_result_points(result_figure):
+    axes = panels(result_figure)
+    (x, _, _), _ = result_figure
+    for title, ax in axes.items():
+        sample_colours(ax, x, title)
+
+
+@check("show_result: Ground truth colours the two classes apart, by label", points=3)
+def check_result_truth_colours(result_figure):
+    ax = panels(result_figure)["ground truth"]
+    (x, y, _), _ = result_figure
+    class_colours(sample_colours(ax, x, "Ground truth"), y[:, 0].astype(int), "Ground truth")
+
+
+@check("show_result: Predict result colours the predictions >= 0.5 like Ground truth",
+       points=3)
+def check_result_prediction_colours(result_figure):
+    axes = panels(result_figure)
+    (x, y, pred_y), _ = result_figure
+    truth = class_colours(sample_colours(axes["ground truth"], x, "Ground truth"),
+                          y[:, 0].astype(int), "Ground truth")
+    predicted = (pred_y[:, 0] >= 0.5).astype(int)
+    colours = sample_colours(axes["predict result"], x, "Predict result")
+    found = class_colours(colours, predicted, "Predict result")
+    fail_unless(all(np.allclose(found[c], truth[c]) for c in (0, 1)),
+                "the two panels use different colours for the same class; use one colour "
+                "per class in both")
+
+
+LOSSES = 0.25 * np.exp(-np.arange(60) / 12.0) + 0.002 * np.sin(np.arange(60))
+
+
+@pytest.fixture(scope="session")
+def curve_figure(student, figures_dir):
+    try:
+        figure = student.figure("show_learning_curve", LOSSES.tolist())
+    except CheckFailed as error:
+        return error
+    save_png(figures_dir, "show_learning_curve", figure)
+    return figure
+
+
+def curve_axes(curve_figure):
+    if isinstance(curve_figure, CheckFailed):
+        raise curve_figure
+    return [ax for ax in curve_figure["axes"] if ax["curves"]]
+
+
+@check("show_learning_curve: plots every loss, in order, against the epoch", points=3)
+def check_curve_values(curve_figure):
+    axes = curve_axes(curve_figure)
+    fail_unless(axes, "show_learning_curve drew no line; plot the losses with ax.plot")
+    curves = [curve for ax in axes for curve in ax["curves"]]
+    n = len(LOSSES)
+    lengths = sorted({len(curve["y"]) for curve in curves})
+    fail_unless(any(len(curve["y"]) == n for curve in curves),
+                f"the curve has {lengths} points for {n} losses; plot all of them")
+    matching = [curve for curve in curves
+                if len(curve["y"]) == n and np.allclose(curve["y"], LOSSES, rtol=1e-9)]
+    fail_unless(matching, "the curve's values are not the losses given, in order")
+    epochs_ok = any(np.allclose(curve["x"], np.arange(n) + start)
+                    for curve in matching for start in (0, 1))
+    fail_unless(epochs_ok, "the curve's x values are not the epochs 0..E-1 or 1..E")
+
+
+@check("show_learning_curve: axis labels mention epoch and loss", points=1)
+def check_curve_labels(curve_figure):
+    axes = curve_axes(curve_figure)
+    fail_unless(axes, "show_learning_curve drew no line")
+    labelled = any("epoch" in ax["xlabel"].lower() and "loss" in ax["ylabel"].lower()
+                   for ax in axes)
+    fail_unless(labelled, f"axis labels are x={axes[0]['xlabel']!r}, y={axes[0]['ylabel']!r}; "
+                          "label x with 'epoch' and y with 'loss'")

@@ -1,0 +1,43 @@
+"""update: one gradient-descent step, params - lr * grads, for every key."""
+
+from grader.cases import LAYER_KEYS, random_params
+from grader.check import CheckFailed, check
+from grader.diagnosis import diagnose_parameter
+from grader.gradcheck import rel_error
+from grader.student import expect_params
+
+TOLERANCE = 1e-9
+WIDTHS = (2, 3, 5, 1)
+
+
+def judge_step(student, lr):
+    """Fail unless update(params, grads, lr) returns params - lr * grads for every key."""
+    params, grads = random_params(WIDTHS, seed=2), random_params(WIDTHS, seed=3)
+    answer = student.call("update", params, grads, lr)
+    new = expect_params("update", answer["value"], params)
+    for key in LAYER_KEYS:
+        expected = params[key] - lr * grads[key]
+        if rel_error(new[key], expected) < TOLERANCE:
+            continue
+        message = (f"update(params, grads, lr={lr}) gives the wrong {key}: expected "
+                   f"params[{key!r}] - lr * grads[{key!r}]")
+        if rel_error(new[key], params[key] - grads[key]) < TOLERANCE:
+            message += "\n  it ignores lr: multiply the gradient by the learning rate"
+        elif rel_error(new[key], params[key]) < TOLERANCE:
+            message += f"\n  {key} did not change at all"
+        else:
+            step = diagnose_parameter("the step", new[key] - params[key], -lr * grads[key], 7)
+            if step:
+                message += f"\n  {step.replace('gradient', 'step')}"
+        raise CheckFailed(message)
+
+
+@check("update: returns params - lr * grads for every key", points=4)
+def check_update_values(student):
+    judge_step(student, lr=0.5)
+
+
+@check("update: uses the learning rate it is given", points=2)
+def check_update_learning_rate(student):
+    for lr in (0.1, 3.0):
+        judge_step(student, lr)

@@ -1,0 +1,136 @@
+"""Name the mistake behind wrong gradients, when it has a recognisable pattern.
+
+Two kinds of evidence:
+- one parameter's gradient against the right one: wrong sign, off by a factor N or 2,
+  transposed, zero, a bias gradient not summed over samples;
+- all gradients against those of a known bug (grads computed the way the bug does,
+  from the reference's own activations): no sigmoid derivative at the output, the
+  derivative applied to the pre-activation a instead of the output z, or which
+  layers are right.
+"""
+
+import numpy as np
+
+from grader.gradcheck import rel_error
+
+MATCH = 1e-5  # relative error under which two gradients are "the same"
+LAYER_KEYS = (("W1", "b1"), ("W2", "b2"), ("W3", "b3"))
+
+
+def factor(got, expected):
+    """c such that got == c * expected (to MATCH), or None."""
+    scale = float(np.sum(expected * expected))
+    if scale == 0.0:
+        return None
+    c = float(np.sum(got * expected)) / scale
+    return c if rel_error(got, c * expected) < MATCH else None
+
+
+def _close(value, target):
+    return abs(value - target) <= 1e-4 * abs(target)
+
+
+def diagnose_parameter(label, got, expected, n, is_bias=False):
+    """One sentence on how a gradient relates to the right one, or None.
+
+    Args:
+        label: what the gradient is called in the sentence ("dW2", "derivative_loss").
+        got: the submission's gradient (any shape).
+        expected: the right gradient, shaped like the parameter.
+        n: number of samples in the batch.
+        is_bias: the gradient of a bias (1, h).
+    """
+    if got.shape != expected.shape:
+        if is_bias and got.shape == (n, expected.shape[1]):
+            return (f"{label} has one row per sample, shape {got.shape}: a bias gradient is "
+                    "summed over the samples, .sum(axis=0, keepdims=True)")
+        if got.shape == expected.T.shape:
+            return f"{label} is transposed: shape {got.shape} instead of {expected.shape}"
+        return None
+    if not is_bias and got.shape[0] == got.shape[1] and rel_error(got, expected.T) < MATCH:
+        return f"{label} is transposed: use z_prev.T @ delta (W versus W.T)"
+    c = factor(got, expected)
+    if c is None:
+        return None
+    if _close(c, 0.0) or abs(c) < 1e-8:
+        return f"{label} is zero: this parameter would never learn"
+    if _close(c, -1.0):
+        return (f"{label} has the wrong sign: it is the gradient's opposite "
+                "(check y_pred - y versus y - y_pred)")
+    if _close(c, 1.0 / n) and is_bias:
+        return (f"{label} is averaged over the samples: a bias gradient sums them (the 1/N is "
+                "already inside derivative_loss)")
+    if _close(c, n) or _close(c, 1.0 / n):
+        return (f"{label} is off by a factor N = {n} ({c:g} times the right value): a sum where "
+                "a mean belongs, or the 1/N of the mean loss missing or applied twice")
+    if _close(c, 2.0) or _close(c, 0.5):
+        return (f"{label} is off by a factor 2 ({c:g} times the right value): the derivative "
+                "of (y_pred - y) ** 2 is 2 * (y_pred - y)")
+    return None
+
+
+def variant_gradients(activations, y, params, d_loss, output_derivative=True,
+                      pre_activation=False):
+    """Gradients computed the way a known bug computes them.
+
+    Args:
+        activations: [x (N, 2), z1 (N, h1), z2 (N, h2), y_pred (N, 1)] of the right forward.
+        y: labels (N, 1).
+        params: the parameters.
+        d_loss: d loss / d y_pred, (N, 1).
+        output_derivative: False leaves out the output sigmoid's derivative.
+        pre_activation: True applies a * (1 - a) to the pre-activation a instead of z.
+
+    Returns:
+        grads dict.
+    """
+    def slope(layer):  # d z_layer / d a_layer, layer 1..3
+        z = activations[layer]
+        if pre_activation:
+            w_key, b_key = LAYER_KEYS[layer - 1]
+            z = activations[layer - 1] @ params[w_key] + params[b_key]
+        return z * (1.0 - z)
+
+    delta = d_loss * slope(3) if output_derivative else d_loss
+    grads = {}
+    for layer in (3, 2, 1):
+        w_key, b_key = LAYER_KEYS[layer - 1]
+        grads[w_key] = activations[layer - 1].T @ delta
+        grads[b_key] = delta.sum(axis=0, keepdims=True)
+        if layer > 1:
+            delta = (delta @ params[w_key].T) * slope(layer - 1)
+    return grads
+
+
+KNOWN_BUGS = (
+    ({"output_derivative": False},
+     "every gradient misses the output sigmoid's derivative: multiply derivative_loss by "
+     "derivative_sigmoid(y_pred) before going back through W3"),
+    ({"pre_activation": True},
+     "the sigmoid's derivative is applied to the pre-activation a: derivative_sigmoid "
+     "takes the layer's OUTPUT z = sigmoid(a)"),
+)
+
+
+def diagnose_gradients(got, expected, known_bugs):
+    """Sentences naming the pattern of wrong gradients (empty when none is recognised).
+
+    Args:
+        got: the submission's grads, each already shaped like its parameter.
+        expected: the right grads.
+        known_bugs: [(grads of a known bug, sentence)], see variant_gradients.
+    """
+    wrong = {key for key in expected if rel_error(got[key], expected[key]) >= MATCH}
+    if not wrong:
+        return []
+    for bug_grads, sentence in known_bugs:
+        if all(rel_error(got[key], bug_grads[key]) < MATCH for key in expected):
+            return [sentence]
+    output_layer = {"W3", "b3"}
+    if not wrong & output_layer:
+        return ["only the output layer (W3, b3) is right: the error is in how delta goes back "
+                "to the hidden layers (delta @ W.T, times derivative_sigmoid of that layer's z)"]
+    if wrong <= output_layer:
+        return ["only the output layer (W3, b3) is wrong, the hidden layers are right: check "
+                "dW3 = z2.T @ delta3 and db3 = delta3 summed over samples"]
+    return []

@@ -1,0 +1,109 @@
+"""Grade one submission: run the checks as a pytest session, score, write the results.
+
+    python -m grader [PATH] [--json FILE] [--out DIR] [--fail-under N] [--timeout S]
+"""
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import sys
+from pathlib import Path
+
+from grader import reports
+from grader.paths import STARTER_DIR
+from grader.scoring import score_report
+
+CHECKS_DIR = Path(__file__).resolve().parent / "checks"
+DEFAULT_OUT = Path("grading-output")
+
+
+class GraderFailure(RuntimeError):
+    """The grader itself could not complete (not a problem of the submission)."""
+
+
+def run_checks(submission, out_dir, timeout, keyword=None):
+    """Run every check on `submission`; returns the pytest-json-report report dict.
+
+    Args:
+        submission: path of backprop.py or of a directory holding it.
+        out_dir: where checks save what a student should see (the figures).
+        timeout: seconds one call into the submission may take.
+        keyword: optional pytest -k expression to run some checks only.
+    """
+    from pytest_jsonreport.plugin import JSONReport
+
+    import pytest
+
+    json_plugin = JSONReport()
+    args = [str(CHECKS_DIR), "-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(CHECKS_DIR),
+            "-p", "grader.plugin", "--submission", str(submission), "--timeout", str(timeout),
+            "--figures-dir", str(out_dir), "--json-report-file", "none", "-q"]
+    if keyword:
+        args += ["-k", keyword]
+    captured = io.StringIO()
+    with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
+        exit_code = pytest.main(args, plugins=[json_plugin])
+    if json_plugin.report is None or exit_code not in (0, 1):
+        raise GraderFailure(f"the checks did not run (pytest exit code {exit_code}):\n"
+                            f"{captured.getvalue()[-3000:]}")
+    return json_plugin.report
+
+
+def grade(submission, out_dir=DEFAULT_OUT, timeout=None, keyword=None):
+    """Grade `submission`; write results.json and feedback.md into out_dir; return Results."""
+    from grader.submission import DEFAULT_TIMEOUT
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = run_checks(submission, out_dir, timeout or DEFAULT_TIMEOUT, keyword)
+    results = score_report(report)
+    write_json(out_dir / "results.json", reports.gradescope(results))
+    (out_dir / "feedback.md").write_text(reports.feedback_markdown(results), encoding="utf-8")
+    return results
+
+
+def write_json(path, data):
+    """Write JSON atomically: readers never see half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    os.replace(partial, path)
+
+
+def parser():
+    result = argparse.ArgumentParser(
+        prog="python -m grader",
+        description="Grade a backprop.py against the lab's contract. Other commands: "
+                    "make-starter, make-datasets (see README.md).")
+    result.add_argument("path", nargs="?", default=str(STARTER_DIR),
+                        help="backprop.py, or a directory holding it (default: starter/)")
+    result.add_argument("--json", metavar="FILE", help="also write Gradescope's results.json here")
+    result.add_argument("--out", metavar="DIR", default=str(DEFAULT_OUT),
+                        help="directory for results.json, feedback.md and the figures "
+                             "(default: %(default)s)")
+    result.add_argument("--fail-under", metavar="N", type=float,
+                        help="exit with code 1 when the score is below N")
+    result.add_argument("--timeout", metavar="S", type=float,
+                        help="seconds one call into the submission may take (default 10)")
+    result.add_argument("-k", dest="keyword", metavar="EXPR",
+                        help="run only the checks whose test names match (pytest -k)")
+    return result
+
+
+def grade_command(argv):
+    args = parser().parse_args(argv)
+    try:
+        results = grade(args.path, args.out, args.timeout, args.keyword)
+    except GraderFailure as error:
+        print(f"grader error: {error}", file=sys.stderr)
+        return 2
+    print(reports.table(results))
+    print(f"\nFeedback, results and figures: {args.out}/")
+    if args.json:
+        write_json(args.json, reports.gradescope(results))
+    if args.fail_under is not None and results.score < args.fail_under:
+        return 1
+    return 0

@@ -1,0 +1,100 @@
+"""The pytest plugin that turns grader/checks/ into a grading session.
+
+It adds the options --submission and --timeout, the fixtures the checks use
+(`student`, `reference`), the `check` marker, and, through pytest-json-report's
+metadata hook, each check's name, points, visibility and feedback in the report.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from grader.cases import widths_label
+from grader.check import VISIBLE, CheckFailed
+from grader.reference import load_reference
+from grader.student import StudentCode
+from grader.submission import DEFAULT_TIMEOUT, Submission
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("grader")
+    group.addoption("--submission", help="backprop.py, or a directory holding it")
+    group.addoption("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                    help="seconds one call into the submission may take")
+    group.addoption("--figures-dir", help="directory where the figures drawn are saved")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "check(name, points, visibility): a graded check")
+
+
+# Checks run and are reported in this order of groups (a name's text before the colon).
+GROUP_ORDER = ("rules", "sigmoid", "derivative_sigmoid", "loss", "derivative_loss", "forward",
+               "backward", "update", "convergence", "show_result", "show_learning_curve")
+
+
+def group_rank(item):
+    marker = item.get_closest_marker("check")
+    group = marker.kwargs["name"].split(":", 1)[0] if marker else ""
+    return GROUP_ORDER.index(group) if group in GROUP_ORDER else len(GROUP_ORDER)
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=group_rank)
+
+
+@pytest.fixture(scope="session")
+def student(request):
+    with Submission(request.config.getoption("submission"),
+                    timeout=request.config.getoption("timeout")) as submission:
+        yield StudentCode(submission)
+
+
+@pytest.fixture(scope="session")
+def figures_dir(request):
+    """Where figure checks save the PNGs they saw (None: do not save)."""
+    path = request.config.getoption("figures_dir")
+    return Path(path) if path else None
+
+
+@pytest.fixture(scope="session")
+def reference():
+    return load_reference()
+
+
+def check_name(item):
+    """The check's name with its parameters filled in."""
+    marker = item.get_closest_marker("check")
+    params = getattr(item, "callspec", None)
+    values = {key: widths_label(value) if isinstance(value, tuple) else value
+              for key, value in (params.params.items() if params else ())}
+    return marker.kwargs["name"].format(**values)
+
+
+def feedback(excinfo):
+    """(message for the student, whether the function is still a stub) of a failure."""
+    error = excinfo.value
+    if isinstance(error, CheckFailed):
+        return str(error), error.not_implemented
+    if isinstance(error, AssertionError):
+        return str(error) or "check failed", False
+    return (f"the grader could not run this check ({type(error).__name__}: {error}); "
+            "please report it to the course staff"), False
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_json_runtest_metadata(item, call):
+    marker = item.get_closest_marker("check")
+    # A check's outcome is its call; a setup stage matters only when it failed.
+    if marker is None or (call.when != "call" and call.excinfo is None):
+        return {}
+    metadata = {
+        "name": check_name(item),
+        "points": marker.kwargs["points"],
+        "visibility": marker.kwargs.get("visibility", VISIBLE),
+    }
+    if call.excinfo is not None:
+        metadata["feedback"], metadata["not_implemented"] = feedback(call.excinfo)
+        metadata["internal_error"] = not isinstance(call.excinfo.value, AssertionError)
+    return metadata
+

@@ -1,0 +1,235 @@
+"""The worker: a separate process that imports a submission and runs its functions.
+
+The grader never imports student code itself. It starts this file as a process and
+sends it requests (see grader.protocol); the worker answers with plain numbers and
+float64 arrays only. Whatever the submission prints is captured here, capped, and
+never reaches the protocol channel.
+
+Requests (dicts with an "op"):
+    load      {"path"}                          import the submission
+    call      {"function", "args", "keep_cache"} run one function
+    train     {"x", "y", "params", "lr", "max_epochs"} the grader's training loop
+    figure    {"function", "args"}              run a plotting function, describe the figure
+Answers are {"ok": True, ...} or {"ok": False, "error": {...}}.
+"""
+
+import io
+import os
+import sys
+import time
+import traceback
+import warnings
+from pathlib import Path
+
+if __name__ == "__main__":
+    # Started as a script: make the grader package importable, then drop the path again
+    # once imported so the submission cannot reach the repository through it.
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+import numpy as np
+
+from grader import protocol
+from grader.loading import import_file
+
+MODULE_NAME = "submission"
+OUTPUT_LIMIT = 20_000  # characters of captured output kept per request
+TRAINING_FUNCTIONS = ("forward", "backward", "update")
+
+
+class CappedOutput(io.TextIOBase):
+    """A text stream that keeps the first OUTPUT_LIMIT characters and counts the rest."""
+
+    def __init__(self):
+        self.kept, self.size = [], 0
+
+    def writable(self):
+        return True
+
+    def write(self, text):
+        text = str(text)
+        room = OUTPUT_LIMIT - sum(map(len, self.kept))
+        if room > 0:
+            self.kept.append(text[:room])
+        self.size += len(text)
+        return len(text)
+
+    def take(self):
+        """Return what was written since the last take, then forget it."""
+        text = "".join(self.kept)
+        if self.size > len(text):
+            text += f"\n... ({self.size - len(text)} more characters not shown)"
+        self.kept, self.size = [], 0
+        return text
+
+
+def describe(value):
+    """A plain, serialisable description of whatever a submission returned."""
+    if value is None:
+        return {"kind": "none"}
+    if isinstance(value, dict):
+        return {"kind": "dict", "items": {str(k): describe(v) for k, v in value.items()}}
+    type_name = type(value).__name__
+    if isinstance(value, np.ndarray):
+        type_name = f"ndarray of {value.dtype}"
+    if not isinstance(value, (str, bytes)):
+        try:
+            # np.array with a dtype makes a plain float64 ndarray copy, whatever came in.
+            array = np.array(value, dtype=np.float64)
+            return {"kind": "array", "type": type_name, "array": array}
+        except (TypeError, ValueError, OverflowError):
+            pass
+    return {"kind": "other", "type": type_name, "repr": repr(value)[:120]}
+
+
+def describe_error(error, submission_file):
+    """Type, message and the submission's own traceback frames of an exception."""
+    frames = [
+        frame for frame in traceback.extract_tb(error.__traceback__)
+        if frame.filename == submission_file
+    ]
+    return {
+        "type": type(error).__name__,
+        "message": str(error)[:1000],
+        "not_implemented": isinstance(error, NotImplementedError),
+        "traceback": "".join(traceback.format_list(frames)),
+    }
+
+
+class Worker:
+    """Holds the imported submission and the objects it returned (caches)."""
+
+    def __init__(self):
+        self.module = None
+        self.submission_file = None
+        self.kept = {}  # handle -> object that stays in this process (forward caches)
+        self.output = CappedOutput()
+
+    # -- requests -------------------------------------------------------------------
+
+    def load(self, path):
+        path = Path(path).resolve()
+        self.submission_file = str(path)
+        sys.path.insert(0, str(path.parent))
+        calls = dict.fromkeys(TRAINING_FUNCTIONS, 0)
+
+        def count_calls(frame, event, arg):
+            code = frame.f_code
+            if event == "call" and code.co_filename == self.submission_file and code.co_name in calls:
+                calls[code.co_name] += 1
+
+        started = time.perf_counter()
+        sys.setprofile(count_calls)
+        try:
+            self.module = import_file(path, MODULE_NAME)
+        finally:
+            sys.setprofile(None)
+        loss_name = getattr(self.module, "LOSS", "mse")
+        return {
+            "functions": sorted(
+                name for name, value in vars(self.module).items() if callable(value)
+            ),
+            "loss": loss_name if isinstance(loss_name, str) else repr(loss_name)[:80],
+            "seconds": time.perf_counter() - started,
+            "training_calls": calls,
+        }
+
+    def call(self, function, args, keep_cache=False):
+        args = [self.kept[arg["__handle__"]] if isinstance(arg, dict) and "__handle__" in arg
+                else arg for arg in args]
+        originals = [_copy_arrays(arg) for arg in args]
+        result = getattr(self.module, function)(*args)
+        answer = {"modified": [_modified(i, before, after)
+                               for i, (before, after) in enumerate(zip(originals, args))]}
+        answer["modified"] = [name for name in answer["modified"] if name]
+        if keep_cache:
+            if not isinstance(result, (tuple, list)) or len(result) != 2:
+                answer["value"] = describe(result)
+                answer["not_a_pair"] = True
+                return answer
+            result, cache = result
+            handle = len(self.kept)
+            self.kept[handle] = cache
+            answer["handle"] = handle
+        answer["value"] = describe(result)
+        return answer
+
+    def train(self, x, y, params, lr, max_epochs):
+        """The grader's own loop; stops at the first epoch whose predictions are all right."""
+        forward, backward, update = (getattr(self.module, name) for name in TRAINING_FUNCTIONS)
+        for epoch in range(1, max_epochs + 1):
+            y_pred, cache = forward(x, params)
+            y_pred = np.array(y_pred, dtype=np.float64)
+            if y_pred.shape == y.shape and np.all((y_pred >= 0.5) == (y >= 0.5)):
+                return {"epochs": epoch - 1, "y_pred": y_pred}
+            grads = backward(y, cache, params)
+            params = update(params, grads, lr)
+        return {"epochs": max_epochs, "y_pred": y_pred}
+
+    def figure(self, function, args):
+        import matplotlib.pyplot as plt
+
+        from grader.figures import describe_figure
+
+        plt.close("all")
+        result = getattr(self.module, function)(*args)
+        if result is None and plt.get_fignums():
+            result = plt.gcf()
+        return {"figure": describe_figure(result), "returned": type(result).__name__}
+
+    # -- dispatch -------------------------------------------------------------------
+
+    def handle(self, request):
+        op = request.pop("op")
+        try:
+            answer = getattr(self, op)(**request)
+            answer["ok"] = True
+        except BaseException as error:  # noqa: B036 - SystemExit and KeyboardInterrupt too
+            answer = {"ok": False, "error": describe_error(error, self.submission_file)}
+        answer["output"] = self.output.take()
+        return answer
+
+
+def _copy_arrays(value):
+    """A deep copy of the arrays inside value (dicts and lists of arrays), for comparison."""
+    if isinstance(value, dict):
+        return {key: _copy_arrays(item) for key, item in value.items()}
+    if isinstance(value, np.ndarray):
+        return np.array(value)
+    return None
+
+
+def _modified(index, before, after):
+    """Name of an argument whose arrays changed in place during a call, or None."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        changed = [key for key, array in before.items()
+                   if array is not None and not np.array_equal(array, after.get(key))]
+        return f"argument {index + 1} ({', '.join(changed)})" if changed else None
+    if isinstance(before, np.ndarray) and not np.array_equal(before, after):
+        return f"argument {index + 1}"
+    return None
+
+
+def serve():
+    """Answer requests on stdin/stdout until the grader closes the channel."""
+    requests = os.fdopen(os.dup(0), "rb")
+    answers = os.fdopen(os.dup(1), "wb")
+    # From here on the submission's prints can never reach the protocol channel.
+    quiet = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(quiet, fd)
+    worker = Worker()
+    sys.stdin = io.StringIO()
+    sys.stdout = sys.stderr = worker.output
+    warnings.simplefilter("ignore")
+    os.environ["MPLBACKEND"] = "Agg"
+    del sys.path[0]  # the grader's own directory: the submission does not get to import it
+    while True:
+        try:
+            request = protocol.read_message(requests)
+        except protocol.ProtocolError:
+            return
+        protocol.write_message(answers, worker.handle(request))
+
+
+if __name__ == "__main__":
+    serve()
