@@ -39,7 +39,8 @@ def run_checks(submission, out_dir, timeout, keyword=None):
     json_plugin = JSONReport()
     args = [str(CHECKS_DIR), "-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(CHECKS_DIR),
             "-p", "grader.plugin", "--submission", str(submission), "--timeout", str(timeout),
-            "--figures-dir", str(out_dir), "--json-report-file", "none", "-q"]
+            "--figures-dir", str(out_dir), "--json-report-file", "none", "-q", "--tb=no",
+            "--json-report-omit", "traceback", "streams", "keywords", "collectors"]
     if keyword:
         args += ["-k", keyword]
     captured = io.StringIO()

@@ -1,0 +1,15 @@
+"""Shared fixtures: the reference module, imported fresh from solution/."""
+
+import matplotlib
+import pytest
+
+from grader.loading import import_file
+from grader.paths import SOLUTION_DIR
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture
+def lab():
+    """solution/backprop.py as a fresh module (so LOSS changes do not leak)."""
+    return import_file(SOLUTION_DIR / "backprop.py", "_solution_under_test")

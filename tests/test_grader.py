@@ -1,0 +1,114 @@
+"""The grader end to end: reference, starter, determinism, output formats, command line."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from grader import reports
+from grader.grade import grade
+from grader.paths import REPO_ROOT, SOLUTION_DIR, STARTER_DIR
+from grader.plugin import GROUP_ORDER
+
+CONTRACT_FUNCTIONS = ("sigmoid", "derivative_sigmoid", "loss", "derivative_loss", "forward",
+                      "backward", "update", "show_result", "show_learning_curve")
+
+
+@pytest.fixture(scope="module")
+def solution_results(tmp_path_factory):
+    return grade(SOLUTION_DIR, out_dir=tmp_path_factory.mktemp("solution"))
+
+
+@pytest.fixture(scope="module")
+def starter_results(tmp_path_factory):
+    return grade(STARTER_DIR, out_dir=tmp_path_factory.mktemp("starter"))
+
+
+def test_reference_scores_full_marks(solution_results):
+    failed = [(c.name, c.output) for c in solution_results.checks if not c.passed]
+    assert failed == []
+    assert solution_results.score == solution_results.max_score == 100
+
+
+def test_every_contract_function_earns_points_on_its_own(solution_results):
+    groups = solution_results.groups()
+    for function in CONTRACT_FUNCTIONS:
+        assert groups[function][1] > 0, function
+    assert list(groups) == [g for g in GROUP_ORDER if g in groups]
+
+
+def test_check_names_begin_with_their_function(solution_results):
+    allowed = set(CONTRACT_FUNCTIONS) | {"rules", "convergence"}
+    for check in solution_results.checks:
+        assert check.group in allowed and check.name.startswith(check.group + ": "), check.name
+
+
+def test_gradient_checks_carry_the_most_points(solution_results):
+    groups = solution_results.groups()
+    assert groups["backward"][1] == max(max_score for _, max_score in groups.values())
+
+
+def test_starter_scores_zero_and_says_not_implemented(starter_results):
+    assert starter_results.score == 0 and starter_results.max_score == 100
+    for check in starter_results.checks:
+        if check.group != "rules":
+            assert not check.passed and check.output == "not implemented yet", check.name
+            assert check.not_implemented
+
+
+def test_grading_is_deterministic(tmp_path, solution_results):
+    again = grade(SOLUTION_DIR, out_dir=tmp_path)
+    first = reports.gradescope(solution_results)
+    second = reports.gradescope(again)
+    first.pop("execution_time"), second.pop("execution_time")
+    assert first == second
+
+
+def test_figures_and_results_are_written(tmp_path):
+    grade(SOLUTION_DIR, out_dir=tmp_path, keyword="check_result or check_curve")
+    assert (tmp_path / "show_result.png").read_bytes().startswith(b"\x89PNG")
+    assert (tmp_path / "show_learning_curve.png").read_bytes().startswith(b"\x89PNG")
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert {t["name"].split(":")[0] for t in results["tests"]} == {
+        "show_result", "show_learning_curve"}
+    assert "Grading feedback" in (tmp_path / "feedback.md").read_text()
+
+
+def test_gradescope_results_have_the_documented_fields(starter_results):
+    results = reports.gradescope(starter_results)
+    assert set(results) >= {"score", "execution_time", "tests"}
+    for test in results["tests"]:
+        assert set(test) == {"name", "score", "max_score", "status", "output", "visibility"}
+        assert test["status"] in ("passed", "failed")
+        assert test["visibility"] == "visible"
+
+
+def test_classroom_result_sums_to_the_score(solution_results, starter_results):
+    for results in (solution_results, starter_results):
+        result = reports.classroom(results)
+        assert result["version"] == 1 and result["max_score"] == 100
+        assert sum(t["score"] for t in result["tests"]) == results.score
+        assert {"name", "status", "score", "message"} <= set(result["tests"][0])
+
+
+def run_cli(*args, cwd=REPO_ROOT):
+    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_command_line_prints_the_table_and_writes_json(tmp_path):
+    result = run_cli("starter", "--json", str(tmp_path / "r.json"), "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "Total: 0 / 100" in result.stdout and "not implemented yet" in result.stdout
+    assert json.loads((tmp_path / "r.json").read_text())["score"] == 0
+
+
+def test_fail_under_sets_the_exit_code(tmp_path):
+    assert run_cli("starter", "--out", str(tmp_path), "--fail-under", "50").returncode == 1
+
+
+def test_a_missing_submission_is_a_zero_with_a_message(tmp_path):
+    result = run_cli(str(tmp_path / "nowhere"), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert "Total: 0 / 100" in result.stdout and "no file" in result.stdout
