@@ -1,0 +1,66 @@
+"""Speed figures reported in README.md (medians of repeated runs on this machine).
+
+    python benchmarks/speed.py [--repeats 5]
+
+- training: the reference, 5000 epochs on the 100-point linear data, in process;
+- grading: `python -m grader` end to end (a fresh process each time) on solution/
+  and on starter/.
+"""
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from grader import data  # noqa: E402
+from grader.loading import import_file  # noqa: E402
+from grader.paths import REPO_ROOT, SOLUTION_DIR, STARTER_DIR  # noqa: E402
+
+
+def median_seconds(action, repeats):
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), times
+
+
+def training(repeats):
+    lab = import_file(SOLUTION_DIR / "backprop.py", "_benchmark_lab")
+    x, y = data.load("linear")
+    return median_seconds(
+        lambda: lab.train(x, y, lab.init_params(seed=0), lr=1.0, epochs=5000, print_every=0),
+        repeats)
+
+
+def grading(submission, repeats):
+    with tempfile.TemporaryDirectory() as out:
+        command = [sys.executable, "-m", "grader", str(submission), "--out", out]
+        return median_seconds(
+            lambda: subprocess.run(command, cwd=REPO_ROOT, check=True, capture_output=True),
+            repeats)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    repeats = parser.parse_args().repeats
+    rows = [
+        ("train the reference, 5000 epochs, linear data", training(repeats)),
+        ("grade solution/ (python -m grader solution)", grading(SOLUTION_DIR, repeats)),
+        ("grade starter/ (python -m grader)", grading(STARTER_DIR, repeats)),
+    ]
+    print(f"median of {repeats} runs")
+    for label, (median, times) in rows:
+        spread = ", ".join(f"{t:.3f}" for t in times)
+        print(f"{median:8.3f} s  {label}   [{spread}]")
+
+
+if __name__ == "__main__":
+    main()
