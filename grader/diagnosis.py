@@ -47,7 +47,8 @@ def diagnose_parameter(label, got, expected, n, is_bias=False):
         if got.shape == expected.T.shape:
             return f"{label} is transposed: shape {got.shape} instead of {expected.shape}"
         return None
-    if not is_bias and got.shape[0] == got.shape[1] and rel_error(got, expected.T) < MATCH:
+    square = got.ndim == 2 and got.shape[0] == got.shape[1]
+    if not is_bias and square and rel_error(got, expected.T) < MATCH:
         return f"{label} is transposed: use z_prev.T @ delta (W versus W.T)"
     c = factor(got, expected)
     if c is None:
@@ -65,7 +66,7 @@ def diagnose_parameter(label, got, expected, n, is_bias=False):
                 "a mean belongs, or the 1/N of the mean loss missing or applied twice")
     if _close(c, 2.0) or _close(c, 0.5):
         return (f"{label} is off by a factor 2 ({c:g} times the right value): the derivative "
-                "of (y_pred - y) ** 2 is 2 * (y_pred - y)")
+                "of (y_pred - y) ** 2 is 2 * (y_pred - y), and a mean has no stray 1/2")
     return None
 
 

@@ -37,7 +37,11 @@ def _line_points(line):
 
 
 def _describe_axes(ax):
-    points = [_collection_points(c) for c in ax.collections if len(c.get_offsets())]
+    from matplotlib.collections import PathCollection
+
+    # Only scatter's PathCollections are points: a colorbar's mesh is a collection too.
+    points = [_collection_points(c) for c in ax.collections
+              if isinstance(c, PathCollection) and len(c.get_offsets())]
     curves = []
     for line in ax.lines:
         if line.get_linestyle() in NO_LINE:

@@ -33,7 +33,7 @@ def table(results, visible_only=True):
     lines += [header, "-" * len(header)]
     for c in checks:
         mark = "ok" if c.passed else _first_line(c.output)
-        points = f"{_points(c.score)}/{_points(c.max_score)}"
+        points = f"{_points(c.score)}/{_points(c.max_score)}" if c.max_score else "rule"
         lines.append(f"{points:>9}  {c.name:<{name_width}}  {mark}")
     lines += ["-" * len(header), _headline(results)]
     return "\n".join(lines)

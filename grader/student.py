@@ -8,7 +8,7 @@ import numpy as np
 
 from grader.cases import widths_label
 from grader.check import CheckFailed
-from grader.submission import SubmissionError
+from grader.submission import SubmissionError, Timeout
 
 NOT_IMPLEMENTED = "not implemented yet"
 
@@ -40,13 +40,25 @@ def returned_text(value):
         return f"a {value['type']} of shape {shape_text(array.shape)}"
     if kind == "dict":
         return f"a dict with keys {sorted(value['items'])}"
+    if "length" in value:
+        return f"a {value['type']} of {value['length']} items ({value['repr']})"
     return f"a {value['type']} ({value['repr']})"
+
+
+SHAPE_ERRORS = ("matmul", "not aligned", "could not be broadcast", "shapes")
+SHAPE_HINT = ("a product or sum got arrays of incompatible shapes: W1 is (2, h1), W2 (h1, h2), "
+              "W3 (h2, 1), a = z_prev @ W + b; check which side of @ each array goes and "
+              "whether one is transposed (.T) where it should not be, or is not where it should")
 
 
 def error_text(function, error):
     if error["not_implemented"]:
         return NOT_IMPLEMENTED
-    text = f"{function} raised {error['type']}: {error['message']}"
+    if error["type"] == "TrainingError":
+        return f"during training, {error['message']}"
+    text = f"{function} raised {error['type']}" + (f": {error['message']}" if error["message"] else "")
+    if error["type"] == "ValueError" and any(s in error["message"] for s in SHAPE_ERRORS):
+        text += f"\n  Hint: {SHAPE_HINT}"
     if error["traceback"]:
         text += "\n" + error["traceback"].rstrip()
     return text
@@ -57,6 +69,7 @@ class StudentCode:
 
     def __init__(self, submission):
         self.submission = submission
+        self.stuck = {}  # function -> message, for those that once ran out of time
 
     @property
     def info(self):
@@ -83,11 +96,22 @@ class StudentCode:
             raise CheckFailed(f"{function} is missing: backprop.py must define "
                               f"{function} with the signature of the starter")
 
-    def _request(self, blame, op, **fields):
-        """Send a request on behalf of the contract function `blame` (named in failures)."""
-        self.require(blame)
+    def _request(self, blame, op, requires=None, **fields):
+        """Send a request on behalf of `blame` (the function named in failures).
+
+        A function that once ran out of time is not run again: every later request
+        that needs it fails at once with the same message, so a loop costs one timeout.
+        """
+        for function in requires or (blame,):
+            self.require(function)
+        for function in (blame, *(requires or ())):
+            if function in self.stuck:
+                raise CheckFailed(f"{self.stuck[function]} (not run again)")
         try:
             answer = self.submission.request(op, **fields)
+        except Timeout as error:
+            self.stuck[blame] = f"{blame} {error}"
+            raise CheckFailed(self.stuck[blame]) from None
         except SubmissionError as error:
             raise CheckFailed(f"{blame} {error}") from None
         if not answer["ok"]:
@@ -101,10 +125,10 @@ class StudentCode:
         return self._request(function, "call", function=function, args=list(args),
                              keep_cache=keep_cache)
 
-    def array(self, function, *args, shape=None):
-        """function(*args) as a float64 array, checked for shape and finiteness."""
+    def array(self, function, *args, shape=None, finite=True):
+        """function(*args) as a float64 array, checked for shape (and finiteness)."""
         answer = self.call(function, *args)
-        return expect_array(function, answer["value"], args, shape)
+        return expect_array(function, answer["value"], args, shape, finite=finite)
 
     def forward(self, x, params):
         """(y_pred (N, 1), handle of the cache kept in the worker, modified inputs)."""
@@ -122,20 +146,21 @@ class StudentCode:
         return expect_params("backward", answer["value"], params, shapes=False), answer["modified"]
 
     def train(self, x, y, params, lr, max_epochs, timeout):
-        return self._request("backward", "train", x=x, y=y, params=params, lr=lr,
-                             max_epochs=max_epochs, timeout=timeout)
+        return self._request("training", "train", requires=("forward", "backward", "update"),
+                             x=x, y=y, params=params, lr=lr, max_epochs=max_epochs,
+                             timeout=timeout)
 
     def figure(self, function, *args):
         """The worker's description of the figure function(*args) drew."""
         answer = self._request(function, "figure", function=function, args=list(args))
         if answer["figure"] is None:
-            raise CheckFailed(f"{function} returned a {answer['returned']} and drew no "
+            raise CheckFailed(f"{function} returned {answer['returned']} and drew no "
                               "figure; return the matplotlib Figure")
         return answer["figure"]
 
 
-def expect_array(function, value, args, shape=None, what="the result"):
-    """Check a described return value is a finite array (of `shape`); return it."""
+def expect_array(function, value, args, shape=None, what="the result", finite=True):
+    """Check a described return value is an array (of `shape`, finite); return it."""
     called = function
     if args is not None:
         called += f"({', '.join(describe_input(arg) for arg in args)})"
@@ -145,9 +170,9 @@ def expect_array(function, value, args, shape=None, what="the result"):
                           f"expected {expected}")
     array = value["array"]
     if shape is not None and array.shape != tuple(shape):
-        raise CheckFailed(f"{called} returned {what} of shape {shape_text(array.shape)}; "
-                          f"expected {shape_text(shape)}")
-    if not np.all(np.isfinite(array)):
+        raise CheckFailed(f"{called} returned {returned_text(value)} as {what}; "
+                          f"expected shape {shape_text(shape)}")
+    if finite and not np.all(np.isfinite(array)):
         raise CheckFailed(f"{called} returned NaN or infinite values in {what}")
     return array
 

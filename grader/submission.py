@@ -29,6 +29,10 @@ class NotFound(SubmissionError):
     pass
 
 
+class Timeout(SubmissionError):
+    pass
+
+
 def locate(path):
     """The backprop.py to grade, given a directory that holds it or the file itself."""
     path = Path(path)
@@ -111,7 +115,7 @@ class Submission:
             return protocol.loads(self._read_exactly(size, deadline))
         except TimeoutError:
             self._kill()
-            raise SubmissionError(f"did not finish within {timeout:g} s "
+            raise Timeout(f"did not finish within {timeout:g} s "
                                   "(an endless loop, or far too slow)") from None
         except (protocol.ProtocolError, BrokenPipeError):
             code = self.process.poll()

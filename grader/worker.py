@@ -36,20 +36,25 @@ OUTPUT_LIMIT = 20_000  # characters of captured output kept per request
 TRAINING_FUNCTIONS = ("forward", "backward", "update")
 
 
+class TrainingError(Exception):
+    """A contract function returned something the training loop cannot use."""
+
+
 class CappedOutput(io.TextIOBase):
     """A text stream that keeps the first OUTPUT_LIMIT characters and counts the rest."""
 
     def __init__(self):
-        self.kept, self.size = [], 0
+        self.kept, self.kept_size, self.size = [], 0, 0
 
     def writable(self):
         return True
 
     def write(self, text):
         text = str(text)
-        room = OUTPUT_LIMIT - sum(map(len, self.kept))
+        room = OUTPUT_LIMIT - self.kept_size
         if room > 0:
             self.kept.append(text[:room])
+            self.kept_size += len(self.kept[-1])
         self.size += len(text)
         return len(text)
 
@@ -58,7 +63,7 @@ class CappedOutput(io.TextIOBase):
         text = "".join(self.kept)
         if self.size > len(text):
             text += f"\n... ({self.size - len(text)} more characters not shown)"
-        self.kept, self.size = [], 0
+        self.kept, self.kept_size, self.size = [], 0, 0
         return text
 
 
@@ -78,7 +83,10 @@ def describe(value):
             return {"kind": "array", "type": type_name, "array": array}
         except (TypeError, ValueError, OverflowError):
             pass
-    return {"kind": "other", "type": type_name, "repr": repr(value)[:120]}
+    described = {"kind": "other", "type": type_name, "repr": " ".join(repr(value).split())[:120]}
+    if isinstance(value, (tuple, list)):
+        described["length"] = len(value)
+    return described
 
 
 def describe_error(error, submission_file):
@@ -157,12 +165,24 @@ class Worker:
         """The grader's own loop; stops at the first epoch whose predictions are all right."""
         forward, backward, update = (getattr(self.module, name) for name in TRAINING_FUNCTIONS)
         for epoch in range(1, max_epochs + 1):
-            y_pred, cache = forward(x, params)
-            y_pred = np.array(y_pred, dtype=np.float64)
-            if y_pred.shape == y.shape and np.all((y_pred >= 0.5) == (y >= 0.5)):
+            result = forward(x, params)
+            if not isinstance(result, (tuple, list)) or len(result) != 2:
+                raise TrainingError(f"forward returned a {type(result).__name__}; "
+                                    "expected (y_pred, cache)")
+            y_pred = np.array(result[0], dtype=np.float64)
+            if y_pred.shape != y.shape:
+                raise TrainingError(f"forward returned y_pred of shape {y_pred.shape}; "
+                                    f"expected {y.shape}")
+            if np.all((y_pred >= 0.5) == (y >= 0.5)):
                 return {"epochs": epoch - 1, "y_pred": y_pred}
-            grads = backward(y, cache, params)
+            grads = backward(y, result[1], params)
+            if not isinstance(grads, dict):
+                raise TrainingError(f"backward returned a {type(grads).__name__}; "
+                                    "expected a dict of gradients")
             params = update(params, grads, lr)
+            if not isinstance(params, dict):
+                raise TrainingError(f"update returned a {type(params).__name__}; "
+                                    "expected the new params dict")
         return {"epochs": max_epochs, "y_pred": y_pred}
 
     def figure(self, function, args):
@@ -174,7 +194,8 @@ class Worker:
         result = getattr(self.module, function)(*args)
         if result is None and plt.get_fignums():
             result = plt.gcf()
-        return {"figure": describe_figure(result), "returned": type(result).__name__}
+        returned = "None" if result is None else f"a {type(result).__name__}"
+        return {"figure": describe_figure(result), "returned": returned}
 
     # -- dispatch -------------------------------------------------------------------
 

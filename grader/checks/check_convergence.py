@@ -15,15 +15,13 @@ LEARNING_RATE = 1.0
 # thousand epochs on these seeds; the budget leaves a wide margin (README, "Grading").
 DATASETS = {"linear": ("linear", 5000), "XOR": ("xor_easy", 10000)}
 SEEDS = (0, 1, 2)
-TIMEOUT = 60.0
+TIMEOUT = 30.0  # seconds for one training run
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("dataset", list(DATASETS))
 @check("convergence: 100 % accuracy on the {dataset} data (seed {seed})", points=2)
 def check_convergence(student, dataset, seed):
-    for function in ("forward", "backward", "update"):
-        student.require(function)
     name, budget = DATASETS[dataset]
     x, y = data.load(name)
     answer = student.train(x, y, init_params(WIDTHS, seed), lr=LEARNING_RATE,

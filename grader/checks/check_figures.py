@@ -12,16 +12,23 @@ from grader.cases import inputs, rng
 from grader.check import CheckFailed, check, fail_unless
 
 N_POINTS = 24
-TITLES = ("ground truth", "predict result")
+TITLES = {"ground truth": "Ground truth", "predict result": "Predict result"}
 
 
 def result_inputs():
-    """x (N, 2), labels y and probabilities pred_y that get 3 samples wrong."""
+    """x (N, 2), labels y and probabilities pred_y that get 3 samples wrong.
+
+    The probabilities are not symmetric about 0.5 (class 1 in [0.52, 0.75], class 0 in
+    [0.02, 0.45]), so colouring by anything but pred_y >= 0.5 (a colour map scaled to
+    the values' range, say) puts some points in the wrong class.
+    """
     x, y = inputs(N_POINTS, seed=3)
     generator = rng(3)
-    confidence = generator.uniform(0.6, 0.99, (N_POINTS, 1))
-    pred_y = np.where(y == 1.0, confidence, 1.0 - confidence)
-    pred_y[:3] = 1.0 - pred_y[:3]  # wrong predictions, so the two panels differ
+    predicted = y.copy()
+    predicted[:3] = 1.0 - predicted[:3]  # wrong predictions, so the two panels differ
+    pred_y = np.where(predicted == 1.0, generator.uniform(0.52, 0.75, (N_POINTS, 1)),
+                      generator.uniform(0.02, 0.45, (N_POINTS, 1)))
+    pred_y[np.argmax(np.where(predicted == 0.0, pred_y, 0.0))] = 0.45  # just under 0.5
     return x, y, pred_y
 
 
@@ -99,7 +106,7 @@ def check_result_points(result_figure):
     axes = panels(result_figure)
     (x, _, _), _ = result_figure
     for title, ax in axes.items():
-        sample_colours(ax, x, title)
+        sample_colours(ax, x, TITLES[title])
 
 
 @check("show_result: Ground truth colours the two classes apart, by label", points=3)

@@ -26,7 +26,8 @@ def check_loss_values(student, reference):
         got, expected = float(value["array"].ravel()[0]), reference.loss(y_pred, y, kind)
         fail_unless(abs(got - expected) <= TOLERANCE * max(abs(expected), 1e-12),
                     f"loss gives {got:.10g} for N = {n}, expected {expected:.10g} "
-                    f"(LOSS = {kind!r}: {FORMULAS[kind]})")
+                    f"(LOSS = {kind!r}: {FORMULAS[kind]})"
+                    + factor_hint(np.array([got]), np.array([expected]), n, "loss"))
 
 
 @check("loss: returns a single number, not an array", points=2)
@@ -75,7 +76,7 @@ DERIVATIVES = {"mse": "2 * (y_pred - y) / N",
                "bce": "(y_pred - y) / (y_pred * (1 - y_pred)) / N"}
 
 
-def factor_hint(got, expected, n):
+def factor_hint(got, expected, n, label="derivative_loss"):
     """A sentence when got is expected times -1, N, 1/N, 2 or 1/2."""
-    sentence = diagnose_parameter("derivative_loss", got, expected, n)
+    sentence = diagnose_parameter(label, got, expected, n)
     return f"\n  {sentence}" if sentence else ""
