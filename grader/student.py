@@ -28,6 +28,11 @@ def describe_input(value):
     return repr(value)
 
 
+def a(noun):
+    """The noun with its indefinite article."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
 def returned_text(value):
     """What a description from the worker says came back, in words."""
     kind = value["kind"]
@@ -37,12 +42,12 @@ def returned_text(value):
         array = value["array"]
         if array.ndim == 0:
             return f"the {value['type']} {array.item()!r}"
-        return f"a {value['type']} of shape {shape_text(array.shape)}"
+        return f"{a(value['type'])} of shape {shape_text(array.shape)}"
     if kind == "dict":
         return f"a dict with keys {sorted(value['items'])}"
     if "length" in value:
-        return f"a {value['type']} of {value['length']} items ({value['repr']})"
-    return f"a {value['type']} ({value['repr']})"
+        return f"{a(value['type'])} of {value['length']} items ({value['repr']})"
+    return f"{a(value['type'])} ({value['repr']})"
 
 
 SHAPE_ERRORS = ("matmul", "not aligned", "could not be broadcast", "shapes")

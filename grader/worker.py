@@ -75,7 +75,7 @@ def describe(value):
         return {"kind": "dict", "items": {str(k): describe(v) for k, v in value.items()}}
     type_name = type(value).__name__
     if isinstance(value, np.ndarray):
-        type_name = f"ndarray of {value.dtype}"
+        type_name = f"numpy array of {value.dtype}"
     if not isinstance(value, (str, bytes)):
         try:
             # np.array with a dtype makes a plain float64 ndarray copy, whatever came in.

@@ -3,6 +3,7 @@
 import numpy as np
 
 from grader.check import CheckFailed, check, fail_unless
+from grader.diagnosis import diagnose_parameter
 from grader.gradcheck import rel_error
 
 TOLERANCE = 1e-7
@@ -12,14 +13,15 @@ OUTPUTS = np.linspace(0.01, 0.99, 25).reshape(5, 5)
 
 
 def compare(function, got, expected, given, tolerance=TOLERANCE):
-    """Fail with both arrays printed when got differs from expected."""
+    """Fail, naming the worst input, when got (shaped like expected) differs from it."""
     if got.shape == expected.shape and np.allclose(got, expected, rtol=tolerance, atol=1e-12):
         return
-    worst = int(np.argmax(np.abs(got - expected))) if got.shape == expected.shape else 0
+    worst = int(np.argmax(np.abs(got - expected)))
+    hint = diagnose_parameter(function, got, expected, n=got.size)
     raise CheckFailed(
         f"{function} gives wrong values. For input {given.ravel()[worst]:g} it returned "
         f"{got.ravel()[worst]:.10g}, expected {expected.ravel()[worst]:.10g}"
-        f" (relative error {rel_error(got, expected):.2g})")
+        f" (relative error {rel_error(got, expected):.2g})" + (f"\n  {hint}" if hint else ""))
 
 
 @check("sigmoid: values on a grid from -10 to 10", points=3)

@@ -1,0 +1,109 @@
+"""The grader on the example library (tests/submissions/): right in both directions.
+
+- every correct but differently written implementation keeps 100/100;
+- every mutant (one realistic bug) loses points in the checks of the function it
+  breaks, with the diagnosis its pattern calls for, and scores below 100;
+- every broken submission gets a full report with the expected messages.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from grader.grade import grade
+from tests.grading import by_name, grade_source
+from tests.submissions.mutants import DIAGNOSES, MUTANTS, mutant_source
+
+SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
+CORRECT = sorted((SUBMISSIONS / "correct").glob("*.py"))
+
+# The words of the grader's feedback that name each diagnosis of the library.
+DIAGNOSIS_PATTERNS = {
+    "sign_flipped": r"wrong sign|adds the step",
+    "factor_n": r"factor N = \d+",
+    "factor_2": r"factor 2",
+    "transposed": r"transposed",
+    "only_last_layer_right": r"only the output layer \(W3, b3\) is right",
+    "output_sigmoid_derivative_missing": r"miss(es)? the output sigmoid's derivative",
+    "bias_not_summed": r"averaged over the samples|one row per sample",
+    "params_modified": r"backward modified its",
+    "pre_activation": r"pre-activation|applies the sigmoid again",
+}
+
+
+def test_every_diagnosis_of_the_library_has_a_pattern():
+    assert set(DIAGNOSIS_PATTERNS) == set(DIAGNOSES)
+
+
+@pytest.mark.parametrize("path", CORRECT, ids=lambda path: path.stem)
+def test_correct_variants_keep_full_marks(path, tmp_path):
+    results = grade(path, out_dir=tmp_path)
+    assert [(c.name, c.output) for c in results.checks if not c.passed] == []
+    assert results.score == 100
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda mutant: mutant.name)
+def test_each_bug_loses_points_where_it_belongs(mutant, tmp_path):
+    results = grade_source(mutant_source(mutant), tmp_path)
+    assert results.score < 100
+    own_failures = [c for c in results.checks if c.group == mutant.breaks and not c.passed]
+    assert own_failures, f"no {mutant.breaks} check failed"
+    assert not any(c.internal_error for c in results.checks)
+    if mutant.diagnosis:
+        pattern = DIAGNOSIS_PATTERNS[mutant.diagnosis]
+        texts = "\n".join(c.output for c in own_failures)
+        assert re.search(pattern, texts), texts
+
+
+# name -> (expected total, {check group: text one of its failures must contain})
+BROKEN = {
+    "empty": (0, {"sigmoid": "sigmoid is missing", "show_result": "show_result is missing"}),
+    "syntax_error": (0, {"forward": "SyntaxError: '(' was never closed (backprop.py, line"}),
+    "import_error": (0, {"rules": "lab_helpers (not allowed)",
+                         "sigmoid": "No module named 'lab_helpers'"}),
+    "exits_at_import": (0, {"sigmoid": "could not be imported: SystemExit"}),
+    "half_defined": (24, {"forward": "forward is missing", "update": "update is missing"}),
+    "infinite_loop_forward": (44, {"forward": "did not finish within 10 s",
+                                   "backward": "(not run again)",
+                                   "convergence": "(not run again)"}),
+    "raises_value_error": (91, {"loss": "loss raised ValueError: labels must be a vector"}),
+    "raises_system_exit": (44, {"forward": "forward raised SystemExit: stopping here"}),
+    "raises_keyboard_interrupt": (56, {"backward": "backward raised KeyboardInterrupt"}),
+    "returns_none": (0, {"sigmoid": "returned None", "forward": "forward must return (y_pred, "
+                         "cache); it returned None", "show_result": "returned None and drew no",
+                         "convergence": "during training, forward returned a NoneType"}),
+    "returns_strings": (0, {"loss": "returned a str ('TODO: loss')",
+                            "update": "update returned a str"}),
+    "returns_tuples": (0, {"sigmoid": "returned a tuple of shape (2, 41, 1)",
+                           "forward": "it returned a tuple of 3 items"}),
+    "wrong_shapes": (None, {"forward": "returned a numpy array of float64 of shape (1, 7) as y_pred; "
+                                       "expected shape (7, 1)"}),
+    "returns_nan": (None, {"sigmoid": "NaN", "forward": "NaN or infinite values in y_pred"}),
+    "prints_flood_at_import": (0, {"rules": "importing backprop.py prints"}),
+    "trains_at_import": (0, {"rules": "importing backprop.py calls forward"}),
+    "forbidden_import_torch": (0, {"rules": "torch (a deep-learning or autodiff framework)"}),
+    "forbidden_importlib_tensorflow": (0, {"rules": "tensorflow (a deep-learning or autodiff"}),
+}
+
+
+def test_every_broken_example_has_expectations():
+    folders = {path.name for path in (SUBMISSIONS / "broken").iterdir() if path.is_dir()}
+    assert folders == set(BROKEN)
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_broken_submissions_get_a_full_report(name, tmp_path):
+    total, messages = BROKEN[name]
+    results = grade(SUBMISSIONS / "broken" / name, out_dir=tmp_path)
+    assert len(results.checks) == len(by_name(results)) == 38  # every check reported
+    assert not any(c.internal_error for c in results.checks)
+    if total is not None:
+        assert results.score == total
+    else:
+        assert 0 < results.score < 100
+    for group, text in messages.items():
+        outputs = [c.output for c in results.checks if c.group == group and not c.passed]
+        assert any(text in output for output in outputs), (group, outputs)
+    if "rules" in messages:
+        assert results.broken_rules and results.score == 0
