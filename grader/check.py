@@ -17,7 +17,7 @@ class CheckFailed(AssertionError):
         self.not_implemented = not_implemented
 
 
-def check(name, points, visibility=VISIBLE):
+def check(name, points, visibility=VISIBLE, bonus=False):
     """Mark a test as a graded check.
 
     Args:
@@ -25,8 +25,9 @@ def check(name, points, visibility=VISIBLE):
             test's parameters (tuples of widths print as 2-3-5-1).
         points: the most the check earns.
         visibility: "visible", or "hidden" for checks students never see.
+        bonus: the points come on top of the total (the check adds nothing to the maximum).
     """
-    return pytest.mark.check(name=name, points=points, visibility=visibility)
+    return pytest.mark.check(name=name, points=points, visibility=visibility, bonus=bonus)
 
 
 def fail_unless(condition, message):

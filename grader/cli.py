@@ -33,7 +33,8 @@ def make_datasets_command(args):
 
 MAINTENANCE = {
     "make-starter": (make_starter_command, "regenerate starter/ from solution/"),
-    "make-datasets": (make_datasets_command, "regenerate the CSV files and SHA256SUMS in datasets/"),
+    "make-datasets": (make_datasets_command,
+                      "regenerate the CSV files and SHA256SUMS in datasets/"),
 }
 
 

@@ -32,9 +32,8 @@ def run_checks(submission, out_dir, timeout, keyword=None):
         timeout: seconds one call into the submission may take.
         keyword: optional pytest -k expression to run some checks only.
     """
-    from pytest_jsonreport.plugin import JSONReport
-
     import pytest
+    from pytest_jsonreport.plugin import JSONReport
 
     json_plugin = JSONReport()
     args = [str(CHECKS_DIR), "-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(CHECKS_DIR),

@@ -30,7 +30,8 @@ def pytest_configure(config):
 
 # Checks run and are reported in this order of groups (a name's text before the colon).
 GROUP_ORDER = ("rules", "sigmoid", "derivative_sigmoid", "loss", "derivative_loss", "forward",
-               "backward", "update", "convergence", "show_result", "show_learning_curve")
+               "backward", "update", "convergence", "show_result", "show_learning_curve",
+               "tanh", "relu", "momentum_update", "adam_update")
 
 
 def group_rank(item):
@@ -92,6 +93,7 @@ def pytest_json_runtest_metadata(item, call):
         "name": check_name(item),
         "points": marker.kwargs["points"],
         "visibility": marker.kwargs.get("visibility", VISIBLE),
+        "bonus": marker.kwargs.get("bonus", False),
     }
     if call.excinfo is not None:
         metadata["feedback"], metadata["not_implemented"] = feedback(call.excinfo)

@@ -16,7 +16,10 @@ def _first_line(text):
 
 
 def _headline(results):
-    text = f"Total: {_points(results.score)} / {_points(results.max_score)}"
+    core = results.score - results.bonus
+    text = f"Total: {_points(core)} / {_points(results.max_score)}"
+    if results.bonus:
+        text += f" + {_points(results.bonus)} bonus = {_points(results.score)}"
     if results.broken_rules:
         text += "  (a rule of the lab is broken: the total is 0)"
     return text
@@ -33,7 +36,11 @@ def table(results, visible_only=True):
     lines += [header, "-" * len(header)]
     for c in checks:
         mark = "ok" if c.passed else _first_line(c.output)
-        points = f"{_points(c.score)}/{_points(c.max_score)}" if c.max_score else "rule"
+        points = f"{_points(c.score)}/{_points(c.max_score)}"
+        if c.group == "rules":
+            points = "rule"
+        elif not c.max_score:
+            points = f"+{_points(c.score)} bonus"
         lines.append(f"{points:>9}  {c.name:<{name_width}}  {mark}")
     lines += ["-" * len(header), _headline(results)]
     return "\n".join(lines)

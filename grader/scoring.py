@@ -35,6 +35,11 @@ class Results:
     broken_rules: tuple  # CheckResults of the rules that were broken
     execution_time: float
 
+    @property
+    def bonus(self):
+        """Points earned by bonus checks (included in score)."""
+        return 0 if self.broken_rules else sum(c.score for c in self.checks if not c.max_score)
+
     def groups(self):
         """{group: (score, max_score)} in the order the groups first appear."""
         totals = {}
@@ -51,7 +56,7 @@ def _check_result(test):
     return CheckResult(
         name=metadata["name"],
         score=points if passed else 0,
-        max_score=points,
+        max_score=0 if metadata.get("bonus") else points,
         passed=passed,
         output="" if passed else metadata.get("feedback", f"check {test['outcome']}"),
         visibility=metadata["visibility"],
@@ -63,10 +68,12 @@ def _check_result(test):
 def score_report(report):
     """Results of a pytest-json-report report dict of a grading session.
 
-    A broken rule (a failed "rules: ..." check) sets the total to zero.
+    A broken rule (a failed "rules: ..." check) sets the total to zero. Bonus checks add
+    their points to the score and nothing to the maximum.
     """
+    # A skipped check (an optional bonus not written) is left out altogether.
     checks = tuple(_check_result(test) for test in report.get("tests", [])
-                   if "name" in test.get("metadata", {}))
+                   if "name" in test.get("metadata", {}) and test["outcome"] != "skipped")
     broken = tuple(c for c in checks if c.group == RULES and not c.passed)
     score = 0 if broken else sum(c.score for c in checks)
     return Results(

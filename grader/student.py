@@ -45,8 +45,9 @@ def returned_text(value):
         return f"{a(value['type'])} of shape {shape_text(array.shape)}"
     if kind == "dict":
         return f"a dict with keys {sorted(value['items'])}"
-    if "length" in value:
-        return f"{a(value['type'])} of {value['length']} items ({value['repr']})"
+    if kind == "tuple":
+        kinds = ", ".join(returned_text(item) for item in value["items"][:3])
+        return f"{a(value['type'])} of {len(value['items'])} items ({kinds})"
     return f"{a(value['type'])} ({value['repr']})"
 
 
@@ -61,7 +62,9 @@ def error_text(function, error):
         return NOT_IMPLEMENTED
     if error["type"] == "TrainingError":
         return f"during training, {error['message']}"
-    text = f"{function} raised {error['type']}" + (f": {error['message']}" if error["message"] else "")
+    text = f"{function} raised {error['type']}"
+    if error["message"]:
+        text += f": {error['message']}"
     if error["type"] == "ValueError" and any(s in error["message"] for s in SHAPE_ERRORS):
         text += f"\n  Hint: {SHAPE_HINT}"
     if error["traceback"]:
@@ -80,7 +83,6 @@ class StudentCode:
     def info(self):
         return self.submission.load()
 
-    @property
     def declared_loss(self):
         """The submission's LOSS ("mse" when missing); CheckFailed if it is not valid."""
         self.require("loss")

@@ -83,10 +83,9 @@ def describe(value):
             return {"kind": "array", "type": type_name, "array": array}
         except (TypeError, ValueError, OverflowError):
             pass
-    described = {"kind": "other", "type": type_name, "repr": " ".join(repr(value).split())[:120]}
     if isinstance(value, (tuple, list)):
-        described["length"] = len(value)
-    return described
+        return {"kind": "tuple", "type": type_name, "items": [describe(item) for item in value]}
+    return {"kind": "other", "type": type_name, "repr": " ".join(repr(value).split())[:120]}
 
 
 def describe_error(error, submission_file):
@@ -122,7 +121,8 @@ class Worker:
 
         def count_calls(frame, event, arg):
             code = frame.f_code
-            if event == "call" and code.co_filename == self.submission_file and code.co_name in calls:
+            if (event == "call" and code.co_name in calls
+                    and code.co_filename == self.submission_file):
                 calls[code.co_name] += 1
 
         started = time.perf_counter()

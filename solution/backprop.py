@@ -17,8 +17,8 @@ y_pred >= 0.5.
 You write the functions marked "graded"; the rest is given.
 """
 
-import numpy as np
 import matplotlib.pyplot as plt
+import numpy as np
 
 # The loss you train with: "mse" (mean squared error) or "bce" (binary cross-entropy).
 LOSS = "mse"
@@ -226,6 +226,114 @@ def show_learning_curve(losses):
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
     return figure
+    # END SOLUTION
+
+
+# ---------------------------------------------------------------------------
+# Bonus, optional: other activations and optimizers (extra points when written;
+# leave a stub as it is and it is simply not graded)
+# ---------------------------------------------------------------------------
+
+def tanh(x):
+    """Hyperbolic tangent, elementwise (bonus).
+
+    Args:
+        x: array of any shape.
+
+    Returns:
+        array of the same shape, in [-1, 1].
+    """
+    # BEGIN SOLUTION -- return tanh(x) elementwise
+    return np.tanh(x)
+    # END SOLUTION
+
+
+def derivative_tanh(y):
+    """Derivative of tanh in terms of its OUTPUT y = tanh(a) (bonus).
+
+    Args:
+        y: array of any shape.
+
+    Returns:
+        array of the same shape: 1 - y ** 2.
+    """
+    # BEGIN SOLUTION -- return 1 - y ** 2; y is tanh's output
+    return 1.0 - y**2
+    # END SOLUTION
+
+
+def relu(x):
+    """Rectified linear unit max(x, 0), elementwise (bonus).
+
+    Args:
+        x: array of any shape.
+
+    Returns:
+        array of the same shape.
+    """
+    # BEGIN SOLUTION -- return max(x, 0) elementwise
+    return np.maximum(x, 0.0)
+    # END SOLUTION
+
+
+def derivative_relu(y):
+    """Derivative of relu in terms of its OUTPUT y = relu(a) (bonus).
+
+    Args:
+        y: array of any shape.
+
+    Returns:
+        array of the same shape: 1.0 where y > 0, else 0.0.
+    """
+    # BEGIN SOLUTION -- return 1.0 where y > 0 and 0.0 elsewhere
+    return (y > 0).astype(float)
+    # END SOLUTION
+
+
+def momentum_update(params, grads, velocity, lr, beta=0.9):
+    """One step of gradient descent with momentum (bonus).
+
+    Args:
+        params: dict of weights.
+        grads: dict with the same keys and shapes.
+        velocity: dict with the same keys and shapes (zeros before the first step).
+        lr: learning rate.
+        beta: momentum coefficient.
+
+    Returns:
+        (params, velocity): new dicts, velocity[k] = beta * velocity[k] + grads[k] and
+        params[k] - lr * velocity[k] with that new velocity.
+    """
+    # BEGIN SOLUTION -- new velocity = beta * velocity + grads; new params = params - lr * velocity
+    new_velocity = {key: beta * velocity[key] + grads[key] for key in params}
+    return {key: params[key] - lr * new_velocity[key] for key in params}, new_velocity
+    # END SOLUTION
+
+
+def adam_update(params, grads, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    """One Adam step (bonus).
+
+    Args:
+        params: dict of weights.
+        grads: dict with the same keys and shapes.
+        m, v: dicts of first and second moment estimates (zeros before the first step).
+        t: the step's number, 1 for the first.
+        lr, beta1, beta2, eps: Adam's hyper-parameters.
+
+    Returns:
+        (params, m, v): new dicts. m[k] = beta1 m[k] + (1 - beta1) g, v[k] = beta2 v[k] +
+        (1 - beta2) g ** 2, and params[k] - lr * m_hat / (sqrt(v_hat) + eps) with the
+        bias-corrected m_hat = m[k] / (1 - beta1 ** t), v_hat = v[k] / (1 - beta2 ** t).
+    """
+    # BEGIN SOLUTION -- update m and v, correct their bias with t, then step params
+    new_m = {key: beta1 * m[key] + (1.0 - beta1) * grads[key] for key in params}
+    new_v = {key: beta2 * v[key] + (1.0 - beta2) * grads[key] ** 2 for key in params}
+    new_params = {}
+    for key in params:
+        m_hat = new_m[key] / (1.0 - beta1**t)
+        v_hat = new_v[key] / (1.0 - beta2**t)
+        new_params[key] = params[key] - lr * m_hat / (np.sqrt(v_hat) + eps)
+    return new_params, new_m, new_v
     # END SOLUTION
 
 

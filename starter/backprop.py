@@ -17,8 +17,8 @@ y_pred >= 0.5.
 You write the functions marked "graded"; the rest is given.
 """
 
-import numpy as np
 import matplotlib.pyplot as plt
+import numpy as np
 
 # The loss you train with: "mse" (mean squared error) or "bce" (binary cross-entropy).
 LOSS = "mse"
@@ -173,6 +173,94 @@ def show_learning_curve(losses):
         matplotlib Figure with one line: epoch 1..E on x ("epoch"), loss on y ("loss").
     """
     raise NotImplementedError('show_learning_curve: plot the losses against epoch numbers, label the axes')
+
+
+# ---------------------------------------------------------------------------
+# Bonus, optional: other activations and optimizers (extra points when written;
+# leave a stub as it is and it is simply not graded)
+# ---------------------------------------------------------------------------
+
+def tanh(x):
+    """Hyperbolic tangent, elementwise (bonus).
+
+    Args:
+        x: array of any shape.
+
+    Returns:
+        array of the same shape, in [-1, 1].
+    """
+    raise NotImplementedError('tanh: return tanh(x) elementwise')
+
+
+def derivative_tanh(y):
+    """Derivative of tanh in terms of its OUTPUT y = tanh(a) (bonus).
+
+    Args:
+        y: array of any shape.
+
+    Returns:
+        array of the same shape: 1 - y ** 2.
+    """
+    raise NotImplementedError("derivative_tanh: return 1 - y ** 2; y is tanh's output")
+
+
+def relu(x):
+    """Rectified linear unit max(x, 0), elementwise (bonus).
+
+    Args:
+        x: array of any shape.
+
+    Returns:
+        array of the same shape.
+    """
+    raise NotImplementedError('relu: return max(x, 0) elementwise')
+
+
+def derivative_relu(y):
+    """Derivative of relu in terms of its OUTPUT y = relu(a) (bonus).
+
+    Args:
+        y: array of any shape.
+
+    Returns:
+        array of the same shape: 1.0 where y > 0, else 0.0.
+    """
+    raise NotImplementedError('derivative_relu: return 1.0 where y > 0 and 0.0 elsewhere')
+
+
+def momentum_update(params, grads, velocity, lr, beta=0.9):
+    """One step of gradient descent with momentum (bonus).
+
+    Args:
+        params: dict of weights.
+        grads: dict with the same keys and shapes.
+        velocity: dict with the same keys and shapes (zeros before the first step).
+        lr: learning rate.
+        beta: momentum coefficient.
+
+    Returns:
+        (params, velocity): new dicts, velocity[k] = beta * velocity[k] + grads[k] and
+        params[k] - lr * velocity[k] with that new velocity.
+    """
+    raise NotImplementedError('momentum_update: new velocity = beta * velocity + grads; new params = params - lr * velocity')
+
+
+def adam_update(params, grads, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    """One Adam step (bonus).
+
+    Args:
+        params: dict of weights.
+        grads: dict with the same keys and shapes.
+        m, v: dicts of first and second moment estimates (zeros before the first step).
+        t: the step's number, 1 for the first.
+        lr, beta1, beta2, eps: Adam's hyper-parameters.
+
+    Returns:
+        (params, m, v): new dicts. m[k] = beta1 m[k] + (1 - beta1) g, v[k] = beta2 v[k] +
+        (1 - beta2) g ** 2, and params[k] - lr * m_hat / (sqrt(v_hat) + eps) with the
+        bias-corrected m_hat = m[k] / (1 - beta1 ** t), v_hat = v[k] / (1 - beta2 ** t).
+    """
+    raise NotImplementedError('adam_update: update m and v, correct their bias with t, then step params')
 
 
 # ---------------------------------------------------------------------------

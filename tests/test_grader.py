@@ -11,6 +11,7 @@ from grader.grade import grade
 from grader.paths import REPO_ROOT, SOLUTION_DIR, STARTER_DIR
 from grader.plugin import GROUP_ORDER
 
+BONUS_FUNCTIONS = ("tanh", "relu", "momentum_update", "adam_update")
 CONTRACT_FUNCTIONS = ("sigmoid", "derivative_sigmoid", "loss", "derivative_loss", "forward",
                       "backward", "update", "show_result", "show_learning_curve")
 
@@ -28,18 +29,21 @@ def starter_results(tmp_path_factory):
 def test_reference_scores_full_marks(solution_results):
     failed = [(c.name, c.output) for c in solution_results.checks if not c.passed]
     assert failed == []
-    assert solution_results.score == solution_results.max_score == 100
+    assert solution_results.max_score == 100 and solution_results.bonus == 4
+    assert solution_results.score == 104
 
 
 def test_every_contract_function_earns_points_on_its_own(solution_results):
     groups = solution_results.groups()
     for function in CONTRACT_FUNCTIONS:
         assert groups[function][1] > 0, function
+    for function in BONUS_FUNCTIONS:
+        assert groups[function] == (1, 0), function
     assert list(groups) == [g for g in GROUP_ORDER if g in groups]
 
 
 def test_check_names_begin_with_their_function(solution_results):
-    allowed = set(CONTRACT_FUNCTIONS) | {"rules", "convergence"}
+    allowed = set(CONTRACT_FUNCTIONS) | {"rules", "convergence"} | set(BONUS_FUNCTIONS)
     for check in solution_results.checks:
         assert check.group in allowed and check.name.startswith(check.group + ": "), check.name
 
@@ -51,6 +55,7 @@ def test_gradient_checks_carry_the_most_points(solution_results):
 
 def test_starter_scores_zero_and_says_not_implemented(starter_results):
     assert starter_results.score == 0 and starter_results.max_score == 100
+    assert not {c.group for c in starter_results.checks} & set(BONUS_FUNCTIONS)  # stubs skip
     for check in starter_results.checks:
         if check.group != "rules":
             assert not check.passed and check.output == "not implemented yet", check.name
@@ -112,3 +117,13 @@ def test_a_missing_submission_is_a_zero_with_a_message(tmp_path):
     result = run_cli(str(tmp_path / "nowhere"), "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
     assert "Total: 0 / 100" in result.stdout and "no file" in result.stdout
+
+
+def test_a_wrong_bonus_costs_nothing_of_the_100(tmp_path):
+    from tests.grading import grade_source, solution_source
+
+    source = solution_source().replace("    return np.tanh(x)\n", "    return 2 * np.tanh(x)\n")
+    results = grade_source(source, tmp_path)
+    tanh = next(c for c in results.checks if c.group == "tanh")
+    assert not tanh.passed and "tanh gives wrong values" in tanh.output
+    assert results.max_score == 100 and results.score == 103 and results.bonus == 3

@@ -40,13 +40,13 @@ def test_every_diagnosis_of_the_library_has_a_pattern():
 def test_correct_variants_keep_full_marks(path, tmp_path):
     results = grade(path, out_dir=tmp_path)
     assert [(c.name, c.output) for c in results.checks if not c.passed] == []
-    assert results.score == 100
+    assert results.score - results.bonus == 100
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda mutant: mutant.name)
 def test_each_bug_loses_points_where_it_belongs(mutant, tmp_path):
     results = grade_source(mutant_source(mutant), tmp_path)
-    assert results.score < 100
+    assert results.score - results.bonus < 100
     own_failures = [c for c in results.checks if c.group == mutant.breaks and not c.passed]
     assert own_failures, f"no {mutant.breaks} check failed"
     assert not any(c.internal_error for c in results.checks)
@@ -77,8 +77,8 @@ BROKEN = {
                             "update": "update returned a str"}),
     "returns_tuples": (0, {"sigmoid": "returned a tuple of shape (2, 41, 1)",
                            "forward": "it returned a tuple of 3 items"}),
-    "wrong_shapes": (None, {"forward": "returned a numpy array of float64 of shape (1, 7) as y_pred; "
-                                       "expected shape (7, 1)"}),
+    "wrong_shapes": (None, {"forward": "returned a numpy array of float64 of shape (1, 7) as "
+                                       "y_pred; expected shape (7, 1)"}),
     "returns_nan": (None, {"sigmoid": "NaN", "forward": "NaN or infinite values in y_pred"}),
     "prints_flood_at_import": (0, {"rules": "importing backprop.py prints"}),
     "trains_at_import": (0, {"rules": "importing backprop.py calls forward"}),
@@ -96,7 +96,8 @@ def test_every_broken_example_has_expectations():
 def test_broken_submissions_get_a_full_report(name, tmp_path):
     total, messages = BROKEN[name]
     results = grade(SUBMISSIONS / "broken" / name, out_dir=tmp_path)
-    assert len(results.checks) == len(by_name(results)) == 38  # every check reported
+    core = [c for c in results.checks if c.max_score or c.group == "rules"]
+    assert len(core) == len(by_name(results)) == 38  # every check reported
     assert not any(c.internal_error for c in results.checks)
     if total is not None:
         assert results.score == total

@@ -15,7 +15,7 @@ SIZES = (1, 7, 100)
 
 @check("loss: matches the formula of the declared LOSS", points=4)
 def check_loss_values(student, reference):
-    kind = student.declared_loss
+    kind = student.declared_loss()
     for n in SIZES:
         y_pred, y = predictions(n)
         answer = student.call("loss", y_pred, y)
@@ -32,7 +32,7 @@ def check_loss_values(student, reference):
 
 @check("loss: returns a single number, not an array", points=2)
 def check_loss_scalar(student):
-    student.declared_loss
+    student.declared_loss()
     y_pred, y = predictions(7)
     value = student.call("loss", y_pred, y)["value"]
     fail_unless(value["kind"] == "array" and value["array"].ndim == 0,
@@ -41,7 +41,7 @@ def check_loss_scalar(student):
 
 @check("derivative_loss: matches finite differences of your loss", points=3)
 def check_derivative_loss_fd(student):
-    student.declared_loss
+    student.declared_loss()
     y_pred, y = predictions(7)
     got = student.array("derivative_loss", y_pred, y, shape=y_pred.shape)
 
@@ -58,7 +58,7 @@ def check_derivative_loss_fd(student):
 
 @check("derivative_loss: matches the formula of the declared LOSS, shape (N, 1)", points=3)
 def check_derivative_loss_values(student, reference):
-    kind = student.declared_loss
+    kind = student.declared_loss()
     for n in SIZES:
         y_pred, y = predictions(n)
         got = student.array("derivative_loss", y_pred, y, shape=(n, 1))
