@@ -51,6 +51,18 @@ def student(request):
         yield StudentCode(submission)
 
 
+NOTE = pytest.StashKey[str]()
+
+
+@pytest.fixture
+def note(request):
+    """note(text): a line shown with the check when it passes (what was measured)."""
+    def record(text):
+        request.node.stash[NOTE] = text
+
+    return record
+
+
 @pytest.fixture(scope="session")
 def figures_dir(request):
     """Where figure checks save the PNGs they saw (None: do not save)."""
@@ -98,5 +110,7 @@ def pytest_json_runtest_metadata(item, call):
     if call.excinfo is not None:
         metadata["feedback"], metadata["not_implemented"] = feedback(call.excinfo)
         metadata["internal_error"] = not isinstance(call.excinfo.value, AssertionError)
+    elif NOTE in item.stash:
+        metadata["feedback"] = item.stash[NOTE]
     return metadata
 

@@ -35,7 +35,7 @@ def table(results, visible_only=True):
     header = f"{'points':>9}  {'check':<{name_width}}  reason"
     lines += [header, "-" * len(header)]
     for c in checks:
-        mark = "ok" if c.passed else _first_line(c.output)
+        mark = _first_line(c.output) or "ok"
         points = f"{_points(c.score)}/{_points(c.max_score)}"
         if c.group == "rules":
             points = "rule"

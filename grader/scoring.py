@@ -58,7 +58,7 @@ def _check_result(test):
         score=points if passed else 0,
         max_score=0 if metadata.get("bonus") else points,
         passed=passed,
-        output="" if passed else metadata.get("feedback", f"check {test['outcome']}"),
+        output=metadata.get("feedback", "" if passed else f"check {test['outcome']}"),
         visibility=metadata["visibility"],
         not_implemented=metadata.get("not_implemented", False),
         internal_error=metadata.get("internal_error", False),

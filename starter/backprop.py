@@ -167,7 +167,7 @@ def show_learning_curve(losses):
     """Loss against epoch (graded).
 
     Args:
-        losses: sequence of E floats, the loss after each epoch.
+        losses: sequence of E floats, one loss per epoch (as train returns them).
 
     Returns:
         matplotlib Figure with one line: epoch 1..E on x ("epoch"), loss on y ("loss").

@@ -11,17 +11,18 @@ from grader.student import shape_text
 
 WIDTHS = (2, 4, 4, 1)
 LEARNING_RATE = 1.0
-# name in the check -> (data set file, epoch budget). The reference needs at most a few
-# thousand epochs on these seeds; the budget leaves a wide margin (README, "Grading").
+# name in the check -> (data set file, epoch budget). On these seeds the reference needs at
+# most 1094 (linear) and 1542 (XOR) epochs: the budgets leave a margin of 4 to 6 times.
+# Seeds are chosen, not arbitrary: with seed 6 the reference never separates XOR.
 DATASETS = {"linear": ("linear", 5000), "XOR": ("xor_easy", 10000)}
-SEEDS = (0, 1, 2)
+SEEDS = (1, 2, 4)
 TIMEOUT = 30.0  # seconds for one training run
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("dataset", list(DATASETS))
 @check("convergence: 100 % accuracy on the {dataset} data (seed {seed})", points=2)
-def check_convergence(student, dataset, seed):
+def check_convergence(student, note, dataset, seed):
     name, budget = DATASETS[dataset]
     x, y = data.load(name)
     answer = student.train(x, y, init_params(WIDTHS, seed), lr=LEARNING_RATE,
@@ -35,3 +36,4 @@ def check_convergence(student, dataset, seed):
                 f"after {answer['epochs']} epochs (lr {LEARNING_RATE}, widths 2-4-4-1, "
                 f"seed {seed}) the accuracy on the {dataset} data is {100 * accuracy:.2f} %, "
                 "not 100 %. The gradient checks show where to look.")
+    note(f"100 % after {answer['epochs']} epochs")

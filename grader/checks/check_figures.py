@@ -97,8 +97,10 @@ def class_colours(colours, classes, title):
 
 
 @check("show_result: two panels titled Ground truth and Predict result", points=2)
-def check_result_panels(result_figure):
+def check_result_panels(result_figure, figures_dir, note):
     panels(result_figure)
+    if figures_dir is not None:
+        note(f"drawn in {figures_dir / 'show_result.png'}")
 
 
 @check("show_result: one point per sample at its coordinates, in both panels", points=2)
@@ -151,7 +153,7 @@ def curve_axes(curve_figure):
 
 
 @check("show_learning_curve: plots every loss, in order, against the epoch", points=3)
-def check_curve_values(curve_figure):
+def check_curve_values(curve_figure, figures_dir, note):
     axes = curve_axes(curve_figure)
     fail_unless(axes, "show_learning_curve drew no line; plot the losses with ax.plot")
     curves = [curve for ax in axes for curve in ax["curves"]]
@@ -165,6 +167,8 @@ def check_curve_values(curve_figure):
     epochs_ok = any(np.allclose(curve["x"], np.arange(n) + start)
                     for curve in matching for start in (0, 1))
     fail_unless(epochs_ok, "the curve's x values are not the epochs 0..E-1 or 1..E")
+    if figures_dir is not None:
+        note(f"drawn in {figures_dir / 'show_learning_curve.png'}")
 
 
 @check("show_learning_curve: axis labels mention epoch and loss", points=1)
