@@ -100,7 +100,7 @@ def class_colours(colours, classes, title):
 def check_result_panels(result_figure, figures_dir, note):
     panels(result_figure)
     if figures_dir is not None:
-        note(f"drawn in {figures_dir / 'show_result.png'}")
+        note("figure saved as show_result.png next to the results")
 
 
 @check("show_result: one point per sample at its coordinates, in both panels", points=2)
@@ -168,7 +168,7 @@ def check_curve_values(curve_figure, figures_dir, note):
                     for curve in matching for start in (0, 1))
     fail_unless(epochs_ok, "the curve's x values are not the epochs 0..E-1 or 1..E")
     if figures_dir is not None:
-        note(f"drawn in {figures_dir / 'show_learning_curve.png'}")
+        note("figure saved as show_learning_curve.png next to the results")
 
 
 @check("show_learning_curve: axis labels mention epoch and loss", points=1)
