@@ -21,6 +21,7 @@ test: $(VENV)/.dev
 
 lint: $(VENV)/.dev
 	$(BIN)/python -m ruff check .
+	$(BIN)/actionlint .github/workflows/*.yml
 
 starter: $(VENV)/.core
 	$(BIN)/python -m grader make-starter

@@ -11,8 +11,8 @@ import os
 import sys
 from pathlib import Path
 
-from grader import reports
-from grader.paths import STARTER_DIR
+from grader import github, reports
+from grader.paths import DEFAULT_SUBMISSION
 from grader.scoring import score_report
 
 CHECKS_DIR = Path(__file__).resolve().parent / "checks"
@@ -23,7 +23,7 @@ class GraderFailure(RuntimeError):
     """The grader itself could not complete (not a problem of the submission)."""
 
 
-def run_checks(submission, out_dir, timeout, keyword=None):
+def run_checks(submission, out_dir, timeout, keyword=None, record_reference=None):
     """Run every check on `submission`; returns the pytest-json-report report dict.
 
     Args:
@@ -31,6 +31,7 @@ def run_checks(submission, out_dir, timeout, keyword=None):
         out_dir: where checks save what a student should see (the figures).
         timeout: seconds one call into the submission may take.
         keyword: optional pytest -k expression to run some checks only.
+        record_reference: optional .npz path where every reference answer used is saved.
     """
     import pytest
     from pytest_jsonreport.plugin import JSONReport
@@ -42,6 +43,8 @@ def run_checks(submission, out_dir, timeout, keyword=None):
             "--json-report-omit", "traceback", "streams", "keywords", "collectors"]
     if keyword:
         args += ["-k", keyword]
+    if record_reference:
+        args += ["--record-reference", str(record_reference)]
     captured = io.StringIO()
     with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
         exit_code = pytest.main(args, plugins=[json_plugin])
@@ -51,13 +54,14 @@ def run_checks(submission, out_dir, timeout, keyword=None):
     return json_plugin.report
 
 
-def grade(submission, out_dir=DEFAULT_OUT, timeout=None, keyword=None):
+def grade(submission, out_dir=DEFAULT_OUT, timeout=None, keyword=None, record_reference=None):
     """Grade `submission`; write results.json and feedback.md into out_dir; return Results."""
     from grader.submission import DEFAULT_TIMEOUT
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    report = run_checks(submission, out_dir, timeout or DEFAULT_TIMEOUT, keyword)
+    report = run_checks(submission, out_dir, timeout or DEFAULT_TIMEOUT, keyword,
+                        record_reference)
     results = score_report(report)
     write_json(out_dir / "results.json", reports.gradescope(results))
     (out_dir / "feedback.md").write_text(reports.feedback_markdown(results), encoding="utf-8")
@@ -78,8 +82,9 @@ def parser():
         prog="python -m grader",
         description="Grade a backprop.py against the lab's contract. Other commands: "
                     "make-starter, make-datasets (see README.md).")
-    result.add_argument("path", nargs="?", default=str(STARTER_DIR),
-                        help="backprop.py, or a directory holding it (default: starter/)")
+    result.add_argument("path", nargs="?", default=str(DEFAULT_SUBMISSION),
+                        help="backprop.py, or a directory holding it (default: starter/, "
+                             "or the current directory where there is no starter/)")
     result.add_argument("--json", metavar="FILE", help="also write Gradescope's results.json here")
     result.add_argument("--out", metavar="DIR", default=str(DEFAULT_OUT),
                         help="directory for results.json, feedback.md and the figures "
@@ -90,20 +95,29 @@ def parser():
                         help="seconds one call into the submission may take (default 10)")
     result.add_argument("-k", dest="keyword", metavar="EXPR",
                         help="run only the checks whose test names match (pytest -k)")
+    result.add_argument("--github", action="store_true",
+                        help="in GitHub Actions: write the Classroom result as the step output "
+                             "`result` and the feedback to the job summary")
     return result
 
 
 def grade_command(argv):
     args = parser().parse_args(argv)
+    if args.github:
+        github.require_environment()
     try:
         results = grade(args.path, args.out, args.timeout, args.keyword)
     except GraderFailure as error:
         print(f"grader error: {error}", file=sys.stderr)
+        if args.github:
+            github.publish_error(f"The grader itself failed: {error}")
         return 2
     print(reports.table(results))
     print(f"\nFeedback, results and figures: {args.out}/")
     if args.json:
         write_json(args.json, reports.gradescope(results))
+    if args.github:
+        github.publish(results)
     if args.fail_under is not None and results.score < args.fail_under:
         return 1
     return 0

@@ -11,7 +11,7 @@ import pytest
 
 from grader.cases import widths_label
 from grader.check import VISIBLE, CheckFailed
-from grader.reference import load_reference
+from grader.reference import RecordingReference, load_reference
 from grader.student import StudentCode
 from grader.submission import DEFAULT_TIMEOUT, Submission
 
@@ -22,6 +22,8 @@ def pytest_addoption(parser):
     group.addoption("--timeout", type=float, default=DEFAULT_TIMEOUT,
                     help="seconds one call into the submission may take")
     group.addoption("--figures-dir", help="directory where the figures drawn are saved")
+    group.addoption("--record-reference", metavar="FILE",
+                    help="save every reference answer the checks use into FILE (.npz)")
 
 
 def pytest_configure(config):
@@ -71,8 +73,15 @@ def figures_dir(request):
 
 
 @pytest.fixture(scope="session")
-def reference():
-    return load_reference()
+def reference(request):
+    """The reference answers; with --record-reference, also saved for later use."""
+    path = request.config.getoption("record_reference")
+    if not path:
+        yield load_reference()
+        return
+    recorder = RecordingReference()
+    yield recorder
+    recorder.save(path)
 
 
 def check_name(item):

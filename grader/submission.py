@@ -33,13 +33,30 @@ class Timeout(SubmissionError):
     pass
 
 
+SKIPPED_FOLDERS = {"__MACOSX", "__pycache__", ".git", ".venv", "node_modules"}
+
+
 def locate(path):
-    """The backprop.py to grade, given a directory that holds it or the file itself."""
+    """The backprop.py to grade: the file itself, or the one inside a directory.
+
+    In a directory, the shallowest backprop.py wins (a folder unpacked from a zip often
+    nests it one level down); two at the same depth are ambiguous and refused.
+    """
     path = Path(path)
     if path.is_dir():
-        path = path / SUBMISSION_FILE
+        found = sorted(
+            (len(candidate.relative_to(path).parts), candidate)
+            for candidate in path.rglob(SUBMISSION_FILE)
+            if not SKIPPED_FOLDERS & set(candidate.relative_to(path).parts))
+        if not found:
+            raise NotFound(f"no {SUBMISSION_FILE} in {path}: the submission must be a "
+                           f"{SUBMISSION_FILE} or a directory holding one")
+        if len(found) > 1 and found[0][0] == found[1][0]:
+            raise NotFound(f"several {SUBMISSION_FILE} in {path} "
+                           f"({found[0][1]}, {found[1][1]}): keep only the one to grade")
+        path = found[0][1]
     if not path.is_file():
-        raise NotFound(f"no file {path}: the submission must be a backprop.py "
+        raise NotFound(f"no file {path}: the submission must be a {SUBMISSION_FILE} "
                        "or a directory holding one")
     return path.resolve()
 

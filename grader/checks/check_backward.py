@@ -12,6 +12,7 @@ from grader.cases import LAYER_KEYS, inputs, random_params, widths_label
 from grader.check import CheckFailed, check, fail_unless
 from grader.diagnosis import KNOWN_BUGS, diagnose_gradients, diagnose_parameter, variant_gradients
 from grader.gradcheck import params_gradient, rel_error
+from grader.reference import loss_value
 from grader.student import shape_text
 
 FD_TOLERANCE = 1e-5
@@ -35,13 +36,13 @@ class Case:
         d_loss = reference.derivative_loss(activations[-1], self.y, self.kind)
         self.known_bugs = [(variant_gradients(activations, self.y, self.params, d_loss, **bug),
                             sentence) for bug, sentence in KNOWN_BUGS]
-        self._student, self._reference = student, reference
+        self._student = student
 
     def finite_differences(self):
         """{key: gradient of the declared loss of the submission's forward}."""
         def loss_of(params):
             y_pred, _, _ = self._student.forward(self.x, params)
-            return self._reference.loss(y_pred, self.y, self.kind)
+            return loss_value(y_pred, self.y, self.kind)
 
         return {key: params_gradient(loss_of, self.params, key) for key in LAYER_KEYS}
 

@@ -1,0 +1,45 @@
+"""What the course publishes, built from this repository: the student template
+(`template.py`) and the Gradescope autograder (`gradescope.py`). Both ship the grader
+without the solution, so both need the reference answers stored in advance."""
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from grader.paths import REPO_ROOT, SOLUTION_DIR
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+REFERENCE_FILE = Path("grader") / "reference_values.npz"
+IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", REFERENCE_FILE.name)
+# What both exports ship of this repository, as (source, destination) relative paths.
+GRADER_FILES = (("grader", "grader"), ("datasets", "datasets"),
+                ("pyproject.toml", "pyproject.toml"), ("requirements.lock", "requirements.lock"))
+
+
+def copy_files(pairs, destination):
+    """Copy files and trees (relative to the repository) into destination."""
+    for source, target in pairs:
+        source, target = REPO_ROOT / source, Path(destination) / target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=IGNORED)
+        else:
+            shutil.copy2(source, target)
+
+
+def record_reference_values(path):
+    """Grade the solution (with each LOSS) and store every reference answer used in `path`."""
+    from grader.grade import grade
+
+    solution = (SOLUTION_DIR / "backprop.py").read_text(encoding="utf-8")
+    with tempfile.TemporaryDirectory() as scratch:
+        for kind in ("mse", "bce"):
+            folder = Path(scratch) / kind
+            folder.mkdir()
+            (folder / "backprop.py").write_text(
+                solution.replace('LOSS = "mse"', f'LOSS = "{kind}"', 1), encoding="utf-8")
+            results = grade(folder, out_dir=folder / "out", record_reference=path)
+            if results.score < results.max_score:
+                raise RuntimeError(f"the solution with LOSS = {kind!r} scores {results.score}: "
+                                   "fix it before exporting")
+    return Path(path)

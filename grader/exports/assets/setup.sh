@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Gradescope runs this once, when it builds the autograder image.
+set -euo pipefail
+root="${AUTOGRADER_ROOT:-/autograder}"
+cd "$root/source"
+if ! python3 -c "import venv, ensurepip" 2>/dev/null; then
+  apt-get update && apt-get install -y python3 python3-venv python3-pip
+fi
+python3 -m venv .venv
+constraints=""
+if .venv/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+  constraints="-c requirements.lock"  # the pins were resolved on CPython 3.11
+fi
+# shellcheck disable=SC2086
+.venv/bin/python -m pip install --quiet --disable-pip-version-check $constraints -e .

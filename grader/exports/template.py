@@ -1,0 +1,30 @@
+"""The student template: the repository a course publishes for students to fork.
+
+    python -m grader export-template OUT
+
+Holds the starter (at the top level, where students work), the notebook, the grader
+with its checks and stored reference values, the data, the autograding workflow, a
+README for students; and no solution.
+"""
+
+import shutil
+from pathlib import Path
+
+from grader.exports import ASSETS, GRADER_FILES, REFERENCE_FILE, copy_files, record_reference_values
+
+STUDENT_FILES = (("starter/backprop.py", "backprop.py"), ("starter/lab1.ipynb", "lab1.ipynb"),
+                 (".github/workflows/classroom.yml", ".github/workflows/classroom.yml"))
+ASSET_FILES = (("README.md", "README.md"), ("Makefile", "Makefile"), ("gitignore", ".gitignore"))
+
+
+def export_template(out):
+    """Write the template into the new directory `out`; returns its path."""
+    out = Path(out)
+    if out.exists() and any(out.iterdir()):
+        raise FileExistsError(f"{out} exists and is not empty: choose a new directory")
+    out.mkdir(parents=True, exist_ok=True)
+    copy_files(GRADER_FILES + STUDENT_FILES, out)
+    for source, target in ASSET_FILES:
+        shutil.copy2(ASSETS / source, out / target)
+    record_reference_values(out / REFERENCE_FILE)
+    return out
