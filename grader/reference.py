@@ -37,8 +37,8 @@ def loss_value(y_pred, y, kind):
     """
     if kind == "bce":
         p = np.clip(y_pred, 1e-12, 1.0 - 1e-12)
-        return float(-np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p)))
-    return float(np.mean((y_pred - y) ** 2))
+        return float(-np.mean(y * np.log(p) + (1.0 - y) * np.log1p(-p)))
+    return float(np.mean(np.square(y_pred - y)))
 
 
 class LiveReference:

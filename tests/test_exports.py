@@ -1,0 +1,120 @@
+"""What the course publishes: the student template and the Gradescope autograder.
+
+Both ship without the solution; these tests build each in a temp dir, install it in a
+fresh virtual environment the way its users would, and grade the starter (0) and the
+solution (100, plus the bonus) with it.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from grader.exports.gradescope import export_gradescope
+from grader.exports.template import export_template
+from grader.paths import SOLUTION_DIR, STARTER_DIR
+from grader.starter import BEGIN, END
+
+MIN_LINE = 20  # shorter lines (`return grads`) are too common to betray a solution
+
+
+def solution_lines():
+    """Every code line inside the solution's BEGIN/END SOLUTION regions, stripped."""
+    lines, inside = set(), False
+    for line in (SOLUTION_DIR / "backprop.py").read_text(encoding="utf-8").splitlines():
+        if BEGIN.match(line):
+            inside = True
+        elif END.match(line):
+            inside = False
+        elif inside and len(line.strip()) >= MIN_LINE and not line.strip().startswith("#"):
+            lines.add(line.strip())
+    return lines
+
+
+def text_files(folder):
+    for path in folder.rglob("*"):
+        if path.is_file() and "__pycache__" not in path.parts and ".venv" not in path.parts:
+            try:
+                yield path, path.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                continue  # binary (the stored reference values)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    return export_template(tmp_path_factory.mktemp("export") / "template")
+
+
+def test_template_has_what_students_need_and_no_solution(template):
+    for name in ("backprop.py", "lab1.ipynb", "README.md", "Makefile", "pyproject.toml",
+                 "grader/reference_values.npz", "datasets/linear.csv",
+                 ".github/workflows/classroom.yml"):
+        assert (template / name).is_file(), name
+    assert not (template / "solution").exists() and not (template / "tests").exists()
+    assert (template / "backprop.py").read_bytes() == (STARTER_DIR / "backprop.py").read_bytes()
+
+
+def test_no_solution_code_appears_in_the_template(template):
+    secrets = solution_lines()
+    assert len(secrets) > 20  # the search looks for something
+    for path, text in text_files(template):
+        found = secrets & {line.strip() for line in text.splitlines()}
+        assert not found, f"{path.relative_to(template)} holds solution code: {found}"
+
+
+def run(command, cwd, **env):
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=600,
+                            env={**os.environ, **env})
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    return result.stdout
+
+
+def headline(output):
+    return re.search(r"^Total: .*$", output, re.MULTILINE).group(0)
+
+
+def test_template_readme_command_grades_in_a_fresh_venv(template, tmp_path):
+    student = tmp_path / "student"
+    shutil.copytree(template, student)
+    assert "make grade" in (student / "README.md").read_text()
+    output = run(["make", "grade", f"PYTHON={sys.executable}"], student)
+    assert headline(output) == "Total: 0 / 100" and "not implemented yet" in output
+    assert (student / ".venv" / "bin" / "python").exists()
+    shutil.copy(SOLUTION_DIR / "backprop.py", student / "backprop.py")
+    output = run(["make", "grade", f"PYTHON={sys.executable}"], student)
+    assert headline(output) == "Total: 100 / 100 + 4 bonus = 104"
+
+
+def test_gradescope_autograder_grades_in_its_layout(tmp_path):
+    archive = export_gradescope(tmp_path / "autograder.zip")
+    root = tmp_path / "autograder"
+    with zipfile.ZipFile(archive) as opened:
+        names = opened.namelist()
+        opened.extractall(root / "source")
+    assert {"setup.sh", "run_autograder", "grader/reference_values.npz"} <= set(names)
+    assert not any(name.startswith(("solution/", "tests/")) for name in names)
+    for script in ("setup.sh", "run_autograder"):  # zipfile does not restore modes
+        (root / "source" / script).chmod(0o755)
+    shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
+    run(["bash", str(root / "source" / "setup.sh")], root, AUTOGRADER_ROOT=str(root))
+
+    def grade(submission_file):
+        shutil.rmtree(root / "submission", ignore_errors=True)
+        (root / "submission").mkdir()
+        if submission_file:
+            shutil.copy(submission_file, root / "submission" / "backprop.py")
+        run([str(root / "run_autograder")], root, AUTOGRADER_ROOT=str(root))
+        return json.loads((root / "results" / "results.json").read_text())
+
+    solved = grade(SOLUTION_DIR / "backprop.py")
+    core = sum(t["score"] for t in solved["tests"] if t["max_score"])
+    assert core == 100 and solved["score"] == 104
+    assert grade(STARTER_DIR / "backprop.py")["score"] == 0
+    missing = grade(None)
+    assert missing["score"] == 0
+    assert any("no backprop.py" in t["output"] for t in missing["tests"])
