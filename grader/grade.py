@@ -23,7 +23,8 @@ class GraderFailure(RuntimeError):
     """The grader itself could not complete (not a problem of the submission)."""
 
 
-def run_checks(submission, out_dir, timeout, keyword=None, record_reference=None):
+def run_checks(submission, out_dir, timeout, keyword=None, record_reference=None,
+               reference_values=None):
     """Run every check on `submission`; returns the pytest-json-report report dict.
 
     Args:
@@ -32,6 +33,7 @@ def run_checks(submission, out_dir, timeout, keyword=None, record_reference=None
         timeout: seconds one call into the submission may take.
         keyword: optional pytest -k expression to run some checks only.
         record_reference: optional .npz path where every reference answer used is saved.
+        reference_values: optional .npz path to read the reference answers from.
     """
     import pytest
     from pytest_jsonreport.plugin import JSONReport
@@ -45,6 +47,8 @@ def run_checks(submission, out_dir, timeout, keyword=None, record_reference=None
         args += ["-k", keyword]
     if record_reference:
         args += ["--record-reference", str(record_reference)]
+    if reference_values:
+        args += ["--reference-values", str(reference_values)]
     captured = io.StringIO()
     with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
         exit_code = pytest.main(args, plugins=[json_plugin])
@@ -54,14 +58,18 @@ def run_checks(submission, out_dir, timeout, keyword=None, record_reference=None
     return json_plugin.report
 
 
-def grade(submission, out_dir=DEFAULT_OUT, timeout=None, keyword=None, record_reference=None):
-    """Grade `submission`; write results.json and feedback.md into out_dir; return Results."""
+def grade(submission, out_dir=DEFAULT_OUT, timeout=None, keyword=None, record_reference=None,
+          reference_values=None):
+    """Grade `submission`; write results.json and feedback.md into out_dir; return Results.
+
+    record_reference and reference_values: see run_checks.
+    """
     from grader.submission import DEFAULT_TIMEOUT
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     report = run_checks(submission, out_dir, timeout or DEFAULT_TIMEOUT, keyword,
-                        record_reference)
+                        record_reference, reference_values)
     results = score_report(report)
     write_json(out_dir / "results.json", reports.gradescope(results))
     (out_dir / "feedback.md").write_text(reports.feedback_markdown(results), encoding="utf-8")

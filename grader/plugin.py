@@ -11,7 +11,7 @@ import pytest
 
 from grader.cases import widths_label
 from grader.check import VISIBLE, CheckFailed
-from grader.reference import RecordingReference, load_reference
+from grader.reference import RecordingReference, StoredReference, load_reference
 from grader.student import StudentCode
 from grader.submission import DEFAULT_TIMEOUT, Submission
 
@@ -24,6 +24,8 @@ def pytest_addoption(parser):
     group.addoption("--figures-dir", help="directory where the figures drawn are saved")
     group.addoption("--record-reference", metavar="FILE",
                     help="save every reference answer the checks use into FILE (.npz)")
+    group.addoption("--reference-values", metavar="FILE",
+                    help="read reference answers from FILE (.npz) instead of the solution")
 
 
 def pytest_configure(config):
@@ -75,6 +77,10 @@ def figures_dir(request):
 @pytest.fixture(scope="session")
 def reference(request):
     """The reference answers; with --record-reference, also saved for later use."""
+    stored = request.config.getoption("reference_values")
+    if stored:
+        yield StoredReference(stored)
+        return
     path = request.config.getoption("record_reference")
     if not path:
         yield load_reference()

@@ -7,7 +7,7 @@ from grader.paths import SOLUTION_DIR
 def grade_source(source, tmp_path, name="backprop.py", **options):
     """Grade a backprop.py whose text is `source`; returns Results."""
     folder = tmp_path / "submission"
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     (folder / name).write_text(source, encoding="utf-8")
     return grade(folder, out_dir=tmp_path / "out", **options)
 
