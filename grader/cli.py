@@ -5,11 +5,15 @@
     python -m grader make-datasets                           regenerate datasets/
     python -m grader export-template OUT                     the student template
     python -m grader export-gradescope OUT.zip               the Gradescope autograder
+    python -m grader regrade SUBMISSION... --out DIR         regrade a class (TAs)
+    python -m grader merge DIR... --out DIR                  join regrade shards
 
-The last four need solution/: they exist in the course's repository only.
+All but grading and merge need solution/: they exist in the course's repository only.
 """
 
 import argparse
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -62,8 +66,84 @@ MAINTENANCE = {
 }
 
 
+def regrade_command(argv):
+    from grader.regrade.run import DEFAULT_MEMORY_MB, DEFAULT_SEED, Settings, regrade
+
+    parser = argparse.ArgumentParser(
+        prog="python -m grader regrade",
+        description="Regrade many submissions in isolation, with the hidden checks.")
+    parser.add_argument("submissions", nargs="+", type=Path, metavar="SUBMISSION",
+                        help="folders, .py files, .zip files, or folders of those")
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N")
+    parser.add_argument("--timeout", type=float, default=10.0, metavar="S",
+                        help="seconds one call into a submission may take")
+    parser.add_argument("--memory", type=int, default=DEFAULT_MEMORY_MB, metavar="MB",
+                        help="address space of a submission's process")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                        help="seed of the hidden checks (change it each term)")
+    parser.add_argument("--resume", action="store_true",
+                        help="skip submissions already in DIR/grades.csv")
+    parser.add_argument("--shard", type=shard, default=(1, 1), metavar="I/N",
+                        help="grade only the I-th of N deterministic slices")
+    parser.add_argument("--no-progress", action="store_true")
+    args = parser.parse_args(argv)
+    if not SOLUTION_DIR.is_dir():
+        parser.error("the hidden checks need the solution, which this copy does not have")
+    if args.jobs < 1:
+        parser.error("--jobs must be at least 1")
+    settings = Settings(out=args.out, jobs=args.jobs, timeout=args.timeout,
+                        memory=args.memory, seed=args.seed, resume=args.resume,
+                        shard=args.shard)
+    sheet = regrade(args.submissions, settings, progress=not args.no_progress)
+    print(f"{len(sheet.rows)} submissions in {args.out / 'grades.csv'}; "
+          f"summary in {args.out / 'summary.md'}")
+    return 0
+
+
+def shard(text):
+    """I/N with 1 <= I <= N, for --shard."""
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not I/N, e.g. 2/4") from None
+    if not 1 <= index <= count:
+        raise argparse.ArgumentTypeError(f"{text!r}: I must be between 1 and N")
+    return index, count
+
+
+def merge_command(argv):
+    from grader.regrade.sheet import SHEET, merge
+    from grader.regrade.summary import write_summary
+
+    parser = argparse.ArgumentParser(
+        prog="python -m grader merge",
+        description="Join the grade sheets (and results) of several regrade runs.")
+    parser.add_argument("dirs", nargs="+", type=Path, metavar="DIR")
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR")
+    args = parser.parse_args(argv)
+    missing = [str(d / SHEET) for d in args.dirs if not (d / SHEET).is_file()]
+    if missing:
+        parser.error(f"no grade sheet in: {', '.join(missing)}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    for directory in args.dirs:
+        if directory.resolve() != args.out.resolve():
+            for child in directory.iterdir():
+                if child.is_dir():
+                    shutil.copytree(child, args.out / child.name, dirs_exist_ok=True)
+    sheet = merge([d / SHEET for d in args.dirs], args.out / SHEET)
+    write_summary(sheet, args.out)
+    print(f"{len(sheet.rows)} submissions in {args.out / SHEET}")
+    return 0
+
+
+COMMANDS = {"regrade": regrade_command, "merge": merge_command}
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in COMMANDS:
+        return COMMANDS[argv[0]](argv[1:])
     if argv and argv[0] in MAINTENANCE:
         command, help_text, positional = MAINTENANCE[argv[0]]
         parser = argparse.ArgumentParser(prog=f"python -m grader {argv[0]}", description=help_text)

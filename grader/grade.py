@@ -16,6 +16,7 @@ from grader.paths import DEFAULT_SUBMISSION
 from grader.scoring import score_report
 
 CHECKS_DIR = Path(__file__).resolve().parent / "checks"
+HIDDEN_DIR = Path(__file__).resolve().parent / "hidden"
 DEFAULT_OUT = Path("grading-output")
 
 
@@ -23,32 +24,31 @@ class GraderFailure(RuntimeError):
     """The grader itself could not complete (not a problem of the submission)."""
 
 
-def run_checks(submission, out_dir, timeout, keyword=None, record_reference=None,
-               reference_values=None):
+def run_checks(submission, out_dir, keyword=None, hidden=False, **options):
     """Run every check on `submission`; returns the pytest-json-report report dict.
 
     Args:
         submission: path of backprop.py or of a directory holding it.
         out_dir: where checks save what a student should see (the figures).
-        timeout: seconds one call into the submission may take.
         keyword: optional pytest -k expression to run some checks only.
-        record_reference: optional .npz path where every reference answer used is saved.
-        reference_values: optional .npz path to read the reference answers from.
+        hidden: also run the hidden checks (grader/hidden/), for regrading.
+        options: the plugin's options (grader/plugin.py), each given when not None:
+            timeout, memory, zygote, record_reference, reference_values.
     """
     import pytest
     from pytest_jsonreport.plugin import JSONReport
 
     json_plugin = JSONReport()
-    args = [str(CHECKS_DIR), "-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(CHECKS_DIR),
-            "-p", "grader.plugin", "--submission", str(submission), "--timeout", str(timeout),
+    folders = [str(CHECKS_DIR)] + ([str(HIDDEN_DIR)] if hidden else [])
+    args = [*folders, "-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(CHECKS_DIR.parent),
+            "-p", "grader.plugin", "--submission", str(submission),
             "--figures-dir", str(out_dir), "--json-report-file", "none", "-q", "--tb=no",
             "--json-report-omit", "traceback", "streams", "keywords", "collectors"]
+    for name, value in options.items():
+        if value is not None:
+            args += [f"--{name.replace('_', '-')}", str(value)]
     if keyword:
         args += ["-k", keyword]
-    if record_reference:
-        args += ["--record-reference", str(record_reference)]
-    if reference_values:
-        args += ["--reference-values", str(reference_values)]
     captured = io.StringIO()
     with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
         exit_code = pytest.main(args, plugins=[json_plugin])
@@ -58,19 +58,14 @@ def run_checks(submission, out_dir, timeout, keyword=None, record_reference=None
     return json_plugin.report
 
 
-def grade(submission, out_dir=DEFAULT_OUT, timeout=None, keyword=None, record_reference=None,
-          reference_values=None):
+def grade(submission, out_dir=DEFAULT_OUT, keyword=None, hidden=False, **options):
     """Grade `submission`; write results.json and feedback.md into out_dir; return Results.
 
-    record_reference and reference_values: see run_checks.
+    keyword, hidden and options: see run_checks.
     """
-    from grader.submission import DEFAULT_TIMEOUT
-
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    report = run_checks(submission, out_dir, timeout or DEFAULT_TIMEOUT, keyword,
-                        record_reference, reference_values)
-    results = score_report(report)
+    results = score_report(run_checks(submission, out_dir, keyword, hidden, **options))
     write_json(out_dir / "results.json", reports.gradescope(results))
     (out_dir / "feedback.md").write_text(reports.feedback_markdown(results), encoding="utf-8")
     return results
@@ -114,7 +109,7 @@ def grade_command(argv):
     if args.github:
         github.require_environment()
     try:
-        results = grade(args.path, args.out, args.timeout, args.keyword)
+        results = grade(args.path, args.out, args.keyword, timeout=args.timeout)
     except GraderFailure as error:
         print(f"grader error: {error}", file=sys.stderr)
         if args.github:

@@ -13,7 +13,7 @@ from grader.cases import widths_label
 from grader.check import VISIBLE, CheckFailed
 from grader.reference import RecordingReference, StoredReference, load_reference
 from grader.student import StudentCode
-from grader.submission import DEFAULT_TIMEOUT, Submission
+from grader.submission import DEFAULT_TIMEOUT, Limits, Submission
 
 
 def pytest_addoption(parser):
@@ -21,6 +21,11 @@ def pytest_addoption(parser):
     group.addoption("--submission", help="backprop.py, or a directory holding it")
     group.addoption("--timeout", type=float, default=DEFAULT_TIMEOUT,
                     help="seconds one call into the submission may take")
+    group.addoption("--memory", type=int, default=Limits.memory_mb,
+                    help="MB of address space the submission's process may use")
+    group.addoption("--zygote", help="Unix socket of a worker zygote to fork workers from")
+    group.addoption("--hidden-seed", type=int, default=7919,
+                    help="seed of the hidden checks' fresh inputs and data")
     group.addoption("--figures-dir", help="directory where the figures drawn are saved")
     group.addoption("--record-reference", metavar="FILE",
                     help="save every reference answer the checks use into FILE (.npz)")
@@ -50,8 +55,9 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def student(request):
-    with Submission(request.config.getoption("submission"),
-                    timeout=request.config.getoption("timeout")) as submission:
+    option = request.config.getoption
+    limits = Limits(timeout=option("timeout"), memory_mb=option("memory"))
+    with Submission(option("submission"), limits, zygote=option("zygote")) as submission:
         yield StudentCode(submission)
 
 

@@ -1,24 +1,46 @@
 """The grader's side of a submission: a handle on the worker process that runs it.
 
-Every request goes to grader/worker.py over a pipe and comes back as plain data.
-A request that takes too long kills the worker's whole process group; a worker that
-dies (os._exit, a crash, a kill) is restarted on the next request, so one bad
-function never stops the other checks.
+The submission's folder is copied into a fresh temporary directory, which becomes the
+worker's working directory; the worker (grader/worker.py) runs with resource limits in
+a session of its own, and every request to it comes back as plain data. A request that
+takes too long kills the worker's whole process group; a worker that dies (os._exit, a
+crash, a kill, a memory limit) is restarted on the next request, so one bad function
+never stops the other checks. Closing kills whatever the submission left running.
+
+Workers are started fresh (`python worker.py`) or, when a zygote is given (see
+worker.zygote), forked from a process that has numpy and matplotlib imported already.
 """
 
 import os
 import select
-import signal
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from grader import protocol
+from grader import processes, protocol
 
 WORKER = Path(__file__).resolve().parent / "worker.py"
 SUBMISSION_FILE = "backprop.py"
 DEFAULT_TIMEOUT = 10.0  # seconds for one request
+SKIPPED_FOLDERS = {"__MACOSX", "__pycache__", ".git", ".venv", "node_modules"}
+LARGEST_COPIED_FILE = 5 * 1024 * 1024
+WORKER_ENVIRONMENT = {"MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+                      "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one worker may use: per-request wall time, and for the process as a whole
+    CPU seconds and address space (MB; None for no limit)."""
+
+    timeout: float = DEFAULT_TIMEOUT
+    cpu_seconds: int = 300
+    memory_mb: int | None = 2048
 
 
 class SubmissionError(Exception):
@@ -31,9 +53,6 @@ class NotFound(SubmissionError):
 
 class Timeout(SubmissionError):
     pass
-
-
-SKIPPED_FOLDERS = {"__MACOSX", "__pycache__", ".git", ".venv", "node_modules"}
 
 
 def locate(path):
@@ -67,42 +86,90 @@ def failed_import(kind, message):
                                                  "not_implemented": False, "traceback": ""}}
 
 
+def sandbox_copy(source_file):
+    """Copy the folder holding source_file into a new temp dir; returns (dir, file copy)."""
+    sandbox = Path(tempfile.mkdtemp(prefix="grading-"))
+
+    def ignore(folder, names):
+        return [name for name in names if name in SKIPPED_FOLDERS or (
+            (Path(folder) / name).is_file()
+            and (Path(folder) / name).stat().st_size > LARGEST_COPIED_FILE)]
+
+    shutil.copytree(source_file.parent, sandbox / "submission", ignore=ignore,
+                    symlinks=True)
+    return sandbox, sandbox / "submission" / source_file.name
+
+
 class Submission:
     """A submission under test. Use as a context manager, or call close()."""
 
-    def __init__(self, path, timeout=DEFAULT_TIMEOUT):
-        self.timeout = timeout
-        self.process = None
+    def __init__(self, path, limits=Limits(), zygote=None):
+        """
+        Args:
+            path: backprop.py, or a directory holding it.
+            limits: a Limits.
+            zygote: path of a zygote's Unix socket to fork workers from, or None.
+        """
+        self.limits, self.zygote = limits, zygote
+        self.timeout = limits.timeout
+        self.pid = None  # the worker's, while one runs
+        self.channel = None  # (read fd, write fd) of the protocol
         self.info = None  # what the worker said when it imported the submission
+        self.sandbox = None
+        processes.become_subreaper()
+        self.children_before = processes.children()
         try:
-            self.path = locate(path)
+            self.original = locate(path)
         except NotFound as error:
-            self.path = None
+            self.path = self.original = None
             self.info = failed_import("missing", str(error))
+            return
+        self.sandbox, self.path = sandbox_copy(self.original)
 
     # -- process --------------------------------------------------------------------
 
     def _start(self):
-        self.process = subprocess.Popen(
-            [sys.executable, str(WORKER)],
+        cwd = str(self.path.parent)
+        if self.zygote:
+            connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            connection.connect(self.zygote)
+            self._keep = connection
+            self.channel = (connection.fileno(), connection.fileno())
+            self._send({"cwd": cwd, "memory_mb": self.limits.memory_mb,
+                        "cpu_seconds": self.limits.cpu_seconds})
+            self.pid = self._receive(time.monotonic() + self.timeout)["pid"]
+            return
+        limits = self.limits
+        process = subprocess.Popen(
+            [sys.executable, "-I", str(WORKER)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            cwd=self.path.parent, start_new_session=True,
-        )
+            cwd=cwd, start_new_session=True,
+            env={"PATH": os.environ.get("PATH", ""), "HOME": cwd, **WORKER_ENVIRONMENT},
+            preexec_fn=lambda: processes.limit_resources(limits.memory_mb, limits.cpu_seconds))
+        self._keep = process
+        self.pid = process.pid
+        self.channel = (process.stdout.fileno(), process.stdin.fileno())
 
     def _kill(self):
-        if self.process is None:
+        """Kill the worker and everything it started; forget the channel."""
+        if self.pid is None:
             return
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.process.wait()
-        for stream in (self.process.stdin, self.process.stdout):
-            stream.close()
-        self.process = None
+        processes.kill(self.pid)
+        if isinstance(self._keep, subprocess.Popen):
+            self._keep.wait()
+            self._keep.stdin.close()
+            self._keep.stdout.close()
+        else:
+            self._keep.close()
+        self.pid = self.channel = self._keep = None
+        processes.kill_strays(keep=self.children_before)
 
     def close(self):
         self._kill()
+        processes.kill_strays(keep=self.children_before)
+        if self.sandbox is not None:
+            shutil.rmtree(self.sandbox, ignore_errors=True)
+            self.sandbox = None
 
     def __enter__(self):
         return self
@@ -110,36 +177,44 @@ class Submission:
     def __exit__(self, *exc_info):
         self.close()
 
+    # -- channel --------------------------------------------------------------------
+
+    def _send(self, message):
+        data = protocol.dumps(message)
+        while data:
+            data = data[os.write(self.channel[1], data):]
+
     def _read_exactly(self, size, deadline):
-        fd, chunks = self.process.stdout.fileno(), []
+        fd, chunks = self.channel[0], []
         while size:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
                 raise TimeoutError
-            chunk = os.read(fd, size)
+            chunk = os.read(fd, min(size, 1 << 20))
             if not chunk:
                 raise protocol.ProtocolError("worker closed its output")
             chunks.append(chunk)
             size -= len(chunk)
         return b"".join(chunks)
 
+    def _receive(self, deadline):
+        (size,) = protocol.LENGTH.unpack(self._read_exactly(protocol.LENGTH.size, deadline))
+        if size > protocol.MAX_MESSAGE_BYTES:
+            raise protocol.ProtocolError(f"message of {size} bytes exceeds the limit")
+        return protocol.loads(self._read_exactly(size, deadline))
+
     def _exchange(self, request, timeout):
-        deadline = time.monotonic() + timeout
         try:
-            self.process.stdin.write(protocol.dumps(request))
-            self.process.stdin.flush()
-            (size,) = protocol.LENGTH.unpack(self._read_exactly(protocol.LENGTH.size, deadline))
-            return protocol.loads(self._read_exactly(size, deadline))
+            self._send(request)
+            return self._receive(time.monotonic() + timeout)
         except TimeoutError:
             self._kill()
             raise Timeout(f"did not finish within {timeout:g} s "
-                                  "(an endless loop, or far too slow)") from None
-        except (protocol.ProtocolError, BrokenPipeError):
-            code = self.process.poll()
+                          "(an endless loop, or far too slow)") from None
+        except (protocol.ProtocolError, OSError):
             self._kill()
-            ended = f"with exit code {code}" if code is not None else "unexpectedly"
-            raise SubmissionError(f"ended the grading process {ended} "
-                                  "(os._exit, a crash, or a signal)") from None
+            raise SubmissionError("ended the grading process (os._exit, a crash, a signal, "
+                                  "or a resource limit such as memory)") from None
 
     # -- requests -------------------------------------------------------------------
 
@@ -147,12 +222,14 @@ class Submission:
         """Import the submission (once per worker); returns the worker's import report."""
         if self.info is not None and not self.info["ok"]:
             return self.info  # an import that failed once fails again: do not wait twice
-        if self.process is None:
-            self._start()
+        if self.pid is None:
             try:
+                self._start()
                 self.info = self._exchange({"op": "load", "path": str(self.path)}, self.timeout)
             except SubmissionError as error:
                 self.info = failed_import("import", f"importing it {error}")
+            except OSError as error:  # the zygote is gone: a failure of the grader
+                raise RuntimeError(f"could not start a worker: {error}") from error
         return self.info
 
     def request(self, op, timeout=None, **fields):

@@ -230,10 +230,8 @@ def _modified(index, before, after):
     return None
 
 
-def serve():
-    """Answer requests on stdin/stdout until the grader closes the channel."""
-    requests = os.fdopen(os.dup(0), "rb")
-    answers = os.fdopen(os.dup(1), "wb")
+def serve(requests, answers):
+    """Answer requests until the grader closes the channel (two binary streams)."""
     # From here on the submission's prints can never reach the protocol channel.
     quiet = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
@@ -243,7 +241,6 @@ def serve():
     sys.stdout = sys.stderr = worker.output
     warnings.simplefilter("ignore")
     os.environ["MPLBACKEND"] = "Agg"
-    del sys.path[0]  # the grader's own directory: the submission does not get to import it
     while True:
         try:
             request = protocol.read_message(requests)
@@ -252,5 +249,70 @@ def serve():
         protocol.write_message(answers, worker.handle(request))
 
 
+def preload():
+    """Import what every submission uses, once (a zygote's children inherit it)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot  # noqa: F401
+
+    from grader import figures  # noqa: F401
+
+
+def zygote(socket_path):
+    """Fork a fresh worker for every connection to socket_path, from a preloaded process.
+
+    A connection sends {"cwd", "memory_mb", "cpu_seconds"}; the forked worker answers
+    {"pid"} on it, then serves requests on that same connection. The zygote is a child
+    subreaper: processes a worker leaves behind become its children and are killed.
+    """
+    import socket
+
+    from grader.processes import become_subreaper, children, kill, limit_resources, reap
+
+    preload()
+    become_subreaper()
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(socket_path)
+    server.listen(16)
+    server.settimeout(0.2)
+    workers = set()
+    while True:
+        reap()
+        workers &= children()
+        for stray in children() - workers:
+            kill(stray)
+        try:
+            connection, _ = server.accept()
+        except TimeoutError:
+            continue
+        connection.settimeout(None)
+        stream = connection.makefile("rwb")
+        settings = protocol.read_message(stream)
+        pid = os.fork()
+        if pid == 0:  # the worker
+            server.close()
+            os.setsid()
+            os.chdir(settings["cwd"])
+            limit_resources(settings["memory_mb"], settings["cpu_seconds"])
+            protocol.write_message(stream, {"pid": os.getpid()})
+            serve(stream, stream)
+            os._exit(0)
+        workers.add(pid)
+        stream.close()
+        connection.close()
+
+
+def main():
+    """`worker.py` serves one submission on stdin/stdout; `worker.py --zygote PATH` forks
+    workers for connections to the Unix socket PATH."""
+    # The grader package is imported; the submission must not import it through the path.
+    del sys.path[0]
+    if sys.argv[1:2] == ["--zygote"]:
+        zygote(sys.argv[2])
+    else:
+        serve(os.fdopen(os.dup(0), "rb"), os.fdopen(os.dup(1), "wb"))
+
+
 if __name__ == "__main__":
-    serve()
+    main()

@@ -10,7 +10,8 @@ from grader.paths import REPO_ROOT, SOLUTION_DIR
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 REFERENCE_FILE = Path("grader") / "reference_values.npz"
-IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", REFERENCE_FILE.name)
+# The hidden checks stay with the course staff (they compare with the live solution).
+IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", REFERENCE_FILE.name, "hidden")
 # What both exports ship of this repository, as (source, destination) relative paths.
 GRADER_FILES = (("grader", "grader"), ("datasets", "datasets"),
                 ("pyproject.toml", "pyproject.toml"), ("requirements.lock", "requirements.lock"))

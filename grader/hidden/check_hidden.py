@@ -1,0 +1,97 @@
+"""Hidden checks, run only when regrading (`python -m grader regrade`): fresh widths,
+inputs and data drawn from --hidden-seed, compared with the live reference. They are
+not shipped in the student template, and their results have hidden visibility."""
+
+import numpy as np
+import pytest
+
+from grader.cases import LAYER_KEYS, init_params, rng
+from grader.check import HIDDEN, check, fail_unless
+from grader.gradcheck import rel_error
+from grader.reference import loss_value
+
+TOLERANCE = 1e-6
+N = 13
+
+
+@pytest.fixture(scope="session")
+def fresh(request):
+    """Widths (two, with h1 != h2), inputs and labels drawn from the hidden seed."""
+    generator = rng(request.config.getoption("hidden_seed"))
+    widths = []
+    while len(widths) < 2:
+        h1, h2 = (int(h) for h in generator.integers(2, 10, size=2))
+        if h1 != h2:
+            widths.append((2, h1, h2, 1))
+    x = generator.uniform(-0.5, 1.5, (N, 2))
+    y = (generator.uniform(size=(N, 1)) < 0.5).astype(np.float64)
+    params = [{key: value + generator.normal(0, 0.3, value.shape)
+               for key, value in init_params(w, int(generator.integers(1 << 30))).items()}
+              for w in widths]
+    return widths, x, y, params
+
+
+@check("forward: matches the live reference on fresh widths and inputs", points=2,
+       visibility=HIDDEN)
+def check_hidden_forward(student, reference, fresh):
+    widths, x, _, all_params = fresh
+    for w, params in zip(widths, all_params):
+        y_pred, _, _ = student.forward(x, params)
+        error = rel_error(y_pred, reference.forward(x, params))
+        fail_unless(error < TOLERANCE, f"forward differs for widths {w} (relative error "
+                                       f"{error:.2g})")
+
+
+@check("backward: every gradient matches the live reference on fresh widths and inputs",
+       points=4, visibility=HIDDEN)
+def check_hidden_backward(student, reference, fresh):
+    widths, x, y, all_params = fresh
+    kind = student.declared_loss()
+    for w, params in zip(widths, all_params):
+        _, cache, _ = student.forward(x, params)
+        grads, _ = student.backward(y, cache, params)
+        expected = reference.backward(x, y, params, kind)
+        for key in LAYER_KEYS:
+            fail_unless(grads[key].shape == expected[key].shape
+                        and rel_error(grads[key], expected[key]) < TOLERANCE,
+                        f"d{key} differs from the reference for widths {w}")
+
+
+@check("loss: matches the declared loss on fresh predictions", points=2, visibility=HIDDEN)
+def check_hidden_loss(student, fresh):
+    _, _, y, _ = fresh
+    kind = student.declared_loss()
+    y_pred = rng(5, len(y)).uniform(0.01, 0.99, y.shape)
+    value = student.call("loss", y_pred, y)["value"]
+    fail_unless(value["kind"] == "array" and value["array"].size == 1,
+                "loss did not return one number")
+    got, expected = float(value["array"].ravel()[0]), loss_value(y_pred, y, kind)
+    fail_unless(abs(got - expected) <= 1e-7 * abs(expected), f"loss gives {got}, "
+                                                             f"expected {expected}")
+
+
+@pytest.fixture(scope="session")
+def fresh_linear(request, reference):
+    """Fresh linear data (the lab's generator, a hidden seed) the reference separates."""
+    lab = reference.lab
+    seed = request.config.getoption("hidden_seed")
+    for attempt in range(20):
+        x, y = lab.generate_linear(n=100, seed=seed + attempt)
+        params = init_params((2, 4, 4, 1), 1)
+        for _ in range(2000):
+            y_pred, cache = lab.forward(x, params)
+            if np.all((y_pred >= 0.5) == (y >= 0.5)):
+                return x, y
+            params = lab.update(params, lab.backward(y, cache, params), 1.0)
+    raise RuntimeError("no fresh linear data set the reference separates")
+
+
+@check("convergence: 100 % accuracy on fresh linear data", points=2, visibility=HIDDEN)
+def check_hidden_convergence(student, fresh_linear):
+    x, y = fresh_linear
+    answer = student.train(x, y, init_params((2, 4, 4, 1), 1), lr=1.0, max_epochs=6000,
+                           timeout=30.0)
+    y_pred = answer["y_pred"]
+    accuracy = float(np.mean((y_pred >= 0.5) == (y >= 0.5))) if y_pred.shape == y.shape else 0
+    fail_unless(accuracy == 1.0, f"accuracy {100 * accuracy:.2f} % after {answer['epochs']} "
+                                 "epochs")

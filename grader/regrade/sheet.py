@@ -1,0 +1,57 @@
+"""The grade sheet, DIR/grades.csv: one row per submission, always.
+
+Rows are kept sorted by submission and the file is rewritten atomically each time a
+row is added, so an interrupted run keeps every finished row and a rerun writes the
+same bytes.
+"""
+
+import csv
+import io
+import os
+from pathlib import Path
+
+from grader.plugin import GROUP_ORDER
+
+SHEET = "grades.csv"
+GROUPS = tuple(group for group in GROUP_ORDER if group != "rules")
+COLUMNS = ("submission", "student", "score", "max_score", "status", *GROUPS, "flags")
+STATUSES = ("ok", "error", "timeout", "memory", "integrity")
+
+
+def number(value):
+    return f"{value:g}" if isinstance(value, (int, float)) else value
+
+
+class GradeSheet:
+    """The rows of DIR/grades.csv, by submission name."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.rows = {}
+        if self.path.exists():
+            with self.path.open(newline="", encoding="utf-8") as stream:
+                self.rows = {row["submission"]: row for row in csv.DictReader(stream)}
+
+    def add(self, row):
+        """Record one submission's row and write the sheet."""
+        self.rows[row["submission"]] = {column: number(row.get(column, "")) for column in COLUMNS}
+        self.save()
+
+    def save(self):
+        text = io.StringIO()
+        writer = csv.DictWriter(text, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for name in sorted(self.rows):
+            writer.writerow(self.rows[name])
+        partial = self.path.with_name(self.path.name + ".partial")
+        partial.write_text(text.getvalue(), encoding="utf-8")
+        os.replace(partial, self.path)
+
+
+def merge(sheets, out_path):
+    """Join grade sheets into one at out_path (a submission in several: the last wins)."""
+    merged = GradeSheet(out_path)
+    for path in sheets:
+        merged.rows.update(GradeSheet(path).rows)
+    merged.save()
+    return merged
