@@ -43,6 +43,7 @@ def run_checks(submission, out_dir, keyword=None, hidden=False, **options):
     args = [*folders, "-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(CHECKS_DIR.parent),
             "-p", "grader.plugin", "--submission", str(submission),
             "--figures-dir", str(out_dir), "--json-report-file", "none", "-q", "--tb=no",
+            "--assert=plain",
             "--json-report-omit", "traceback", "streams", "keywords", "collectors"]
     for name, value in options.items():
         if value is not None:

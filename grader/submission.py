@@ -213,8 +213,8 @@ class Submission:
                           "(an endless loop, or far too slow)") from None
         except (protocol.ProtocolError, OSError):
             self._kill()
-            raise SubmissionError("ended the grading process (os._exit, a crash, a signal, "
-                                  "or a resource limit such as memory)") from None
+            raise SubmissionError("ended the grading process (os._exit, a crash, a signal "
+                                  "or a CPU-time limit)") from None
 
     # -- requests -------------------------------------------------------------------
 

@@ -89,7 +89,7 @@ def fresh_linear(request, reference):
 @check("convergence: 100 % accuracy on fresh linear data", points=2, visibility=HIDDEN)
 def check_hidden_convergence(student, fresh_linear):
     x, y = fresh_linear
-    answer = student.train(x, y, init_params((2, 4, 4, 1), 1), lr=1.0, max_epochs=6000,
+    answer = student.train(x, y, init_params((2, 4, 4, 1), 1), lr=1.0, max_epochs=4000,
                            timeout=30.0)
     y_pred = answer["y_pred"]
     accuracy = float(np.mean((y_pred >= 0.5) == (y >= 0.5))) if y_pred.shape == y.shape else 0

@@ -38,23 +38,20 @@ def holds_submission(folder):
                for path in folder.rglob(SUBMISSION_FILE))
 
 
-def is_submission(path):
-    return path.suffix.lower() in (".py", ".zip") or (path.is_dir() and holds_submission(path))
-
-
 def class_folder_children(folder):
     """The submissions a folder holds when it is a folder of submissions, else None.
 
     A folder with backprop.py at its top is one submission; so is a folder whose only
-    submission-like child is a subfolder (an unpacked hand-in nesting its code). Any
-    other folder with submission-like children is a class folder.
+    candidate child is a subfolder holding a backprop.py (an unpacked hand-in nesting
+    its code). Otherwise every subfolder, .py and .zip in it is a submission, also one
+    without code: its row then says so.
     """
     if (folder / SUBMISSION_FILE).is_file():
         return None
     children = sorted(child for child in folder.iterdir()
                       if not child.name.startswith(".") and child.name not in SKIPPED_FOLDERS
-                      and is_submission(child))
-    if len(children) == 1 and children[0].is_dir():
+                      and (child.is_dir() or child.suffix.lower() in (".py", ".zip")))
+    if len(children) == 1 and children[0].is_dir() and holds_submission(children[0]):
         return None
     return children or None
 

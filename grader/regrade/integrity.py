@@ -62,7 +62,7 @@ def normalised_digest(source):
                   if token.type not in IGNORED_TOKENS]
     except (tokenize.TokenError, IndentationError, SyntaxError):
         tokens = source.split()
-    return hashlib.sha256(" ".join(tokens).encode("utf-8")).hexdigest()
+    return hashlib.sha256(" ".join(tokens).encode("utf-8")).hexdigest()[:16]
 
 
 def starter_digest():

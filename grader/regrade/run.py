@@ -18,16 +18,22 @@ import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader import processes
 from grader.regrade import integrity
 from grader.regrade.collect import BadArchive, collect, unpack
-from grader.regrade.sheet import SHEET, GradeSheet
+from grader.regrade.sheet import SHEET, GradeSheet, flag_duplicates
 from grader.regrade.summary import write_summary
-from grader.submission import DEFAULT_TIMEOUT, SUBMISSION_FILE, WORKER, WORKER_ENVIRONMENT
+from grader.submission import (
+    DEFAULT_TIMEOUT,
+    SUBMISSION_FILE,
+    WORKER,
+    WORKER_ENVIRONMENT,
+    NotFound,
+    locate,
+)
 
 SUBMISSION_DEADLINE = 300.0  # seconds for one whole grade, all checks together
 DEFAULT_MEMORY_MB = 1024
@@ -48,14 +54,19 @@ class Settings:
 # -- one submission (in a forked grading process) ---------------------------------------
 
 def status_of(results):
-    """ok, error, timeout, memory or integrity, from what the checks said."""
+    """ok, error, timeout, memory or integrity, from what the checks said.
+
+    timeout: a call ran out of time; memory: the memory limit was hit; error: the code
+    could not be imported or found, or it ended the worker; integrity: a rule is broken.
+    """
     failed = " ".join(check.output for check in results.checks if not check.passed)
-    if "could not be imported" in failed or f"no {SUBMISSION_FILE}" in failed:
-        return "error"
     if "did not finish within" in failed:
         return "timeout"
-    if "MemoryError" in failed or "resource limit" in failed:
+    if "MemoryError" in failed:
         return "memory"
+    if any(text in failed for text in ("could not be imported", f"no {SUBMISSION_FILE}",
+                                       "ended the grading process")):
+        return "error"
     if results.broken_rules:
         return "integrity"
     return "ok"
@@ -88,9 +99,13 @@ def grade_entry(entry, settings, zygote, pristine):
                         timeout=settings.timeout, memory=settings.memory, zygote=zygote,
                         hidden_seed=settings.seed)
         flags = integrity.tampered_files(path, pristine) if path.is_dir() else []
+        try:
+            code = integrity.normalised_digest(locate(path).read_text(errors="replace"))
+        except NotFound:
+            code = ""
     row = {"submission": entry.name, "student": entry.student, "score": results.score,
            "max_score": results.max_score, "status": status_of(results),
-           "flags": "; ".join(flags + rule_flags(results))}
+           "flags": "; ".join(flags + rule_flags(results)), "code": code}
     row.update({group: score for group, (score, _) in results.groups().items()})
     return row
 
@@ -175,39 +190,6 @@ def shard_of(entries, shard):
     return [entry for position, entry in enumerate(ordered) if position % count == index - 1]
 
 
-def submission_source(path):
-    """backprop.py's text in a submission (file, folder or zip), or None."""
-    from grader.submission import NotFound, locate
-
-    if path.suffix.lower() == ".zip":
-        try:
-            with zipfile.ZipFile(path) as opened:
-                names = sorted((name for name in opened.namelist()
-                                if name.rsplit("/", 1)[-1] == SUBMISSION_FILE),
-                               key=lambda name: name.count("/"))
-                return opened.read(names[0]).decode("utf-8", "replace") if names else None
-        except zipfile.BadZipFile:
-            return None
-    try:
-        return locate(path).read_text(encoding="utf-8", errors="replace")
-    except NotFound:
-        return None
-
-
-def flag_duplicates(sheet, entries):
-    """Add duplicate flags to the sheet's rows (needs every submission, so comes last)."""
-    digests = {}
-    for entry in entries:
-        source = submission_source(entry.path)
-        if source is not None and entry.name in sheet.rows:
-            digests[entry.name] = integrity.normalised_digest(source)
-    for name, flag in integrity.duplicates(digests).items():
-        row = sheet.rows[name]
-        flags = [f for f in row["flags"].split("; ") if f and not f.startswith("identical to")]
-        row["flags"] = "; ".join(flags + [flag])
-    sheet.save()
-
-
 def regrade(arguments, settings, progress=True):
     """Regrade the submissions named by arguments; returns the GradeSheet."""
     import matplotlib
@@ -245,6 +227,6 @@ def regrade(arguments, settings, progress=True):
             processes.kill(zygote.pid)
             zygote.wait()
             processes.kill_strays()
-    flag_duplicates(sheet, entries)
+    flag_duplicates(sheet)
     write_summary(sheet, out)
     return sheet

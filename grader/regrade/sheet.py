@@ -11,10 +11,12 @@ import os
 from pathlib import Path
 
 from grader.plugin import GROUP_ORDER
+from grader.regrade.integrity import duplicates
 
 SHEET = "grades.csv"
 GROUPS = tuple(group for group in GROUP_ORDER if group != "rules")
-COLUMNS = ("submission", "student", "score", "max_score", "status", *GROUPS, "flags")
+# "code": digest of backprop.py with whitespace and comments set aside (duplicates).
+COLUMNS = ("submission", "student", "score", "max_score", "status", *GROUPS, "flags", "code")
 STATUSES = ("ok", "error", "timeout", "memory", "integrity")
 
 
@@ -53,5 +55,15 @@ def merge(sheets, out_path):
     merged = GradeSheet(out_path)
     for path in sheets:
         merged.rows.update(GradeSheet(path).rows)
-    merged.save()
+    flag_duplicates(merged)
     return merged
+
+
+def flag_duplicates(sheet):
+    """Flag rows whose code is identical to another's or to the starter, and save."""
+    digests = {name: row["code"] for name, row in sheet.rows.items() if row["code"]}
+    found = duplicates(digests)
+    for name, row in sheet.rows.items():
+        flags = [f for f in row["flags"].split("; ") if f and not f.startswith("identical to")]
+        row["flags"] = "; ".join(flags + ([found[name]] if name in found else []))
+    sheet.save()

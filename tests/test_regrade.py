@@ -1,0 +1,186 @@
+"""Regrading a class: every row present, hostile code contained, honest grades unchanged,
+nothing left running, reruns identical, shards that merge into the whole."""
+
+import csv
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from grader.paths import REPO_ROOT, SOLUTION_DIR, STARTER_DIR
+from grader.submission import WORKER
+from tests.submissions import hostile
+from tests.submissions.mutants import MUTANTS, mutant_source
+
+HONEST_MUTANTS = ("backward_bias_averaged", "loss_mse_sum", "show_result_axes_swapped")
+
+
+def regrade(*arguments, out):
+    result = subprocess.run(
+        [sys.executable, "-m", "grader", "regrade", *map(str, arguments), "--out", str(out),
+         "--jobs", "2", "--timeout", "3", "--no-progress"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return rows(out)
+
+
+def rows(out):
+    with (Path(out) / "grades.csv").open(newline="", encoding="utf-8") as stream:
+        return {row["submission"]: row for row in csv.DictReader(stream)}
+
+
+def write(folder, text):
+    folder.mkdir(parents=True)
+    (folder / "backprop.py").write_text(text, encoding="utf-8")
+
+
+def honest_class(root):
+    """A class folder of honest submissions in every accepted form."""
+    shutil.copytree(SOLUTION_DIR, root / "alice")
+    shutil.copy(STARTER_DIR / "backprop.py", root / "bob.py")
+    for name in HONEST_MUTANTS:
+        write(root / name, mutant_source(next(m for m in MUTANTS if m.name == name)))
+    with zipfile.ZipFile(root / "DL_LAB1_0756110_Lee.zip", "w") as archive:
+        archive.write(SOLUTION_DIR / "backprop.py", "DL_LAB1_0756110/code/backprop.py")
+        archive.writestr("DL_LAB1_0756110/report.pdf", b"%PDF-1.4")
+    return root
+
+
+@pytest.fixture(scope="module")
+def marker(tmp_path_factory):
+    return tmp_path_factory.mktemp("marker") / "detached.pid"
+
+
+@pytest.fixture(scope="module")
+def class_folder(tmp_path_factory, marker):
+    root = honest_class(tmp_path_factory.mktemp("class"))
+    for name in hostile.ATTACKS:
+        write(root / f"hostile_{name}", hostile.source(name, marker))
+    (root / "DL_LAB1_0000000_Broken.zip").write_bytes(b"this is not a zip")
+    (root / "no_code").mkdir()
+    (root / "no_code" / "report.pdf").write_bytes(b"%PDF-1.4")
+    return root
+
+
+@pytest.fixture(scope="module")
+def runs(class_folder, tmp_path_factory):
+    """Two regrades of the same class, into two folders."""
+    first, second = tmp_path_factory.mktemp("first"), tmp_path_factory.mktemp("second")
+    return regrade(class_folder, out=first), regrade(class_folder, out=second), first, second
+
+
+@pytest.fixture(scope="module")
+def honest_alone(class_folder, tmp_path_factory):
+    root = honest_class(tmp_path_factory.mktemp("honest"))
+    return regrade(root, out=tmp_path_factory.mktemp("honest-out"))
+
+
+def test_every_submission_has_a_row(runs, class_folder):
+    table = runs[0]
+    expected = {path.stem if path.suffix in (".py", ".zip") else path.name
+                for path in class_folder.iterdir()}
+    assert set(table) == expected
+    assert table["DL_LAB1_0756110_Lee"]["student"] == "0756110 Lee"
+    assert table["DL_LAB1_0000000_Broken"]["status"] == "error"
+    assert "not a readable zip" in table["DL_LAB1_0000000_Broken"]["flags"]
+    assert table["no_code"]["status"] == "error" and table["no_code"]["score"] == "0"
+
+
+def test_honest_grades_are_unaffected_by_hostile_neighbours(runs, honest_alone):
+    for name, row in honest_alone.items():
+        assert runs[0][name] == row, name
+    assert honest_alone["alice"]["score"] == "114" and honest_alone["alice"]["max_score"] == "110"
+    assert honest_alone["DL_LAB1_0756110_Lee"]["score"] == "114"
+    assert honest_alone["bob"]["score"] == "0"
+    assert all(0 < float(honest_alone[name]["score"]) < 110 for name in HONEST_MUTANTS)
+
+
+@pytest.mark.parametrize("name", sorted(hostile.ATTACKS))
+def test_hostile_code_earns_nothing_from_its_attack(runs, name):
+    row = runs[0][f"hostile_{name}"]
+    attacked, _ = hostile.ATTACKS[name]
+    if attacked == "everything":
+        assert row["score"] == "0"
+    elif attacked == "nothing":
+        assert row["score"] == "114"  # the attack changed nothing; the rest is the solution
+    else:
+        assert row[attacked] == "0" and float(row["score"]) < 110
+
+
+def test_statuses_name_what_happened(runs):
+    table = runs[0]
+    assert table["hostile_loop_in_forward"]["status"] == "timeout"
+    assert table["hostile_ignores_sigterm"]["status"] == "timeout"
+    assert table["hostile_memory_bomb_in_forward"]["status"] == "memory"
+    assert table["hostile_exit_at_import"]["status"] == "error"
+    assert table["hostile_os_exit_in_backward"]["status"] == "error"
+    assert table["alice"]["status"] == "ok"
+
+
+def test_fake_result_files_change_nothing(runs):
+    _, _, first, _ = runs
+    results = (first / "hostile_fake_results_at_import" / "results.json").read_text()
+    assert '"tests": []' not in results and rows(first)["alice"]["score"] == "114"
+
+
+def test_no_process_is_left_behind(runs, marker):
+    pid = int(marker.read_text())
+    assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
+    leftovers = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if str(WORKER).encode() in (proc / "cmdline").read_bytes():
+                leftovers.append(proc.name)
+        except OSError:
+            continue
+    assert leftovers == []
+
+
+def test_a_rerun_gives_an_identical_grade_sheet(runs):
+    _, _, first, second = runs
+    assert (first / "grades.csv").read_bytes() == (second / "grades.csv").read_bytes()
+
+
+def test_outputs_for_each_submission_and_the_class(runs):
+    _, _, first, _ = runs
+    assert (first / "alice" / "show_result.png").exists()
+    assert (first / "alice" / "feedback.md").exists()
+    summary = (first / "summary.md").read_text()
+    assert "median score" in summary and "Flagged for review" in summary
+    assert "identical to the starter" in summary  # bob
+    assert (first / "histogram.png").read_bytes().startswith(b"\x89PNG")
+    results = (first / "alice" / "results.json").read_text()
+    assert '"visibility": "hidden"' in results
+
+
+def test_resume_skips_finished_rows(runs, class_folder):
+    _, _, first, _ = runs
+    before = (first / "grades.csv").read_bytes()
+    result = subprocess.run(
+        [sys.executable, "-m", "grader", "regrade", str(class_folder), "--out", str(first),
+         "--resume", "--no-progress"], cwd=REPO_ROOT, capture_output=True, text=True,
+        timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert (first / "grades.csv").read_bytes() == before
+
+
+def test_shards_merge_into_the_whole(tmp_path, honest_alone):
+    root = honest_class(tmp_path / "class")
+    parts = []
+    for index in (1, 2):
+        out = tmp_path / f"shard{index}"
+        subprocess.run([sys.executable, "-m", "grader", "regrade", str(root), "--out", str(out),
+                        "--shard", f"{index}/2", "--no-progress"], cwd=REPO_ROOT, check=True,
+                       capture_output=True, timeout=300)
+        parts.append(out)
+    assert 0 < len(rows(parts[0])) < len(honest_alone)
+    merged = tmp_path / "merged"
+    subprocess.run([sys.executable, "-m", "grader", "merge", *map(str, parts), "--out",
+                    str(merged)], cwd=REPO_ROOT, check=True, capture_output=True, timeout=120)
+    assert rows(merged) == honest_alone
+    assert (merged / "alice" / "results.json").exists()
+
+
