@@ -3,8 +3,9 @@
     python benchmarks/speed.py [--repeats 5]
 
 - training: the reference, 5000 epochs on the 100-point linear data, in process;
-- grading: `python -m grader` end to end (a fresh process each time) on solution/
-  and on starter/.
+- grading: `python -m grader` end to end (a fresh process each time) on solution/,
+  on starter/, and on a notebook holding the solution's functions and a training cell
+  that would run for hours (never run: it is not a definition).
 """
 
 import argparse
@@ -47,15 +48,33 @@ def grading(submission, repeats):
             repeats)
 
 
+def notebook_submission(folder):
+    """A notebook with the solution's functions, then a training cell of 10**9 epochs."""
+    import nbformat
+
+    source = (SOLUTION_DIR / "backprop.py").read_text(encoding="utf-8")
+    cells = ["%matplotlib inline", source,
+             "x, y = generate_XOR_easy()\nparams, losses = train(x, y, init_params(), "
+             "epochs=10**9)", "show_learning_curve(losses)"]
+    notebook = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(cell) for cell in cells])
+    path = Path(folder) / "lab1.ipynb"
+    nbformat.write(notebook, str(path))
+    return path
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     repeats = parser.parse_args().repeats
-    rows = [
-        ("train the reference, 5000 epochs, linear data", training(repeats)),
-        ("grade solution/ (python -m grader solution)", grading(SOLUTION_DIR, repeats)),
-        ("grade starter/ (python -m grader)", grading(STARTER_DIR, repeats)),
-    ]
+    with tempfile.TemporaryDirectory() as folder:
+        rows = [
+            ("train the reference, 5000 epochs, linear data", training(repeats)),
+            ("grade solution/ (python -m grader solution)", grading(SOLUTION_DIR, repeats)),
+            ("grade starter/ (python -m grader)", grading(STARTER_DIR, repeats)),
+            ("grade a notebook with a 10**9-epoch training cell",
+             grading(notebook_submission(folder), repeats)),
+        ]
     print(f"median of {repeats} runs")
     for label, (median, times) in rows:
         spread = ", ".join(f"{t:.3f}" for t in times)

@@ -26,6 +26,8 @@ def pytest_addoption(parser):
     group.addoption("--zygote", help="Unix socket of a worker zygote to fork workers from")
     group.addoption("--hidden-seed", type=int, default=7919,
                     help="seed of the hidden checks' fresh inputs and data")
+    group.addoption("--report-points", type=float, default=0,
+                    help="points of each check of a notebook's report outputs (default 0)")
     group.addoption("--figures-dir", help="directory where the figures drawn are saved")
     group.addoption("--record-reference", metavar="FILE",
                     help="save every reference answer the checks use into FILE (.npz)")
@@ -35,12 +37,13 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "check(name, points, visibility): a graded check")
+    _session["config"] = config
 
 
 # Checks run and are reported in this order of groups (a name's text before the colon).
 GROUP_ORDER = ("rules", "sigmoid", "derivative_sigmoid", "loss", "derivative_loss", "forward",
                "backward", "update", "convergence", "show_result", "show_learning_curve",
-               "tanh", "relu", "momentum_update", "adam_update")
+               "tanh", "relu", "momentum_update", "adam_update", "report")
 
 
 def group_rank(item):
@@ -58,10 +61,31 @@ def student(request):
     option = request.config.getoption
     limits = Limits(timeout=option("timeout"), memory_mb=option("memory"))
     with Submission(option("submission"), limits, zygote=option("zygote")) as submission:
+        request.config.stash[GRADED] = describe_submission(submission)
         yield StudentCode(submission)
 
 
 NOTE = pytest.StashKey[str]()
+GRADED = pytest.StashKey[dict]()
+
+
+def describe_submission(submission):
+    """What the report says of the file graded (plain data, for the JSON report)."""
+    notebook = submission.notebook
+    return {"graded": submission.graded, "code": submission.code,
+            "cells": notebook.cells if notebook else {},
+            "skipped_cells": notebook.skipped if notebook else []}
+
+
+_session = {}  # the running session's config (one session at a time per process)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_json_modifyreport(json_report):
+    """Put what was graded into the report (read back by grader.scoring)."""
+    config = _session.get("config")
+    if config is not None and GRADED in config.stash:
+        json_report["submission"] = config.stash[GRADED]
 
 
 @pytest.fixture
@@ -105,6 +129,11 @@ def check_name(item):
     return marker.kwargs["name"].format(**values)
 
 
+def defining_cell(config, function):
+    """The notebook cell ("In [7]") that defines function, for a notebook submission."""
+    return config.stash[GRADED]["cells"].get(function) if GRADED in config.stash else None
+
+
 def feedback(excinfo):
     """(message for the student, whether the function is still a stub) of a failure."""
     error = excinfo.value
@@ -122,14 +151,21 @@ def pytest_json_runtest_metadata(item, call):
     # A check's outcome is its call; a setup stage matters only when it failed.
     if marker is None or (call.when != "call" and call.excinfo is None):
         return {}
+    name = check_name(item)
+    points = marker.kwargs["points"]
+    if name.startswith("report:"):
+        points = item.config.getoption("report_points")
     metadata = {
-        "name": check_name(item),
-        "points": marker.kwargs["points"],
+        "name": name,
+        "points": points,
         "visibility": marker.kwargs.get("visibility", VISIBLE),
         "bonus": marker.kwargs.get("bonus", False),
     }
     if call.excinfo is not None:
         metadata["feedback"], metadata["not_implemented"] = feedback(call.excinfo)
+        cell = defining_cell(item.config, name.split(":", 1)[0])
+        if cell:
+            metadata["feedback"] += f"\n  ({name.split(':', 1)[0]} is defined in {cell})"
         metadata["internal_error"] = not isinstance(call.excinfo.value, AssertionError)
     elif NOTE in item.stash:
         metadata["feedback"] = item.stash[NOTE]

@@ -39,16 +39,22 @@ def table(results, visible_only=True):
         points = f"{_points(c.score)}/{_points(c.max_score)}"
         if c.group == "rules":
             points = "rule"
+        elif c.group == "report" and not c.max_score:
+            points = "info"
         elif not c.max_score:
             points = f"+{_points(c.score)} bonus"
         lines.append(f"{points:>9}  {c.name:<{name_width}}  {mark}")
     lines += ["-" * len(header), _headline(results)]
+    if results.graded:
+        lines.append(f"Graded: {results.graded}")
     return "\n".join(lines)
 
 
 def feedback_markdown(results, visible_only=True):
     """Markdown feedback: the total, then every failed check with its full message."""
     lines = ["# Grading feedback", "", f"**{_headline(results)}**", ""]
+    if results.graded:
+        lines += [f"Graded: {results.graded}", ""]
     for group, (score, max_score) in results.groups().items():
         lines.append(f"- `{group}`: {_points(score)} / {_points(max_score)}")
     failed = [c for c in results.checks
@@ -66,7 +72,7 @@ def gradescope(results):
     return {
         "score": results.score,
         "execution_time": results.execution_time,
-        "output": _headline(results),
+        "output": _headline(results) + (f"\nGraded: {results.graded}" if results.graded else ""),
         "tests": [
             {"name": c.name, "score": c.score, "max_score": c.max_score,
              "status": "passed" if c.passed else "failed", "output": c.output,

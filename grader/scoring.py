@@ -34,6 +34,8 @@ class Results:
     max_score: float
     broken_rules: tuple  # CheckResults of the rules that were broken
     execution_time: float
+    graded: str = ""  # which file was graded, and why
+    code: str = ""  # the code submitted (all of a notebook's code cells)
 
     @property
     def bonus(self):
@@ -82,4 +84,6 @@ def score_report(report):
         max_score=sum(c.max_score for c in checks),
         broken_rules=broken,
         execution_time=round(report.get("duration", 0.0), 3),
+        graded=report.get("submission", {}).get("graded", ""),
+        code=report.get("submission", {}).get("code", ""),
     )

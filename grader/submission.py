@@ -33,6 +33,14 @@ WORKER_ENVIRONMENT = {"MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM
                       "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
 
 
+def worker_environment():
+    """The environment of a worker: fixed settings, and matplotlib's font cache kept
+    where the grader's user has it (rebuilding it costs a second at every start)."""
+    cache = os.environ.get("MPLCONFIGDIR") or str(
+        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "matplotlib")
+    return {**WORKER_ENVIRONMENT, "MPLCONFIGDIR": cache}
+
+
 @dataclass(frozen=True)
 class Limits:
     """What one worker may use: per-request wall time, and for the process as a whole
@@ -55,29 +63,79 @@ class Timeout(SubmissionError):
     pass
 
 
-def locate(path):
-    """The backprop.py to grade: the file itself, or the one inside a directory.
+NOTEBOOK = "lab1.ipynb"
+NOTEBOOK_MODULE = "notebook_submission.py"  # the module assembled from a notebook
+CHOICE_RULE = ("a folder's backprop.py is graded; its notebook instead when there is no "
+               "backprop.py or when the notebook defines more of the graded functions")
 
-    In a directory, the shallowest backprop.py wins (a folder unpacked from a zip often
-    nests it one level down); two at the same depth are ambiguous and refused.
+
+def _shallowest(folder, pattern):
+    """The files matching pattern at the smallest depth under folder (sorted)."""
+    found = sorted(
+        (len(path.relative_to(folder).parts), path) for path in folder.rglob(pattern)
+        if not (SKIPPED_FOLDERS | {".ipynb_checkpoints"}) & set(path.relative_to(folder).parts))
+    return [path for depth, path in found if depth == found[0][0]] if found else []
+
+
+def _notebook_in(folder):
+    notebooks = _shallowest(folder, "*.ipynb")
+    preferred = [path for path in notebooks if path.name == NOTEBOOK]
+    if preferred or len(notebooks) <= 1:
+        return (preferred or notebooks or [None])[0]
+    raise NotFound(f"several notebooks in {folder} ({', '.join(p.name for p in notebooks)}) "
+                   f"and no backprop.py: name the one to grade {NOTEBOOK}")
+
+
+def _implemented_in(path):
+    """How many graded functions a .py or .ipynb defines with a real body."""
+    from grader.check import CONTRACT_FUNCTIONS
+    from grader.notebook import NotebookError, assemble, implemented
+
+    try:
+        if path.suffix == ".ipynb":
+            source = assemble(path, validate=False).source
+        else:
+            source = path.read_text(encoding="utf-8", errors="replace")
+    except NotebookError:
+        return 0
+    return len(implemented(source, CONTRACT_FUNCTIONS))
+
+
+def locate(path):
+    """(file to grade, why this one): a .py or .ipynb given, or the one in a directory.
+
+    In a directory, the shallowest backprop.py and notebook count (a folder unpacked
+    from a zip often nests them one level down); the choice follows CHOICE_RULE.
     """
     path = Path(path)
-    if path.is_dir():
-        found = sorted(
-            (len(candidate.relative_to(path).parts), candidate)
-            for candidate in path.rglob(SUBMISSION_FILE)
-            if not SKIPPED_FOLDERS & set(candidate.relative_to(path).parts))
-        if not found:
-            raise NotFound(f"no {SUBMISSION_FILE} in {path}: the submission must be a "
-                           f"{SUBMISSION_FILE} or a directory holding one")
-        if len(found) > 1 and found[0][0] == found[1][0]:
-            raise NotFound(f"several {SUBMISSION_FILE} in {path} "
-                           f"({found[0][1]}, {found[1][1]}): keep only the one to grade")
-        path = found[0][1]
-    if not path.is_file():
-        raise NotFound(f"no file {path}: the submission must be a {SUBMISSION_FILE} "
-                       "or a directory holding one")
-    return path.resolve()
+    if path.is_file():
+        if path.suffix not in (".py", ".ipynb"):
+            raise NotFound(f"{path} is neither a .py file nor a notebook")
+        return path.resolve(), "the file given"
+    if not path.is_dir():
+        raise NotFound(f"no file {path}: the submission must be a {SUBMISSION_FILE}, a "
+                       "notebook, or a directory holding one")
+    scripts = _shallowest(path, SUBMISSION_FILE)
+    if len(scripts) > 1:
+        raise NotFound(f"several {SUBMISSION_FILE} in {path} ({scripts[0]}, {scripts[1]}): "
+                       "keep only the one to grade")
+    try:
+        notebook = _notebook_in(path)
+    except NotFound:
+        if not scripts:
+            raise
+        notebook = None  # several notebooks beside a backprop.py: the script it is
+    if not scripts and notebook is None:
+        raise NotFound(f"no {SUBMISSION_FILE} (and no notebook) in {path}")
+    if not scripts:
+        return notebook.resolve(), f"there is no {SUBMISSION_FILE}"
+    if notebook is not None:
+        in_script, in_notebook = _implemented_in(scripts[0]), _implemented_in(notebook)
+        if in_notebook > in_script:
+            return notebook.resolve(), (f"it defines more graded functions ({in_notebook}) "
+                                        f"than {SUBMISSION_FILE} ({in_script})")
+    return scripts[0].resolve(), f"a folder's {SUBMISSION_FILE} is graded unless its notebook " \
+                                 "defines more graded functions"
 
 
 def failed_import(kind, message):
@@ -90,9 +148,9 @@ def sandbox_copy(source_file):
     """Copy the folder holding source_file into a new temp dir; returns (dir, file copy)."""
     sandbox = Path(tempfile.mkdtemp(prefix="grading-"))
 
-    def ignore(folder, names):
+    def ignore(folder, names):  # tooling folders, and large files other than the graded one
         return [name for name in names if name in SKIPPED_FOLDERS or (
-            (Path(folder) / name).is_file()
+            (Path(folder) / name) != source_file and (Path(folder) / name).is_file()
             and (Path(folder) / name).stat().st_size > LARGEST_COPIED_FILE)]
 
     shutil.copytree(source_file.parent, sandbox / "submission", ignore=ignore,
@@ -118,13 +176,39 @@ class Submission:
         self.sandbox = None
         processes.become_subreaper()
         self.children_before = processes.children()
+        self.notebook = None  # grader.notebook.Assembled, for a notebook submission
+        self.code = ""  # all the code submitted, for the static rules
         try:
-            self.original = locate(path)
+            self.original, self.reason = locate(path)
         except NotFound as error:
             self.path = self.original = None
             self.info = failed_import("missing", str(error))
             return
         self.sandbox, self.path = sandbox_copy(self.original)
+        if self.path.suffix == ".ipynb":
+            self._assemble_notebook()
+        else:
+            self.code = self.path.read_text(encoding="utf-8", errors="replace")
+
+    def _assemble_notebook(self):
+        """Grade the module made of the notebook's definitions (never its other cells)."""
+        from grader.notebook import NotebookError, assemble
+
+        try:
+            self.notebook = assemble(self.path)
+        except NotebookError as error:
+            self.info = failed_import("notebook", str(error))
+            return
+        self.code = self.notebook.code
+        self.path = self.path.with_name(NOTEBOOK_MODULE)
+        self.path.write_text(self.notebook.source, encoding="utf-8")
+
+    @property
+    def graded(self):
+        """Which file is graded and why, for the report."""
+        if self.original is None:
+            return "nothing (no file to grade)"
+        return f"{self.original.name} ({self.reason})"
 
     # -- process --------------------------------------------------------------------
 
@@ -144,7 +228,7 @@ class Submission:
             [sys.executable, "-I", str(WORKER)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             cwd=cwd, start_new_session=True,
-            env={"PATH": os.environ.get("PATH", ""), "HOME": cwd, **WORKER_ENVIRONMENT},
+            env={"PATH": os.environ.get("PATH", ""), "HOME": cwd, **worker_environment()},
             preexec_fn=lambda: processes.limit_resources(limits.memory_mb, limits.cpu_seconds))
         self._keep = process
         self.pid = process.pid

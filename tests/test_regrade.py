@@ -8,12 +8,14 @@ import sys
 import zipfile
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from grader.paths import REPO_ROOT, SOLUTION_DIR, STARTER_DIR
 from grader.submission import WORKER
 from tests.submissions import hostile
 from tests.submissions.mutants import MUTANTS, mutant_source
+from tests.test_notebook_submissions import functions_notebook
 
 HONEST_MUTANTS = ("backward_bias_averaged", "loss_mse_sum", "show_result_axes_swapped")
 
@@ -43,6 +45,7 @@ def honest_class(root):
     shutil.copy(STARTER_DIR / "backprop.py", root / "bob.py")
     for name in HONEST_MUTANTS:
         write(root / name, mutant_source(next(m for m in MUTANTS if m.name == name)))
+    nbformat.write(functions_notebook(), str(root / "erin.ipynb"))
     with zipfile.ZipFile(root / "DL_LAB1_0756110_Lee.zip", "w") as archive:
         archive.write(SOLUTION_DIR / "backprop.py", "DL_LAB1_0756110/code/backprop.py")
         archive.writestr("DL_LAB1_0756110/report.pdf", b"%PDF-1.4")
@@ -80,7 +83,7 @@ def honest_alone(class_folder, tmp_path_factory):
 
 def test_every_submission_has_a_row(runs, class_folder):
     table = runs[0]
-    expected = {path.stem if path.suffix in (".py", ".zip") else path.name
+    expected = {path.stem if path.suffix in (".py", ".zip", ".ipynb") else path.name
                 for path in class_folder.iterdir()}
     assert set(table) == expected
     assert table["DL_LAB1_0756110_Lee"]["student"] == "0756110 Lee"
@@ -94,6 +97,7 @@ def test_honest_grades_are_unaffected_by_hostile_neighbours(runs, honest_alone):
         assert runs[0][name] == row, name
     assert honest_alone["alice"]["score"] == "114" and honest_alone["alice"]["max_score"] == "110"
     assert honest_alone["DL_LAB1_0756110_Lee"]["score"] == "114"
+    assert honest_alone["erin"]["score"] == "114"  # a notebook
     assert honest_alone["bob"]["score"] == "0"
     assert all(0 < float(honest_alone[name]["score"]) < 110 for name in HONEST_MUTANTS)
 

@@ -1,8 +1,8 @@
 """From the command line's SUBMISSION arguments to a list of submissions to grade.
 
-An argument is a directory holding a backprop.py (a cloned repository, an unpacked
-folder), a .py file, a .zip as the lab is handed in (DL_LAB1_<studentID>_<name>.zip),
-or a directory whose children are such submissions.
+An argument is a directory holding a backprop.py or a notebook (a cloned repository,
+an unpacked folder), a .py file, a .ipynb notebook, a .zip as the lab is handed in
+(DL_LAB1_<studentID>_<name>.zip), or a directory whose children are such submissions.
 """
 
 import re
@@ -14,6 +14,7 @@ from grader.submission import SKIPPED_FOLDERS, SUBMISSION_FILE
 
 ZIP_NAME = re.compile(r"^DL_LAB1_(?P<id>[^_]+)_(?P<name>.+)$", re.IGNORECASE)
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+SUFFIXES = (".py", ".ipynb", ".zip")
 
 
 @dataclass(frozen=True)
@@ -33,9 +34,9 @@ def student_of(path):
 
 
 def holds_submission(folder):
-    """Whether a folder is itself one submission (it has a backprop.py in it)."""
+    """Whether a folder is itself one submission (a backprop.py or a notebook in it)."""
     return any(not SKIPPED_FOLDERS & set(path.relative_to(folder).parts)
-               for path in folder.rglob(SUBMISSION_FILE))
+               for pattern in (SUBMISSION_FILE, "*.ipynb") for path in folder.rglob(pattern))
 
 
 def class_folder_children(folder):
@@ -46,11 +47,11 @@ def class_folder_children(folder):
     its code). Otherwise every subfolder, .py and .zip in it is a submission, also one
     without code: its row then says so.
     """
-    if (folder / SUBMISSION_FILE).is_file():
+    if (folder / SUBMISSION_FILE).is_file() or any(folder.glob("*.ipynb")):
         return None
     children = sorted(child for child in folder.iterdir()
                       if not child.name.startswith(".") and child.name not in SKIPPED_FOLDERS
-                      and (child.is_dir() or child.suffix.lower() in (".py", ".zip")))
+                      and (child.is_dir() or child.suffix.lower() in SUFFIXES))
     if len(children) == 1 and children[0].is_dir() and holds_submission(children[0]):
         return None
     return children or None
@@ -70,7 +71,7 @@ def collect(arguments):
     """[Entry] for the arguments, with unique names (a -2, -3 suffix on clashes)."""
     entries, taken = [], set()
     for path in expand(arguments):
-        base = path.stem if path.suffix.lower() in (".py", ".zip") else path.name
+        base = path.stem if path.suffix.lower() in SUFFIXES else path.name
         name, number = base, 1
         while name in taken:
             number += 1

@@ -30,9 +30,7 @@ from grader.submission import (
     DEFAULT_TIMEOUT,
     SUBMISSION_FILE,
     WORKER,
-    WORKER_ENVIRONMENT,
-    NotFound,
-    locate,
+    worker_environment,
 )
 
 SUBMISSION_DEADLINE = 300.0  # seconds for one whole grade, all checks together
@@ -99,10 +97,7 @@ def grade_entry(entry, settings, zygote, pristine):
                         timeout=settings.timeout, memory=settings.memory, zygote=zygote,
                         hidden_seed=settings.seed)
         flags = integrity.tampered_files(path, pristine) if path.is_dir() else []
-        try:
-            code = integrity.normalised_digest(locate(path).read_text(errors="replace"))
-        except NotFound:
-            code = ""
+        code = integrity.normalised_digest(results.code) if results.code else ""
     row = {"submission": entry.name, "student": entry.student, "score": results.score,
            "max_score": results.max_score, "status": status_of(results),
            "flags": "; ".join(flags + rule_flags(results)), "code": code}
@@ -172,7 +167,7 @@ def start_zygote(folder):
     process = subprocess.Popen([sys.executable, "-I", str(WORKER), "--zygote", socket_path],
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, cwd=folder,
-                               env={"PATH": os.environ.get("PATH", ""), **WORKER_ENVIRONMENT})
+                               env={"PATH": os.environ.get("PATH", ""), **worker_environment()})
     deadline = time.monotonic() + 60
     while not Path(socket_path).exists():
         if process.poll() is not None or time.monotonic() > deadline:
