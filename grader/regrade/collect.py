@@ -43,16 +43,17 @@ def class_folder_children(folder):
     """The submissions a folder holds when it is a folder of submissions, else None.
 
     A folder with backprop.py at its top is one submission; so is a folder whose only
-    candidate child is a subfolder holding a backprop.py (an unpacked hand-in nesting
-    its code). Otherwise every subfolder, .py and .zip in it is a submission, also one
-    without code: its row then says so.
+    candidate child is a notebook, or a subfolder holding code (an unpacked hand-in
+    nesting its code). Otherwise every subfolder, .py, .ipynb and .zip in it is a
+    submission, also one without code: its row then says so.
     """
-    if (folder / SUBMISSION_FILE).is_file() or any(folder.glob("*.ipynb")):
+    if (folder / SUBMISSION_FILE).is_file():
         return None
     children = sorted(child for child in folder.iterdir()
                       if not child.name.startswith(".") and child.name not in SKIPPED_FOLDERS
                       and (child.is_dir() or child.suffix.lower() in SUFFIXES))
-    if len(children) == 1 and children[0].is_dir() and holds_submission(children[0]):
+    if len(children) == 1 and (children[0].suffix == ".ipynb" or (
+            children[0].is_dir() and holds_submission(children[0]))):
         return None
     return children or None
 
