@@ -84,8 +84,9 @@ def write_json(path, data):
 def parser():
     result = argparse.ArgumentParser(
         prog="python -m grader",
-        description="Grade a backprop.py against the lab's contract. Other commands: "
-                    "make-starter, make-datasets (see README.md).")
+        description="Grade a backprop.py (or a notebook) against the lab's contract. Other "
+                    "commands: regrade, merge, make-starter, make-datasets, export-template, "
+                    "export-gradescope (each with --help; see README.md).")
     result.add_argument("path", nargs="?", default=str(DEFAULT_SUBMISSION),
                         help="backprop.py, or a directory holding it (default: starter/, "
                              "or the current directory where there is no starter/)")
