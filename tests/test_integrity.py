@@ -44,7 +44,8 @@ def test_changed_checks_data_and_workflow_are_flagged(tmp_path):
 def test_whitespace_and_comments_do_not_hide_a_copy():
     source = (SOLUTION_DIR / "backprop.py").read_text()
     disguised = "# my own work\n" + source.replace("    return", "    # done\n    return")
-    disguised = disguised.replace("\n\n", "\n\n\n").replace("(x, params):", "( x,params ):")
+    disguised = disguised.replace("import numpy as np\n", "import numpy as np   \n\n\n")
+    disguised = disguised.replace("(x, params):", "( x,params ):")
     assert normalised_digest(disguised) == normalised_digest(source)
     assert normalised_digest(source.replace("1.0 - y", "1 - y")) != normalised_digest(source)
 
