@@ -259,56 +259,14 @@ def preload():
     from grader import figures  # noqa: F401
 
 
-def zygote(socket_path):
-    """Fork a fresh worker for every connection to socket_path, from a preloaded process.
-
-    A connection sends {"cwd", "memory_mb", "cpu_seconds"}; the forked worker answers
-    {"pid"} on it, then serves requests on that same connection. The zygote is a child
-    subreaper: processes a worker leaves behind become its children and are killed.
-    """
-    import socket
-
-    from grader.processes import become_subreaper, children, kill, limit_resources, reap
-
-    preload()
-    become_subreaper()
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(socket_path)
-    server.listen(16)
-    server.settimeout(0.2)
-    workers = set()
-    while True:
-        reap()
-        workers &= children()
-        for stray in children() - workers:
-            kill(stray)
-        try:
-            connection, _ = server.accept()
-        except TimeoutError:
-            continue
-        connection.settimeout(None)
-        stream = connection.makefile("rwb")
-        settings = protocol.read_message(stream)
-        pid = os.fork()
-        if pid == 0:  # the worker
-            server.close()
-            os.setsid()
-            os.chdir(settings["cwd"])
-            limit_resources(settings["memory_mb"], settings["cpu_seconds"])
-            protocol.write_message(stream, {"pid": os.getpid()})
-            serve(stream, stream)
-            os._exit(0)
-        workers.add(pid)
-        stream.close()
-        connection.close()
-
-
 def main():
     """`worker.py` serves one submission on stdin/stdout; `worker.py --zygote PATH` forks
     workers for connections to the Unix socket PATH."""
     # The grader package is imported; the submission must not import it through the path.
     del sys.path[0]
     if sys.argv[1:2] == ["--zygote"]:
+        from grader.zygote import zygote
+
         zygote(sys.argv[2])
     else:
         preload()  # before the submission's import, so its profile stays cheap

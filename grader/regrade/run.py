@@ -22,16 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader import processes
+from grader.locate import SUBMISSION_FILE
 from grader.regrade import integrity
 from grader.regrade.collect import BadArchive, collect, unpack
 from grader.regrade.sheet import SHEET, GradeSheet, flag_duplicates
 from grader.regrade.summary import write_summary
-from grader.submission import (
-    DEFAULT_TIMEOUT,
-    SUBMISSION_FILE,
-    WORKER,
-    worker_environment,
-)
+from grader.submission import DEFAULT_TIMEOUT, WORKER, worker_environment
 
 SUBMISSION_DEADLINE = 300.0  # seconds for one whole grade, all checks together
 DEFAULT_MEMORY_MB = 1024

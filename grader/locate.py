@@ -1,0 +1,89 @@
+"""Which file of a submission is graded.
+
+A submission is a backprop.py, a notebook, or a directory holding them, at its top or
+one folder down (a folder unpacked from a zip often nests its code). When a directory
+holds both, CHOICE_RULE decides, and the report says which file was graded and why.
+"""
+
+from pathlib import Path
+
+SUBMISSION_FILE = "backprop.py"
+SKIPPED_FOLDERS = {"__MACOSX", "__pycache__", ".git", ".venv", "node_modules"}
+
+
+class NotFound(ValueError):
+    """No file to grade (or several, ambiguously); the message says what to do."""
+
+
+NOTEBOOK = "lab1.ipynb"
+CHOICE_RULE = ("a folder's backprop.py is graded; its notebook instead when there is no "
+               "backprop.py or when the notebook defines more of the graded functions")
+
+
+def _shallowest(folder, pattern):
+    """The files matching pattern at the smallest depth under folder (sorted)."""
+    found = sorted(
+        (len(path.relative_to(folder).parts), path) for path in folder.rglob(pattern)
+        if not (SKIPPED_FOLDERS | {".ipynb_checkpoints"}) & set(path.relative_to(folder).parts))
+    return [path for depth, path in found if depth == found[0][0]] if found else []
+
+
+def _notebook_in(folder):
+    notebooks = _shallowest(folder, "*.ipynb")
+    preferred = [path for path in notebooks if path.name == NOTEBOOK]
+    if preferred or len(notebooks) <= 1:
+        return (preferred or notebooks or [None])[0]
+    raise NotFound(f"several notebooks in {folder} ({', '.join(p.name for p in notebooks)}) "
+                   f"and no backprop.py: name the one to grade {NOTEBOOK}")
+
+
+def _implemented_in(path):
+    """How many graded functions a .py or .ipynb defines with a real body."""
+    from grader.check import CONTRACT_FUNCTIONS
+    from grader.notebook import NotebookError, assemble, implemented
+
+    try:
+        if path.suffix == ".ipynb":
+            source = assemble(path, validate=False).source
+        else:
+            source = path.read_text(encoding="utf-8", errors="replace")
+    except NotebookError:
+        return 0
+    return len(implemented(source, CONTRACT_FUNCTIONS))
+
+
+def locate(path):
+    """(file to grade, why this one): a .py or .ipynb given, or the one in a directory.
+
+    In a directory, the shallowest backprop.py and notebook count (a folder unpacked
+    from a zip often nests them one level down); the choice follows CHOICE_RULE.
+    """
+    path = Path(path)
+    if path.is_file():
+        if path.suffix not in (".py", ".ipynb"):
+            raise NotFound(f"{path} is neither a .py file nor a notebook")
+        return path.resolve(), "the file given"
+    if not path.is_dir():
+        raise NotFound(f"no file {path}: the submission must be a {SUBMISSION_FILE}, a "
+                       "notebook, or a directory holding one")
+    scripts = _shallowest(path, SUBMISSION_FILE)
+    if len(scripts) > 1:
+        raise NotFound(f"several {SUBMISSION_FILE} in {path} ({scripts[0]}, {scripts[1]}): "
+                       "keep only the one to grade")
+    try:
+        notebook = _notebook_in(path)
+    except NotFound:
+        if not scripts:
+            raise
+        notebook = None  # several notebooks beside a backprop.py: the script it is
+    if not scripts and notebook is None:
+        raise NotFound(f"no {SUBMISSION_FILE} (and no notebook) in {path}")
+    if not scripts:
+        return notebook.resolve(), f"there is no {SUBMISSION_FILE}"
+    if notebook is not None:
+        in_script, in_notebook = _implemented_in(scripts[0]), _implemented_in(notebook)
+        if in_notebook > in_script:
+            return notebook.resolve(), (f"it defines more graded functions ({in_notebook}) "
+                                        f"than {SUBMISSION_FILE} ({in_script})")
+    return scripts[0].resolve(), f"a folder's {SUBMISSION_FILE} is graded unless its notebook " \
+                                 "defines more graded functions"
