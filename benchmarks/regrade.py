@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from grader.paths import SOLUTION_DIR  # noqa: E402
-from grader.submission import WORKER  # noqa: E402
+from grader.sandbox.launch import ENTRY as WORKER  # noqa: E402
 from tests.submissions.mutants import MUTANTS, mutant_source  # noqa: E402
 
 

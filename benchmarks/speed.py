@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from grader import data  # noqa: E402
-from grader.loading import import_file  # noqa: E402
 from grader.paths import REPO_ROOT, SOLUTION_DIR, STARTER_DIR  # noqa: E402
+from grader.sandbox.loading import import_file  # noqa: E402
+from grader.session import datasets  # noqa: E402
 
 
 def median_seconds(action, repeats):
@@ -34,7 +34,7 @@ def median_seconds(action, repeats):
 
 def training(repeats):
     lab = import_file(SOLUTION_DIR / "backprop.py", "_benchmark_lab")
-    x, y = data.load("linear")
+    x, y = datasets.load("linear")
     return median_seconds(
         lambda: lab.train(x, y, lab.init_params(seed=0), lr=1.0, epochs=5000, print_every=0),
         repeats)

@@ -17,7 +17,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from grader import data, starter
+from grader.authoring import data, starter
 from grader.paths import REPO_ROOT, SOLUTION_DIR
 
 
@@ -41,14 +41,14 @@ def make_datasets_command(args):
 
 
 def export_template_command(args):
-    from grader.exports.template import export_template
+    from grader.authoring.exports.template import export_template
 
     print(f"wrote the student template into {export_template(args.out)}")
     return 0
 
 
 def export_gradescope_command(args):
-    from grader.exports.gradescope import export_gradescope
+    from grader.authoring.exports.gradescope import export_gradescope
 
     print(f"wrote the Gradescope autograder {export_gradescope(args.out)}")
     return 0
@@ -67,7 +67,8 @@ MAINTENANCE = {
 
 
 def regrade_command(argv):
-    from grader.regrade.run import DEFAULT_MEMORY_MB, DEFAULT_SEED, Settings, regrade
+    from grader.lab import DEFAULT_MEMORY_MB, HIDDEN_SEED
+    from grader.regrade.run import Settings, regrade
 
     parser = argparse.ArgumentParser(
         prog="python -m grader regrade",
@@ -80,7 +81,7 @@ def regrade_command(argv):
                         help="seconds one call into a submission may take")
     parser.add_argument("--memory", type=int, default=DEFAULT_MEMORY_MB, metavar="MB",
                         help="address space of a submission's process")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
+    parser.add_argument("--seed", type=int, default=HIDDEN_SEED,
                         help="seed of the hidden checks (change it each term)")
     parser.add_argument("--resume", action="store_true",
                         help="skip submissions already in DIR/grades.csv")

@@ -11,12 +11,10 @@ import os
 import sys
 from pathlib import Path
 
-from grader import github, reports
-from grader.paths import DEFAULT_SUBMISSION
-from grader.scoring import score_report
+from grader.paths import CHECKS_DIR, DEFAULT_SUBMISSION, HIDDEN_CHECKS_DIR
+from grader.results import github, reports
+from grader.results.scoring import score_report
 
-CHECKS_DIR = Path(__file__).resolve().parent / "checks"
-HIDDEN_DIR = Path(__file__).resolve().parent / "hidden"
 DEFAULT_OUT = Path("grading-output")
 
 
@@ -39,9 +37,9 @@ def run_checks(submission, out_dir, keyword=None, hidden=False, **options):
     from pytest_jsonreport.plugin import JSONReport
 
     json_plugin = JSONReport()
-    folders = [str(CHECKS_DIR)] + ([str(HIDDEN_DIR)] if hidden else [])
+    folders = [str(CHECKS_DIR)] + ([str(HIDDEN_CHECKS_DIR)] if hidden else [])
     args = [*folders, "-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(CHECKS_DIR.parent),
-            "-p", "grader.plugin", "--submission", str(submission),
+            "-p", "grader.session.plugin", "--submission", str(submission),
             "--figures-dir", str(out_dir), "--json-report-file", "none", "-q", "--tb=no",
             "--assert=plain",
             "--json-report-omit", "traceback", "streams", "keywords", "collectors"]

@@ -3,8 +3,8 @@
 import matplotlib
 import pytest
 
-from grader.loading import import_file
 from grader.paths import SOLUTION_DIR
+from grader.sandbox.loading import import_file
 
 matplotlib.use("Agg")
 

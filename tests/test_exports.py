@@ -15,10 +15,10 @@ import zipfile
 
 import pytest
 
-from grader.exports.gradescope import export_gradescope
-from grader.exports.template import export_template
+from grader.authoring.exports.gradescope import export_gradescope
+from grader.authoring.exports.template import export_template
+from grader.authoring.starter import BEGIN, END
 from grader.paths import SOLUTION_DIR, STARTER_DIR
-from grader.starter import BEGIN, END
 
 MIN_LINE = 20  # shorter lines (`return grads`) are too common to betray a solution
 

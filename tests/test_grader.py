@@ -6,10 +6,10 @@ import sys
 
 import pytest
 
-from grader import reports
 from grader.grade import grade
+from grader.lab import GROUPS
 from grader.paths import REPO_ROOT, SOLUTION_DIR, STARTER_DIR
-from grader.plugin import GROUP_ORDER
+from grader.results import reports
 
 BONUS_FUNCTIONS = ("tanh", "relu", "momentum_update", "adam_update")
 CONTRACT_FUNCTIONS = ("sigmoid", "derivative_sigmoid", "loss", "derivative_loss", "forward",
@@ -39,7 +39,7 @@ def test_every_contract_function_earns_points_on_its_own(solution_results):
         assert groups[function][1] > 0, function
     for function in BONUS_FUNCTIONS:
         assert groups[function] == (1, 0), function
-    assert list(groups) == [g for g in GROUP_ORDER if g in groups]
+    assert list(groups) == [g for g in GROUPS if g in groups]
 
 
 def test_check_names_begin_with_their_function(solution_results):

@@ -2,11 +2,11 @@
 
 import pytest
 
-from grader import reports
-from grader.exports import record_reference_values
+from grader.authoring.exports import record_reference_values
 from grader.grade import grade
 from grader.paths import SOLUTION_DIR, STARTER_DIR
-from grader.reference import LiveReference, ReferenceMissing, StoredReference
+from grader.results import reports
+from grader.session.reference import LiveReference, ReferenceMissing, StoredReference
 from tests.grading import grade_source
 from tests.submissions.mutants import MUTANTS, mutant_source
 from tests.test_grader_examples import CORRECT

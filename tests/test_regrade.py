@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from grader.paths import REPO_ROOT, SOLUTION_DIR, STARTER_DIR
-from grader.submission import WORKER
+from grader.sandbox.launch import ENTRY as WORKER
 from tests.submissions import hostile
 from tests.submissions.mutants import MUTANTS, mutant_source
 from tests.test_notebook_submissions import functions_notebook

@@ -6,8 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from grader import data
-from grader.gradcheck import params_gradient, rel_error
+from grader.session import datasets
+from grader.session.gradcheck import params_gradient, rel_error
 
 KEYS = ("W1", "b1", "W2", "b2", "W3", "b3")
 
@@ -35,7 +35,7 @@ def test_backward_matches_finite_differences(lab, widths, loss_kind):
 def test_backward_leaves_params_unchanged(lab):
     params = lab.init_params((2, 3, 5, 1), seed=1)
     before = {k: v.copy() for k, v in params.items()}
-    x, y = data.load("xor_easy")
+    x, y = datasets.load("xor_easy")
     lab.backward(y, lab.forward(x, params)[1], params)
     assert all(np.array_equal(before[k], params[k]) for k in KEYS)
 
@@ -43,7 +43,7 @@ def test_backward_leaves_params_unchanged(lab):
 @pytest.mark.parametrize("seed", range(5))
 @pytest.mark.parametrize("dataset", ["linear", "xor_easy"])
 def test_training_reaches_full_accuracy(lab, dataset, seed):
-    x, y = data.load(dataset)
+    x, y = datasets.load(dataset)
     params, losses = lab.train(x, y, lab.init_params(seed=seed), lr=1.0, epochs=5000,
                                print_every=0)
     assert lab.accuracy(lab.predict(x, params), y) == 1.0
@@ -72,7 +72,7 @@ def test_train_rejects_inputs_of_the_wrong_shape(lab):
 
 
 def test_training_and_testing_print_the_lab_lines(lab, capsys):
-    x, y = data.load("xor_easy")
+    x, y = datasets.load("xor_easy")
     params, _ = lab.train(x, y, lab.init_params(seed=0), lr=1.0, epochs=1000, print_every=500)
     lab.test(x, y, params)
     lines = capsys.readouterr().out.splitlines()
@@ -87,7 +87,7 @@ def scatter_points(ax):
 
 
 def test_show_result_meets_the_contract(lab):
-    x, y = data.load("linear")
+    x, y = datasets.load("linear")
     pred_y = np.where(y > 0.5, 0.9, 0.1)
     pred_y[:4] = 1 - pred_y[:4]
     figure = lab.show_result(x, y, pred_y)

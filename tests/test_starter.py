@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
-from grader.loading import import_file
+from grader.authoring.starter import GENERATED, RegionError, render, strip_solution
 from grader.paths import REPO_ROOT, SOLUTION_DIR, STARTER_DIR
-from grader.starter import GENERATED, RegionError, render, strip_solution
+from grader.sandbox.loading import import_file
 
 GRADED = ("sigmoid", "derivative_sigmoid", "loss", "derivative_loss", "forward", "backward",
           "update", "show_result", "show_learning_curve")
@@ -68,7 +68,7 @@ def test_make_starter_command_writes_both_files(tmp_path):
         (tmp_path / "solution").mkdir(exist_ok=True)
         (tmp_path / "solution" / source).write_bytes((SOLUTION_DIR / source).read_bytes())
     (tmp_path / "starter").mkdir()
-    from grader.starter import make_starter
+    from grader.authoring.starter import make_starter
 
     written = make_starter(tmp_path / "solution", tmp_path / "starter")
     assert sorted(p.name for p in written) == sorted(t for _, t in GENERATED)

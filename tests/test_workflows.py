@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from grader.exports.template import export_template
+from grader.authoring.exports.template import export_template
 from grader.paths import REPO_ROOT, SOLUTION_DIR
 from tests.submissions.mutants import MUTANTS, mutant_source
 

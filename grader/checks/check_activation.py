@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from grader.check import CheckFailed, check, fail_unless
-from grader.diagnosis import diagnose_parameter
-from grader.gradcheck import rel_error
+from grader.session.diagnosis import diagnose_parameter
+from grader.session.gradcheck import rel_error
+from grader.session.marker import CheckFailed, check, fail_unless
 
 TOLERANCE = 1e-7
 GRID = np.linspace(-10.0, 10.0, 41).reshape(41, 1)

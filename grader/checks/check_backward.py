@@ -8,12 +8,18 @@ fail with a shape error instead of passing by accident.
 import numpy as np
 import pytest
 
-from grader.cases import LAYER_KEYS, inputs, random_params, widths_label
-from grader.check import CheckFailed, check, fail_unless
-from grader.diagnosis import KNOWN_BUGS, diagnose_gradients, diagnose_parameter, variant_gradients
-from grader.gradcheck import params_gradient, rel_error
-from grader.reference import loss_value
-from grader.student import shape_text
+from grader.lab import LAYER_KEYS
+from grader.session.cases import inputs, random_params, widths_label
+from grader.session.diagnosis import (
+    KNOWN_BUGS,
+    diagnose_gradients,
+    diagnose_parameter,
+    variant_gradients,
+)
+from grader.session.gradcheck import params_gradient, rel_error
+from grader.session.marker import CheckFailed, check, fail_unless
+from grader.session.reference import loss_value
+from grader.session.student import shape_text
 
 FD_TOLERANCE = 1e-5
 REFERENCE_TOLERANCE = 1e-6

@@ -7,10 +7,11 @@ silently: it appears nowhere in the results.
 import numpy as np
 import pytest
 
-from grader.cases import LAYER_KEYS, random_params
-from grader.check import CheckFailed, check, fail_unless
-from grader.gradcheck import rel_error
-from grader.student import expect_params
+from grader.lab import LAYER_KEYS
+from grader.session.cases import random_params
+from grader.session.gradcheck import rel_error
+from grader.session.marker import CheckFailed, check, fail_unless
+from grader.session.student import expect_params
 
 TOLERANCE = 1e-9
 X = np.linspace(-3.0, 3.0, 13).reshape(13, 1)

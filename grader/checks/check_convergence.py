@@ -4,10 +4,10 @@ backward and update, must reach 100 % accuracy on the lab's two fixed data sets.
 import numpy as np
 import pytest
 
-from grader import data
-from grader.cases import init_params
-from grader.check import check, fail_unless
-from grader.student import shape_text
+from grader.session import datasets
+from grader.session.cases import init_params
+from grader.session.marker import check, fail_unless
+from grader.session.student import shape_text
 
 WIDTHS = (2, 4, 4, 1)
 LEARNING_RATE = 1.0
@@ -24,7 +24,7 @@ TIMEOUT = 30.0  # seconds for one training run
 @check("convergence: 100 % accuracy on the {dataset} data (seed {seed})", points=2)
 def check_convergence(student, note, dataset, seed):
     name, budget = DATASETS[dataset]
-    x, y = data.load(name)
+    x, y = datasets.load(name)
     answer = student.train(x, y, init_params(WIDTHS, seed), lr=LEARNING_RATE,
                            max_epochs=budget, timeout=TIMEOUT)
     y_pred = answer["y_pred"]

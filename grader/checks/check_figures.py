@@ -8,8 +8,8 @@ distinct colours pass as long as the classes are coloured apart consistently.
 import numpy as np
 import pytest
 
-from grader.cases import inputs, rng
-from grader.check import CheckFailed, check, fail_unless
+from grader.session.cases import inputs, rng
+from grader.session.marker import CheckFailed, check, fail_unless
 
 N_POINTS = 24
 TITLES = {"ground truth": "Ground truth", "predict result": "Predict result"}

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from grader.cases import inputs, random_params
-from grader.check import check, fail_unless
-from grader.gradcheck import rel_error
+from grader.session.cases import inputs, random_params
+from grader.session.gradcheck import rel_error
+from grader.session.marker import check, fail_unless
 
 TOLERANCE = 1e-7
 WIDTHS = [(2, 4, 4, 1), (2, 3, 5, 1), (2, 1, 7, 1)]

@@ -2,11 +2,11 @@
 
 import numpy as np
 
-from grader.cases import predictions
-from grader.check import CheckFailed, check, fail_unless
-from grader.diagnosis import diagnose_parameter
-from grader.gradcheck import finite_difference_gradient, rel_error
-from grader.student import returned_text
+from grader.session.cases import predictions
+from grader.session.diagnosis import diagnose_parameter
+from grader.session.gradcheck import finite_difference_gradient, rel_error
+from grader.session.marker import CheckFailed, check, fail_unless
+from grader.session.student import returned_text
 
 TOLERANCE = 1e-7
 FD_TOLERANCE = 1e-5

@@ -9,7 +9,7 @@ skipped.
 
 import pytest
 
-from grader.check import check, fail_unless
+from grader.session.marker import check, fail_unless
 
 
 def notebook_of(student):

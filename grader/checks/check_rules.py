@@ -1,7 +1,7 @@
-"""The lab's rules. A broken rule sets the total to zero (grader.scoring)."""
+"""The lab's rules. A broken rule sets the total to zero (grader.results.scoring)."""
 
-from grader.check import check, fail_unless
-from grader.rules import describe, forbidden_imports
+from grader.intake.rules import describe, forbidden_imports
+from grader.session.marker import check, fail_unless
 
 
 @check("rules: imports only numpy, matplotlib and the standard library", points=0)

@@ -1,9 +1,10 @@
 """update: one gradient-descent step, params - lr * grads, for every key."""
 
-from grader.cases import LAYER_KEYS, random_params
-from grader.check import CheckFailed, check
-from grader.gradcheck import rel_error
-from grader.student import expect_params
+from grader.lab import LAYER_KEYS
+from grader.session.cases import random_params
+from grader.session.gradcheck import rel_error
+from grader.session.marker import CheckFailed, check
+from grader.session.student import expect_params
 
 TOLERANCE = 1e-9
 WIDTHS = (2, 3, 5, 1)

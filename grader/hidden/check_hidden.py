@@ -5,10 +5,11 @@ not shipped in the student template, and their results have hidden visibility.""
 import numpy as np
 import pytest
 
-from grader.cases import LAYER_KEYS, init_params, rng
-from grader.check import HIDDEN, check, fail_unless
-from grader.gradcheck import rel_error
-from grader.reference import loss_value
+from grader.lab import LAYER_KEYS
+from grader.session.cases import init_params, rng
+from grader.session.gradcheck import rel_error
+from grader.session.marker import HIDDEN, check, fail_unless
+from grader.session.reference import loss_value
 
 TOLERANCE = 1e-6
 N = 13

@@ -10,7 +10,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.locate import SKIPPED_FOLDERS, SUBMISSION_FILE
+from grader.intake.locate import SKIPPED_FOLDERS, SUBMISSION_FILE
 
 ZIP_NAME = re.compile(r"^DL_LAB1_(?P<id>[^_]+)_(?P<name>.+)$", re.IGNORECASE)
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024

@@ -7,16 +7,15 @@
   whitespace and comments are set aside.
 """
 
+import fnmatch
 import hashlib
 import io
 import tokenize
 from pathlib import Path
 
+from grader.lab import NOT_SHIPPED, PROTECTED_FILES
 from grader.paths import REPO_ROOT, STARTER_DIR
 
-# Files a student's repository shares with the template, relative to its top.
-PRISTINE_TREES = ("grader", "datasets", ".github/workflows/classroom.yml")
-NOT_COMPARED = {"__pycache__", "hidden", "reference_values.npz"}
 IGNORED_TOKENS = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
                   tokenize.DEDENT, tokenize.ENCODING, tokenize.ENDMARKER}
 
@@ -28,12 +27,13 @@ def _digest(path):
 def pristine_hashes(root=REPO_ROOT):
     """{relative path: sha256} of every file students receive with the template."""
     hashes = {}
-    for tree in PRISTINE_TREES:
+    for tree in PROTECTED_FILES:
         top = root / tree
         files = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file())
         for path in files:
             relative = path.relative_to(root)
-            if not NOT_COMPARED & set(relative.parts):
+            if not any(fnmatch.fnmatch(part, pattern)
+                       for part in relative.parts for pattern in NOT_SHIPPED):
                 hashes[relative.as_posix()] = _digest(path)
     return hashes
 

@@ -4,7 +4,7 @@ The flow, and why:
 - this process imports the grader, pytest, numpy and matplotlib once, then forks one
   grading process per submission (up to --jobs at a time): each grade starts warm, and
   a crash or a hang of one never reaches the others or this process;
-- student code runs in workers forked from a zygote (grader/worker.py) that has numpy
+- student code runs in workers forked from a zygote (grader/sandbox/) that has numpy
   and matplotlib imported but never the solution or the grader's state, with limits;
 - every grading process writes DIR/<submission>/ (results.json, feedback.md, figures);
   this process alone writes grades.csv (a row as each submission finishes) and
@@ -14,24 +14,21 @@ The flow, and why:
 import json
 import os
 import select
-import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader import processes
-from grader.locate import SUBMISSION_FILE
+from grader.lab import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, HIDDEN_SEED, SUBMISSION_FILE
 from grader.regrade import integrity
 from grader.regrade.collect import BadArchive, collect, unpack
 from grader.regrade.sheet import SHEET, GradeSheet, flag_duplicates
 from grader.regrade.summary import write_summary
-from grader.submission import DEFAULT_TIMEOUT, WORKER, worker_environment
+from grader.sandbox import processes
+from grader.sandbox.launch import start_zygote
 
 SUBMISSION_DEADLINE = 300.0  # seconds for one whole grade, all checks together
-DEFAULT_MEMORY_MB = 1024
-DEFAULT_SEED = 7919
 
 
 @dataclass(frozen=True)
@@ -40,7 +37,7 @@ class Settings:
     jobs: int = os.cpu_count() or 1
     timeout: float = DEFAULT_TIMEOUT
     memory: int = DEFAULT_MEMORY_MB
-    seed: int = DEFAULT_SEED
+    seed: int = HIDDEN_SEED
     resume: bool = False
     shard: tuple = (1, 1)  # (i, n): grade the i-th of n slices
 
@@ -153,23 +150,6 @@ def run_pool(entries, jobs, work, on_row, out_dir):
                 del running[fd]
                 row = error_row(entry, f"grading took over {SUBMISSION_DEADLINE:g} s", out_dir)
                 on_row({**row, "status": "timeout"})
-
-
-# -- the zygote ---------------------------------------------------------------------------
-
-def start_zygote(folder):
-    """Start a worker zygote listening in folder; returns (process, socket path)."""
-    socket_path = str(Path(folder) / "zygote.sock")
-    process = subprocess.Popen([sys.executable, "-I", str(WORKER), "--zygote", socket_path],
-                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, cwd=folder,
-                               env={"PATH": os.environ.get("PATH", ""), **worker_environment()})
-    deadline = time.monotonic() + 60
-    while not Path(socket_path).exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("the worker zygote did not start")
-        time.sleep(0.02)
-    return process, socket_path
 
 
 # -- the command ----------------------------------------------------------------------------

@@ -10,11 +10,11 @@ import io
 import os
 from pathlib import Path
 
-from grader.plugin import GROUP_ORDER
+from grader import lab
 from grader.regrade.integrity import duplicates
 
 SHEET = "grades.csv"
-GROUPS = tuple(group for group in GROUP_ORDER if group != "rules")
+GROUPS = tuple(group for group in lab.GROUPS if group != lab.RULES)
 # "code": digest of backprop.py with whitespace and comments set aside (duplicates).
 COLUMNS = ("submission", "student", "score", "max_score", "status", *GROUPS, "flags", "code")
 STATUSES = ("ok", "error", "timeout", "memory", "integrity")

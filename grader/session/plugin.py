@@ -9,11 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from grader.cases import widths_label
-from grader.check import VISIBLE, CheckFailed
-from grader.reference import RecordingReference, StoredReference, load_reference
-from grader.student import StudentCode
-from grader.submission import DEFAULT_TIMEOUT, Limits, Submission
+from grader.intake.prepare import Prepared
+from grader.lab import DEFAULT_TIMEOUT, GROUPS, HIDDEN_SEED
+from grader.sandbox.handle import WorkerHandle
+from grader.sandbox.launch import Limits
+from grader.session.cases import widths_label
+from grader.session.marker import VISIBLE, CheckFailed
+from grader.session.reference import RecordingReference, StoredReference, load_reference
+from grader.session.student import StudentCode
 
 
 def pytest_addoption(parser):
@@ -24,7 +27,7 @@ def pytest_addoption(parser):
     group.addoption("--memory", type=int, default=Limits.memory_mb,
                     help="MB of address space the submission's process may use")
     group.addoption("--zygote", help="Unix socket of a worker zygote to fork workers from")
-    group.addoption("--hidden-seed", type=int, default=7919,
+    group.addoption("--hidden-seed", type=int, default=HIDDEN_SEED,
                     help="seed of the hidden checks' fresh inputs and data")
     group.addoption("--report-points", type=float, default=0,
                     help="points of each check of a notebook's report outputs (default 0)")
@@ -40,16 +43,10 @@ def pytest_configure(config):
     _session["config"] = config
 
 
-# Checks run and are reported in this order of groups (a name's text before the colon).
-GROUP_ORDER = ("rules", "sigmoid", "derivative_sigmoid", "loss", "derivative_loss", "forward",
-               "backward", "update", "convergence", "show_result", "show_learning_curve",
-               "tanh", "relu", "momentum_update", "adam_update", "report")
-
-
 def group_rank(item):
     marker = item.get_closest_marker("check")
     group = marker.kwargs["name"].split(":", 1)[0] if marker else ""
-    return GROUP_ORDER.index(group) if group in GROUP_ORDER else len(GROUP_ORDER)
+    return GROUPS.index(group) if group in GROUPS else len(GROUPS)
 
 
 def pytest_collection_modifyitems(items):
@@ -60,9 +57,15 @@ def pytest_collection_modifyitems(items):
 def student(request):
     option = request.config.getoption
     limits = Limits(timeout=option("timeout"), memory_mb=option("memory"))
-    with Submission(option("submission"), limits, zygote=option("zygote")) as submission:
+    with Prepared(option("submission")) as submission:
         request.config.stash[GRADED] = describe_submission(submission)
-        yield StudentCode(submission)
+        worker = None if submission.problem else WorkerHandle(
+            submission.path, limits, zygote=option("zygote"))
+        try:
+            yield StudentCode(submission, worker)
+        finally:
+            if worker is not None:
+                worker.close()
 
 
 NOTE = pytest.StashKey[str]()
@@ -82,7 +85,7 @@ _session = {}  # the running session's config (one session at a time per process
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_json_modifyreport(json_report):
-    """Put what was graded into the report (read back by grader.scoring)."""
+    """Put what was graded into the report (read back by grader.results.scoring)."""
     config = _session.get("config")
     if config is not None and GRADED in config.stash:
         json_report["submission"] = config.stash[GRADED]

@@ -10,10 +10,9 @@ README for students; and no solution.
 import shutil
 from pathlib import Path
 
-from grader.exports import ASSETS, GRADER_FILES, REFERENCE_FILE, copy_files, record_reference_values
+from grader.authoring.exports import ASSETS, REFERENCE_FILE, copy_files, record_reference_values
+from grader.lab import GRADER_FILES, STUDENT_FILES
 
-STUDENT_FILES = (("starter/backprop.py", "backprop.py"), ("starter/lab1.ipynb", "lab1.ipynb"),
-                 (".github/workflows/classroom.yml", ".github/workflows/classroom.yml"))
 ASSET_FILES = (("README.md", "README.md"), ("Makefile", "Makefile"), ("gitignore", ".gitignore"))
 
 

@@ -58,13 +58,18 @@ def loads(body):
 
 def read_message(stream):
     """Read one message from a binary stream; raises ProtocolError at end of stream."""
-    header = stream.read(LENGTH.size)
+    return read_framed(stream.read)
+
+
+def read_framed(read):
+    """One message, reading with read(size) (which returns fewer bytes at end of stream)."""
+    header = read(LENGTH.size)
     if len(header) < LENGTH.size:
         raise ProtocolError("the other side closed the connection")
     (size,) = LENGTH.unpack(header)
     if size > MAX_MESSAGE_BYTES:
         raise ProtocolError(f"message of {size} bytes exceeds the limit")
-    body = stream.read(size)
+    body = read(size)
     if len(body) < size:
         raise ProtocolError("the other side closed the connection mid-message")
     return loads(body)

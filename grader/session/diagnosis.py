@@ -11,10 +11,10 @@ Two kinds of evidence:
 
 import numpy as np
 
-from grader.gradcheck import rel_error
+from grader.lab import LAYERS
+from grader.session.gradcheck import rel_error
 
 MATCH = 1e-5  # relative error under which two gradients are "the same"
-LAYER_KEYS = (("W1", "b1"), ("W2", "b2"), ("W3", "b3"))
 
 
 def factor(got, expected):
@@ -88,14 +88,14 @@ def variant_gradients(activations, y, params, d_loss, output_derivative=True,
     def slope(layer):  # d z_layer / d a_layer, layer 1..3
         z = activations[layer]
         if pre_activation:
-            w_key, b_key = LAYER_KEYS[layer - 1]
+            w_key, b_key = LAYERS[layer - 1]
             z = activations[layer - 1] @ params[w_key] + params[b_key]
         return z * (1.0 - z)
 
     delta = d_loss * slope(3) if output_derivative else d_loss
     grads = {}
     for layer in (3, 2, 1):
-        w_key, b_key = LAYER_KEYS[layer - 1]
+        w_key, b_key = LAYERS[layer - 1]
         grads[w_key] = activations[layer - 1].T @ delta
         grads[b_key] = delta.sum(axis=0, keepdims=True)
         if layer > 1:

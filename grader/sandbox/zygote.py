@@ -1,5 +1,5 @@
 """The worker zygote: a process with numpy and matplotlib imported once, that forks a
-fresh worker for every grading request (started as `worker.py --zygote PATH`).
+fresh worker for every grading request (started by grader.sandbox.launch.start_zygote).
 
 Forking from it saves each submission the imports; it never imports the solution or
 the grader's checks, so a worker has nothing of them to reach.
@@ -8,9 +8,9 @@ the grader's checks, so a worker has nothing of them to reach.
 import os
 import socket
 
-from grader import protocol
-from grader.processes import become_subreaper, children, kill, limit_resources, reap
-from grader.worker import preload, serve
+from grader.sandbox import protocol
+from grader.sandbox.processes import become_subreaper, children, kill, limit_resources, reap
+from grader.sandbox.worker import preload, serve
 
 
 def zygote(socket_path):

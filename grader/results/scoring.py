@@ -1,7 +1,7 @@
 """From a pytest-json-report report to a score: one pure function, `score_report`.
 
 The checks put their name, points, visibility and feedback in each test's metadata
-(grader.plugin); this module only reads them back and adds up.
+(grader.session.plugin); this module only reads them back and adds up.
 """
 
 from dataclasses import dataclass

@@ -6,9 +6,9 @@ names the function, the input and what came back), so a check only compares numb
 
 import numpy as np
 
-from grader.cases import widths_label
-from grader.check import CheckFailed
-from grader.submission import SubmissionError, Timeout
+from grader.sandbox.handle import SubmissionError, Timeout, failed_import
+from grader.session.cases import widths_label
+from grader.session.marker import CheckFailed
 
 NOT_IMPLEMENTED = "not implemented yet"
 
@@ -73,15 +73,21 @@ def error_text(function, error):
 
 
 class StudentCode:
-    """Calls into one submission through its worker (grader.submission.Submission)."""
+    """Calls into one submission through its worker.
 
-    def __init__(self, submission):
-        self.submission = submission
+    submission: the grader.intake.prepare.Prepared submission; worker: the
+    grader.sandbox.handle.WorkerHandle serving it (None when there is nothing to import).
+    """
+
+    def __init__(self, submission, worker):
+        self.submission, self.worker = submission, worker
         self.stuck = {}  # function -> message, for those that once ran out of time
 
     @property
     def info(self):
-        return self.submission.load()
+        if self.submission.problem:
+            return failed_import(*self.submission.problem)
+        return self.worker.load()
 
     def declared_loss(self):
         """The submission's LOSS ("mse" when missing); CheckFailed if it is not valid."""
@@ -115,7 +121,7 @@ class StudentCode:
             if function in self.stuck:
                 raise CheckFailed(f"{self.stuck[function]} (not run again)")
         try:
-            answer = self.submission.request(op, **fields)
+            answer = self.worker.request(op, **fields)
         except Timeout as error:
             self.stuck[blame] = f"{blame} {error}"
             raise CheckFailed(self.stuck[blame]) from None

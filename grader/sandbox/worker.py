@@ -1,7 +1,7 @@
 """The worker: a separate process that imports a submission and runs its functions.
 
 The grader never imports student code itself. It starts this file as a process and
-sends it requests (see grader.protocol); the worker answers with plain numbers and
+sends it requests (see grader.sandbox.protocol); the worker answers with plain numbers and
 float64 arrays only. Whatever the submission prints is captured here, capped, and
 never reaches the protocol channel.
 
@@ -21,19 +21,14 @@ import traceback
 import warnings
 from pathlib import Path
 
-if __name__ == "__main__":
-    # Started as a script: make the grader package importable, then drop the path again
-    # once imported so the submission cannot reach the repository through it.
-    sys.path[0] = str(Path(__file__).resolve().parent.parent)
-
 import numpy as np
 
-from grader import protocol
-from grader.loading import import_file
+from grader.lab import DEFAULT_LOSS, TRAINING_FUNCTIONS
+from grader.sandbox import protocol
+from grader.sandbox.loading import import_file
 
 MODULE_NAME = "submission"
 OUTPUT_LIMIT = 20_000  # characters of captured output kept per request
-TRAINING_FUNCTIONS = ("forward", "backward", "update")
 
 
 class TrainingError(Exception):
@@ -131,7 +126,7 @@ class Worker:
             self.module = import_file(path, MODULE_NAME)
         finally:
             sys.setprofile(None)
-        loss_name = getattr(self.module, "LOSS", "mse")
+        loss_name = getattr(self.module, "LOSS", DEFAULT_LOSS)
         return {
             "functions": sorted(
                 name for name, value in vars(self.module).items() if callable(value)
@@ -188,7 +183,7 @@ class Worker:
     def figure(self, function, args):
         import matplotlib.pyplot as plt
 
-        from grader.figures import describe_figure
+        from grader.sandbox.figures import describe_figure
 
         plt.close("all")
         result = getattr(self.module, function)(*args)
@@ -256,22 +251,5 @@ def preload():
     matplotlib.use("Agg")
     import matplotlib.pyplot  # noqa: F401
 
-    from grader import figures  # noqa: F401
+    from grader.sandbox import figures  # noqa: F401
 
-
-def main():
-    """`worker.py` serves one submission on stdin/stdout; `worker.py --zygote PATH` forks
-    workers for connections to the Unix socket PATH."""
-    # The grader package is imported; the submission must not import it through the path.
-    del sys.path[0]
-    if sys.argv[1:2] == ["--zygote"]:
-        from grader.zygote import zygote
-
-        zygote(sys.argv[2])
-    else:
-        preload()  # before the submission's import, so its profile stays cheap
-        serve(os.fdopen(os.dup(0), "rb"), os.fdopen(os.dup(1), "wb"))
-
-
-if __name__ == "__main__":
-    main()

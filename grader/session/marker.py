@@ -4,9 +4,6 @@ by raising CheckFailed with a message written for the student."""
 import pytest
 
 VISIBLE, HIDDEN = "visible", "hidden"
-# The functions of the contract a submission writes, each graded on its own.
-CONTRACT_FUNCTIONS = ("sigmoid", "derivative_sigmoid", "loss", "derivative_loss", "forward",
-                      "backward", "update", "show_result", "show_learning_curve")
 
 
 class CheckFailed(AssertionError):

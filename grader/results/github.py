@@ -10,7 +10,7 @@ import base64
 import json
 import os
 
-from grader import reports
+from grader.results import reports
 
 OUTPUT_NAME = "result"
 

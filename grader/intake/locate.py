@@ -7,7 +7,8 @@ holds both, CHOICE_RULE decides, and the report says which file was graded and w
 
 from pathlib import Path
 
-SUBMISSION_FILE = "backprop.py"
+from grader.lab import CONTRACT_FUNCTIONS, NOTEBOOK_FILE, SUBMISSION_FILE
+
 SKIPPED_FOLDERS = {"__MACOSX", "__pycache__", ".git", ".venv", "node_modules"}
 
 
@@ -15,7 +16,6 @@ class NotFound(ValueError):
     """No file to grade (or several, ambiguously); the message says what to do."""
 
 
-NOTEBOOK = "lab1.ipynb"
 CHOICE_RULE = ("a folder's backprop.py is graded; its notebook instead when there is no "
                "backprop.py or when the notebook defines more of the graded functions")
 
@@ -30,17 +30,16 @@ def _shallowest(folder, pattern):
 
 def _notebook_in(folder):
     notebooks = _shallowest(folder, "*.ipynb")
-    preferred = [path for path in notebooks if path.name == NOTEBOOK]
+    preferred = [path for path in notebooks if path.name == NOTEBOOK_FILE]
     if preferred or len(notebooks) <= 1:
         return (preferred or notebooks or [None])[0]
     raise NotFound(f"several notebooks in {folder} ({', '.join(p.name for p in notebooks)}) "
-                   f"and no backprop.py: name the one to grade {NOTEBOOK}")
+                   f"and no backprop.py: name the one to grade {NOTEBOOK_FILE}")
 
 
 def _implemented_in(path):
     """How many graded functions a .py or .ipynb defines with a real body."""
-    from grader.check import CONTRACT_FUNCTIONS
-    from grader.notebook import NotebookError, assemble, implemented
+    from grader.intake.notebook import NotebookError, assemble, implemented
 
     try:
         if path.suffix == ".ipynb":

@@ -2,8 +2,6 @@
 
 import numpy as np
 
-LAYER_KEYS = ("W1", "b1", "W2", "b2", "W3", "b3")
-
 
 def rng(*seed):
     return np.random.default_rng(list(seed))

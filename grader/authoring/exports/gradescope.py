@@ -13,7 +13,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from grader.exports import ASSETS, GRADER_FILES, REFERENCE_FILE, copy_files, record_reference_values
+from grader.authoring.exports import ASSETS, REFERENCE_FILE, copy_files, record_reference_values
+from grader.lab import GRADER_FILES
 
 SCRIPTS = ("setup.sh", "run_autograder")
 

@@ -6,15 +6,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from grader.paths import REPO_ROOT, SOLUTION_DIR
+from grader.lab import DEFAULT_LOSS, LOSSES, NOT_SHIPPED
+from grader.paths import REFERENCE_VALUES, REPO_ROOT, SOLUTION_DIR
 
 ASSETS = Path(__file__).resolve().parent / "assets"
-REFERENCE_FILE = Path("grader") / "reference_values.npz"
-# The hidden checks stay with the course staff (they compare with the live solution).
-IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", REFERENCE_FILE.name, "hidden")
-# What both exports ship of this repository, as (source, destination) relative paths.
-GRADER_FILES = (("grader", "grader"), ("datasets", "datasets"),
-                ("pyproject.toml", "pyproject.toml"), ("requirements.lock", "requirements.lock"))
+REFERENCE_FILE = REFERENCE_VALUES.relative_to(REPO_ROOT)
+IGNORED = shutil.ignore_patterns(*NOT_SHIPPED)
 
 
 def copy_files(pairs, destination):
@@ -34,11 +31,11 @@ def record_reference_values(path):
 
     solution = (SOLUTION_DIR / "backprop.py").read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory() as scratch:
-        for kind in ("mse", "bce"):
+        for kind in LOSSES:
             folder = Path(scratch) / kind
             folder.mkdir()
-            (folder / "backprop.py").write_text(
-                solution.replace('LOSS = "mse"', f'LOSS = "{kind}"', 1), encoding="utf-8")
+            declared = solution.replace(f'LOSS = "{DEFAULT_LOSS}"', f'LOSS = "{kind}"', 1)
+            (folder / "backprop.py").write_text(declared, encoding="utf-8")
             results = grade(folder, out_dir=folder / "out", record_reference=path)
             if results.score < results.max_score:
                 raise RuntimeError(f"the solution with LOSS = {kind!r} scores {results.score}: "

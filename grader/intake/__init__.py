@@ -1,0 +1,7 @@
+"""Reading a submission: which file is graded (`locate`), a notebook turned into the
+module of its definitions (`notebook`), the folder copied and made ready (`prepare`),
+and the static scan of its imports (`rules`). Nothing here runs student code.
+
+May import: grader.lab, grader.paths, grader.options. Knows nothing of pytest or of the
+sandbox.
+"""

@@ -1,0 +1,83 @@
+"""A submission made ready to grade: the file found, its folder copied, a notebook assembled.
+
+The submission's folder is copied into a fresh temporary directory, which becomes the
+worker's working directory, so nothing the submission does touches the original. A
+notebook becomes the module of its definitions (grader.intake.notebook), written beside it.
+"""
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from grader.intake.locate import SKIPPED_FOLDERS, NotFound, locate
+
+NOTEBOOK_MODULE = "notebook_submission.py"  # the module assembled from a notebook
+LARGEST_COPIED_FILE = 5 * 1024 * 1024
+
+
+def working_copy(source_file):
+    """Copy the folder holding source_file into a new temp dir; returns (dir, file copy)."""
+    folder = Path(tempfile.mkdtemp(prefix="grading-"))
+
+    def ignore(parent, names):  # tooling folders, and large files other than the graded one
+        return [name for name in names if name in SKIPPED_FOLDERS or (
+            (Path(parent) / name) != source_file and (Path(parent) / name).is_file()
+            and (Path(parent) / name).stat().st_size > LARGEST_COPIED_FILE)]
+
+    shutil.copytree(source_file.parent, folder / "submission", ignore=ignore, symlinks=True)
+    return folder, folder / "submission" / source_file.name
+
+
+class Prepared:
+    """A submission ready to grade. Use as a context manager, or call close().
+
+    path: the module to import (in the copy), None when there is nothing to grade;
+    problem: (kind, message) when the submission cannot be imported at all ("missing",
+    "notebook"), else None; code: all the code submitted, for the static rules;
+    notebook: grader.intake.notebook.Assembled, for a notebook submission.
+    """
+
+    def __init__(self, path):
+        self.folder = self.path = self.original = None
+        self.reason, self.code, self.notebook, self.problem = "", "", None, None
+        try:
+            self.original, self.reason = locate(path)
+        except NotFound as error:
+            self.problem = ("missing", str(error))
+            return
+        self.folder, self.path = working_copy(self.original)
+        if self.path.suffix == ".ipynb":
+            self._assemble_notebook()
+        else:
+            self.code = self.path.read_text(encoding="utf-8", errors="replace")
+
+    def _assemble_notebook(self):
+        """Grade the module made of the notebook's definitions (never its other cells)."""
+        from grader.intake.notebook import NotebookError, assemble
+
+        try:
+            self.notebook = assemble(self.path)
+        except NotebookError as error:
+            self.problem = ("notebook", str(error))
+            return
+        self.code = self.notebook.code
+        self.path = self.path.with_name(NOTEBOOK_MODULE)
+        self.path.write_text(self.notebook.source, encoding="utf-8")
+
+    @property
+    def graded(self):
+        """Which file is graded and why, for the report."""
+        if self.original is None:
+            return "nothing (no file to grade)"
+        return f"{self.original.name} ({self.reason})"
+
+    def close(self):
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()

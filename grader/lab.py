@@ -1,0 +1,51 @@
+"""The lab's facts, written once: every other module imports them from here.
+
+Floor 0 of the grader (with paths.py and options.py): imports nothing of the grader.
+"""
+
+# The functions of the contract a submission writes, in the order they are graded.
+CONTRACT_FUNCTIONS = ("sigmoid", "derivative_sigmoid", "loss", "derivative_loss", "forward",
+                      "backward", "update", "show_result", "show_learning_curve")
+# The lab's extras, worth points on top of the total when a submission writes them.
+BONUS_FUNCTIONS = ("tanh", "relu", "momentum_update", "adam_update")
+RULES, CONVERGENCE, REPORT = "rules", "convergence", "report"
+# Every check group in the order checks run and are reported: a check's group is set on
+# its @check marker and must be one of these.
+GROUPS = (RULES, *CONTRACT_FUNCTIONS[:7], CONVERGENCE, *CONTRACT_FUNCTIONS[7:],
+          *BONUS_FUNCTIONS, REPORT)
+# What the grader's training loop calls, and counts at import (training at import).
+TRAINING_FUNCTIONS = ("forward", "backward", "update")
+
+# params and grads: {"W1": (2, h1), "b1": (1, h1), ..., "b3": (1, 1)}.
+LAYER_KEYS = ("W1", "b1", "W2", "b2", "W3", "b3")
+LAYERS = tuple(zip(LAYER_KEYS[0::2], LAYER_KEYS[1::2]))  # (weight, bias) of layers 1..3
+
+# The values of a submission's LOSS; the first is the default when LOSS is missing.
+LOSSES = ("mse", "bce")
+DEFAULT_LOSS = LOSSES[0]
+
+SUBMISSION_FILE = "backprop.py"
+NOTEBOOK_FILE = "lab1.ipynb"
+# The fixed data sets in datasets/ (<name>.csv).
+DATASETS = ("linear", "xor_easy")
+
+TOTAL = 100  # points of the graded functions; bonus points come on top
+DEFAULT_TIMEOUT = 10.0  # seconds one call into a submission may take
+# Address space of a submission's process, the same for a student's grade and a TA's
+# regrade, so a submission that runs out of memory does so in both. 1024 MB is over
+# five times the address space a worker maps while drawing the figures (about 180 MB).
+DEFAULT_MEMORY_MB = 1024
+HIDDEN_SEED = 7919  # seed of the hidden checks' fresh inputs (change it each term)
+
+# What the student template ships of this repository, as (source, destination) paths
+# relative to the repository and to the template. The Gradescope autograder ships
+# GRADER_FILES only.
+GRADER_FILES = (("grader", "grader"), ("datasets", "datasets"),
+                ("pyproject.toml", "pyproject.toml"), ("requirements.lock", "requirements.lock"))
+STUDENT_FILES = (("starter/backprop.py", SUBMISSION_FILE), ("starter/lab1.ipynb", NOTEBOOK_FILE),
+                 (".github/workflows/classroom.yml", ".github/workflows/classroom.yml"))
+# Shipped files a student has no reason to change: integrity flags a copy that differs.
+PROTECTED_FILES = ("grader", "datasets", ".github/workflows/classroom.yml")
+# Left out of what is shipped and compared: caches, the stored reference values (written
+# at export), and the hidden checks (they stay with the course staff).
+NOT_SHIPPED = ("__pycache__", "*.pyc", "reference_values.npz", "hidden")

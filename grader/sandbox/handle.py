@@ -1,0 +1,156 @@
+"""The grader's handle on the worker process that runs one submission.
+
+The worker (grader.sandbox.worker) runs with resource limits in a session of its own,
+and every request to it comes back as plain data. A request that takes too long kills
+the worker's whole process group; a worker that dies (os._exit, a crash, a kill, a
+memory limit) is restarted on the next request, so one bad function never stops the
+other checks. Closing kills whatever the submission left running.
+
+Workers are started fresh or, when a zygote's socket is given, forked from a zygote
+that has numpy and matplotlib imported already (grader.sandbox.launch).
+"""
+
+import os
+import select
+import socket
+import subprocess
+import time
+
+from grader.sandbox import processes, protocol
+from grader.sandbox.launch import Limits, start_worker
+
+
+class SubmissionError(Exception):
+    """A request could not be answered because of the submission; `str` says why."""
+
+
+class Timeout(SubmissionError):
+    pass
+
+
+def failed_import(kind, message):
+    """The answer the worker would give to a load that could not happen."""
+    return {"ok": False, "output": "", "error": {"type": kind, "message": message,
+                                                 "not_implemented": False, "traceback": ""}}
+
+
+class WorkerHandle:
+    """A worker serving the module at `module_path`. Use as a context manager, or close()."""
+
+    def __init__(self, module_path, limits=None, zygote=None, sandbox="auto"):
+        """
+        Args:
+            module_path: the Python file to import, in the folder the worker runs in.
+            limits: a Limits (default: Limits()).
+            zygote: path of a zygote's Unix socket to fork workers from, or None.
+            sandbox: the isolation backend asked for ("auto", ...).
+        """
+        self.module_path = module_path
+        self.limits, self.zygote, self.sandbox = limits or Limits(), zygote, sandbox
+        self.timeout = self.limits.timeout
+        self.pid = None  # the worker's, while one runs
+        self.channel = None  # (read fd, write fd) of the protocol
+        self.info = None  # what the worker said when it imported the submission
+        processes.become_subreaper()
+        self.children_before = processes.children()
+
+    def _start(self):
+        cwd = self.module_path.parent
+        if self.zygote:
+            connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            connection.connect(self.zygote)
+            self._keep = connection
+            self.channel = (connection.fileno(), connection.fileno())
+            self._send({"cwd": str(cwd), "memory_mb": self.limits.memory_mb,
+                        "cpu_seconds": self.limits.cpu_seconds})
+            self.pid = self._receive(time.monotonic() + self.timeout)["pid"]
+            return
+        process = start_worker(cwd, self.limits)
+        self._keep = process
+        self.pid = process.pid
+        self.channel = (process.stdout.fileno(), process.stdin.fileno())
+
+    def _kill(self):
+        """Kill the worker and everything it started; forget the channel."""
+        if self.pid is None:
+            return
+        processes.kill(self.pid)
+        if isinstance(self._keep, subprocess.Popen):
+            self._keep.wait()
+            self._keep.stdin.close()
+            self._keep.stdout.close()
+        else:
+            self._keep.close()
+        self.pid = self.channel = self._keep = None
+        processes.kill_strays(keep=self.children_before)
+
+    def close(self):
+        self._kill()
+        processes.kill_strays(keep=self.children_before)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    # -- channel --------------------------------------------------------------------
+
+    def _send(self, message):
+        data = protocol.dumps(message)
+        while data:
+            data = data[os.write(self.channel[1], data):]
+
+    def _read(self, size, deadline):
+        """Exactly size bytes of the worker's output; TimeoutError past the deadline."""
+        fd, chunks = self.channel[0], []
+        while size:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+                raise TimeoutError
+            chunk = os.read(fd, min(size, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size -= len(chunk)
+        return b"".join(chunks)
+
+    def _receive(self, deadline):
+        return protocol.read_framed(lambda size: self._read(size, deadline))
+
+    def _exchange(self, request, timeout):
+        try:
+            self._send(request)
+            return self._receive(time.monotonic() + timeout)
+        except TimeoutError:
+            self._kill()
+            raise Timeout(f"did not finish within {timeout:g} s "
+                          "(an endless loop, or far too slow)") from None
+        except (protocol.ProtocolError, OSError):
+            self._kill()
+            raise SubmissionError("ended the grading process (os._exit, a crash, a signal "
+                                  "or a CPU-time limit)") from None
+
+    # -- requests -------------------------------------------------------------------
+
+    def load(self):
+        """Import the submission (once per worker); returns the worker's import report."""
+        if self.info is not None and not self.info["ok"]:
+            return self.info  # an import that failed once fails again: do not wait twice
+        if self.pid is None:
+            try:
+                self._start()
+                self.info = self._exchange({"op": "load", "path": str(self.module_path)},
+                                           self.timeout)
+            except SubmissionError as error:
+                self.info = failed_import("import", f"importing it {error}")
+            except OSError as error:  # the zygote is gone: a failure of the grader
+                raise RuntimeError(f"could not start a worker: {error}") from error
+        return self.info
+
+    def request(self, op, timeout=None, **fields):
+        """Send one request; returns the answer dict (which may say ok: False)."""
+        info = self.load()
+        if not info["ok"]:
+            return info
+        return self._exchange({"op": op, **fields}, timeout or self.timeout)

@@ -1,0 +1,66 @@
+"""How sandbox processes start: a fresh worker, or a zygote that forks workers.
+
+A fresh worker (`python -I entry.py worker`) imports numpy and matplotlib itself; a
+zygote (`entry.py zygote PATH`) imports them once and forks a worker per connection, which
+is what a regrade of many submissions uses. Both run with a fixed environment and, for
+a worker, the resource limits of Limits.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.lab import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
+from grader.sandbox import processes
+
+ENTRY = Path(__file__).resolve().parent / "entry.py"
+WORKER_ENVIRONMENT = {"MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+                      "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
+ZYGOTE_START_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one worker may use: per-request wall time, and for the process as a whole
+    CPU seconds and address space (MB; None for no limit)."""
+
+    timeout: float = DEFAULT_TIMEOUT
+    cpu_seconds: int = 300
+    memory_mb: int | None = DEFAULT_MEMORY_MB
+
+
+def worker_environment():
+    """The environment of a worker: fixed settings, and matplotlib's font cache kept
+    where the grader's user has it (rebuilding it costs a second at every start)."""
+    cache = os.environ.get("MPLCONFIGDIR") or str(
+        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "matplotlib")
+    return {**WORKER_ENVIRONMENT, "MPLCONFIGDIR": cache}
+
+
+def start_worker(cwd, limits):
+    """A fresh worker process in cwd, in a session of its own, under limits (a Popen
+    whose stdin and stdout are the protocol channel)."""
+    return subprocess.Popen(
+        [sys.executable, "-I", str(ENTRY), "worker"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        cwd=cwd, start_new_session=True,
+        env={"PATH": os.environ.get("PATH", ""), "HOME": str(cwd), **worker_environment()},
+        preexec_fn=lambda: processes.limit_resources(limits.memory_mb, limits.cpu_seconds))
+
+
+def start_zygote(folder):
+    """Start a worker zygote listening in folder; returns (process, socket path)."""
+    socket_path = str(Path(folder) / "zygote.sock")
+    process = subprocess.Popen([sys.executable, "-I", str(ENTRY), "zygote", socket_path],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, cwd=folder,
+                               env={"PATH": os.environ.get("PATH", ""), **worker_environment()})
+    deadline = time.monotonic() + ZYGOTE_START_SECONDS
+    while not Path(socket_path).exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("the worker zygote did not start")
+        time.sleep(0.02)
+    return process, socket_path
