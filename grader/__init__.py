@@ -1,7 +1,8 @@
 """Auto-grader for the back-propagation lab (see README.md).
 
 Floors, each importing only from those below it (no cycles):
-  lab, paths, options        the lab's facts, where things live, the options of a grade
+  lab, paths                 the lab's facts, where things live
+  options                    the options of a grade (GradeOptions)
   sandbox, intake            running student code; reading a submission (no pytest)
   session (checks, hidden)   the pytest session of checks, on sandbox and intake
   results                    score and reports, from the session's results

@@ -66,8 +66,12 @@ MAINTENANCE = {
 }
 
 
+# The options of each submission's grade that the regrade command line offers.
+REGRADE_OPTIONS = ("timeout", "memory", "hidden_seed", "report_points")
+
+
 def regrade_command(argv):
-    from grader.lab import DEFAULT_MEMORY_MB, HIDDEN_SEED
+    from grader import options
     from grader.regrade.run import Settings, regrade
 
     parser = argparse.ArgumentParser(
@@ -77,12 +81,7 @@ def regrade_command(argv):
                         help="folders, .py files, .zip files, or folders of those")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N")
-    parser.add_argument("--timeout", type=float, default=10.0, metavar="S",
-                        help="seconds one call into a submission may take")
-    parser.add_argument("--memory", type=int, default=DEFAULT_MEMORY_MB, metavar="MB",
-                        help="address space of a submission's process")
-    parser.add_argument("--seed", type=int, default=HIDDEN_SEED,
-                        help="seed of the hidden checks (change it each term)")
+    options.add_arguments(parser, REGRADE_OPTIONS, flags={"hidden_seed": "--seed"})
     parser.add_argument("--resume", action="store_true",
                         help="skip submissions already in DIR/grades.csv")
     parser.add_argument("--shard", type=shard, default=(1, 1), metavar="I/N",
@@ -93,9 +92,8 @@ def regrade_command(argv):
         parser.error("the hidden checks need the solution, which this copy does not have")
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
-    settings = Settings(out=args.out, jobs=args.jobs, timeout=args.timeout,
-                        memory=args.memory, seed=args.seed, resume=args.resume,
-                        shard=args.shard)
+    settings = Settings(out=args.out, jobs=args.jobs, resume=args.resume, shard=args.shard,
+                        grading=options.from_arguments(args, REGRADE_OPTIONS, hidden=True))
     sheet = regrade(args.submissions, settings, progress=not args.no_progress)
     print(f"{len(sheet.rows)} submissions in {args.out / 'grades.csv'}; "
           f"summary in {args.out / 'summary.md'}")

@@ -8,65 +8,69 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import sys
+import time
 from pathlib import Path
 
+from grader import options as grade_options
+from grader.options import GradeOptions
 from grader.paths import CHECKS_DIR, DEFAULT_SUBMISSION, HIDDEN_CHECKS_DIR
 from grader.results import github, reports
-from grader.results.scoring import score_report
+from grader.results.scoring import score
 
-DEFAULT_OUT = Path("grading-output")
+# The options of a grade that its command line offers (the others are set by callers).
+COMMAND_OPTIONS = ("out", "timeout", "memory", "report_points", "keyword")
 
 
 class GraderFailure(RuntimeError):
     """The grader itself could not complete (not a problem of the submission)."""
 
 
-def run_checks(submission, out_dir, keyword=None, hidden=False, **options):
-    """Run every check on `submission`; returns the pytest-json-report report dict.
-
-    Args:
-        submission: path of backprop.py or of a directory holding it.
-        out_dir: where checks save what a student should see (the figures).
-        keyword: optional pytest -k expression to run some checks only.
-        hidden: also run the hidden checks (grader/hidden/), for regrading.
-        options: the plugin's options (grader/plugin.py), each given when not None:
-            timeout, memory, zygote, record_reference, reference_values.
-    """
+def run_checks(submission, options):
+    """Run every check on `submission` with `options` (GradeOptions); returns the
+    GradingSession, holding each check's CheckResult and what was graded."""
     import pytest
     from pytest_jsonreport.plugin import JSONReport
 
-    json_plugin = JSONReport()
-    folders = [str(CHECKS_DIR)] + ([str(HIDDEN_CHECKS_DIR)] if hidden else [])
+    from grader.session import plugin
+
+    session = plugin.GradingSession(submission, options)
+    folders = [str(CHECKS_DIR)] + ([str(HIDDEN_CHECKS_DIR)] if options.hidden else [])
     args = [*folders, "-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(CHECKS_DIR.parent),
-            "-p", "grader.session.plugin", "--submission", str(submission),
-            "--figures-dir", str(out_dir), "--json-report-file", "none", "-q", "--tb=no",
-            "--assert=plain",
+            "-q", "--tb=no", "--assert=plain", "--json-report-file", "none",
             "--json-report-omit", "traceback", "streams", "keywords", "collectors"]
-    for name, value in options.items():
-        if value is not None:
-            args += [f"--{name.replace('_', '-')}", str(value)]
-    if keyword:
-        args += ["-k", keyword]
+    if options.keyword:
+        args += ["-k", options.keyword]
     captured = io.StringIO()
     with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
-        exit_code = pytest.main(args, plugins=[json_plugin])
-    if json_plugin.report is None or exit_code not in (0, 1):
+        exit_code = pytest.main(args, plugins=[plugin, session, JSONReport()])
+    if exit_code not in (0, 1):
         raise GraderFailure(f"the checks did not run (pytest exit code {exit_code}):\n"
                             f"{captured.getvalue()[-3000:]}")
-    return json_plugin.report
+    return session
 
 
-def grade(submission, out_dir=DEFAULT_OUT, keyword=None, hidden=False, **options):
-    """Grade `submission`; write results.json and feedback.md into out_dir; return Results.
+def grade(submission, out_dir=None, keyword=None, hidden=None, options=None, **fields):
+    """Grade `submission`; write results.json and feedback.md into the out folder.
 
-    keyword, hidden and options: see run_checks.
+    Args:
+        submission: path of backprop.py, a notebook, or a directory holding them.
+        options: a GradeOptions (default: GradeOptions()); out_dir, keyword, hidden and
+            any other field of GradeOptions given here replace its value.
+    Returns:
+        grader.results.scoring.Results.
     """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    results = score_report(run_checks(submission, out_dir, keyword, hidden, **options))
-    write_json(out_dir / "results.json", reports.gradescope(results))
-    (out_dir / "feedback.md").write_text(reports.feedback_markdown(results), encoding="utf-8")
+    options = (options or GradeOptions()).with_(out=out_dir, keyword=keyword, hidden=hidden,
+                                                 **fields)
+    out = Path(options.out)
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    session = run_checks(submission, options)
+    results = score(session.results, time.perf_counter() - started, session.graded,
+                    session.code)
+    write_json(out / "results.json", reports.gradescope(results))
+    (out / "feedback.md").write_text(reports.feedback_markdown(results), encoding="utf-8")
     return results
 
 
@@ -89,15 +93,9 @@ def parser():
                         help="backprop.py, or a directory holding it (default: starter/, "
                              "or the current directory where there is no starter/)")
     result.add_argument("--json", metavar="FILE", help="also write Gradescope's results.json here")
-    result.add_argument("--out", metavar="DIR", default=str(DEFAULT_OUT),
-                        help="directory for results.json, feedback.md and the figures "
-                             "(default: %(default)s)")
     result.add_argument("--fail-under", metavar="N", type=float,
                         help="exit with code 1 when the score is below N")
-    result.add_argument("--timeout", metavar="S", type=float,
-                        help="seconds one call into the submission may take (default 10)")
-    result.add_argument("-k", dest="keyword", metavar="EXPR",
-                        help="run only the checks whose test names match (pytest -k)")
+    grade_options.add_arguments(result, COMMAND_OPTIONS)
     result.add_argument("--github", action="store_true",
                         help="in GitHub Actions: write the Classroom result as the step output "
                              "`result` and the feedback to the job summary")
@@ -108,17 +106,20 @@ def grade_command(argv):
     args = parser().parse_args(argv)
     if args.github:
         github.require_environment()
+    options = grade_options.from_arguments(args, COMMAND_OPTIONS)
     try:
-        results = grade(args.path, args.out, args.keyword, timeout=args.timeout)
+        results = grade(args.path, options=options)
     except GraderFailure as error:
         print(f"grader error: {error}", file=sys.stderr)
         if args.github:
             github.publish_error(f"The grader itself failed: {error}")
         return 2
     print(reports.table(results))
-    print(f"\nFeedback, results and figures: {args.out}/")
-    if args.json:
-        write_json(args.json, reports.gradescope(results))
+    print(f"\nFeedback, results and figures: {options.out}/")
+    if args.json:  # the same bytes as the results.json written by grade()
+        json_copy = Path(args.json)
+        json_copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(Path(options.out) / "results.json", json_copy)
     if args.github:
         github.publish(results)
     if args.fail_under is not None and results.score < args.fail_under:

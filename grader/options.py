@@ -4,7 +4,7 @@ The grade command line, the regrade command line and the regrade's settings are 
 from this dataclass (add_arguments / from_arguments); the check session receives the
 object itself (grader.session.plugin), never a string version of it.
 
-Floor 0 of the grader (with lab.py and paths.py): imports nothing of it but lab.
+Floor 1 of the grader, just above lab.py and paths.py: it imports grader.lab only.
 """
 
 from dataclasses import dataclass, field, fields, replace
@@ -65,8 +65,9 @@ def add_arguments(parser, names, flags=None, defaults=None):
         meta = spec.metadata
         default = (defaults or {}).get(name, spec.default)
         flag = (flags or {}).get(name) or meta["flag"] or "--" + name.replace("_", "-")
-        help_text = meta["help"] + (f" (default: {default})" if default not in (None, False)
-                                    else "")
+        shown = default is not None and default is not False
+        help_text = meta["help"] + (f" (default: {default:g})" if isinstance(default, float)
+                                    else f" (default: {default})" if shown else "")
         if spec.type is bool or isinstance(spec.default, bool):
             parser.add_argument(flag, dest=name, action="store_true", help=help_text)
             continue
@@ -75,9 +76,8 @@ def add_arguments(parser, names, flags=None, defaults=None):
                             choices=SANDBOXES if name == "sandbox" else None)
 
 
-def from_arguments(args, **fixed):
-    """The GradeOptions of parsed arguments (fields not on the command line keep their
-    defaults; `fixed` sets fields a command decides itself)."""
-    given = {name: getattr(args, name) for name in FIELDS if hasattr(args, name)}
-    return GradeOptions(**{**given, **fixed})
+def from_arguments(args, names, **fixed):
+    """The GradeOptions of parsed arguments: the options `names` as parsed, the others
+    their defaults, and `fixed` the fields a command decides itself."""
+    return GradeOptions(**{name: getattr(args, name) for name in names}, **fixed)
 

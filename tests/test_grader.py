@@ -85,8 +85,12 @@ def test_gradescope_results_have_the_documented_fields(starter_results):
     results = reports.gradescope(starter_results)
     assert set(results) >= {"score", "execution_time", "tests"}
     for test in results["tests"]:
-        assert set(test) == {"name", "score", "max_score", "status", "output", "visibility"}
+        assert set(test) == {"name", "score", "max_score", "status", "output", "visibility",
+                             "extra_data"}
         assert test["status"] in ("passed", "failed")
+        assert test["extra_data"] == {"group": test["name"].split(":")[0],
+                                      "kind": "not_implemented" if test["status"] == "failed"
+                                      else "passed"}
         assert test["visibility"] == "visible"
 
 

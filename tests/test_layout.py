@@ -9,13 +9,13 @@ from grader.paths import GRADER_DIR
 
 # Floor of each part; a part may import its own modules and those of lower floors only.
 FLOORS = {
-    "lab": 0, "paths": 0, "options": 0,
-    "sandbox": 1, "intake": 1,
-    "session": 2, "checks": 3, "hidden": 3,
-    "results": 4,
-    "grade": 5,
-    "regrade": 6, "authoring": 6,
-    "cli": 7, "__main__": 8,
+    "lab": 0, "paths": 0, "options": 1,
+    "sandbox": 2, "intake": 2,
+    "session": 3, "checks": 4, "hidden": 4,
+    "results": 5,
+    "grade": 6,
+    "regrade": 7, "authoring": 7,
+    "cli": 8, "__main__": 9,
 }
 MODULES = sorted(path for path in GRADER_DIR.rglob("*.py") if path != GRADER_DIR / "__init__.py")
 

@@ -1,6 +1,7 @@
 """Hidden checks, run only when regrading (`python -m grader regrade`): fresh widths,
-inputs and data drawn from --hidden-seed, compared with the live reference. They are
-not shipped in the student template, and their results have hidden visibility."""
+inputs and data drawn from the hidden seed (`regrade --seed`), compared with the live
+reference. They are not shipped in the student template, and their results have hidden
+visibility."""
 
 import numpy as np
 import pytest
@@ -16,9 +17,9 @@ N = 13
 
 
 @pytest.fixture(scope="session")
-def fresh(request):
+def fresh(options):
     """Widths (two, with h1 != h2), inputs and labels drawn from the hidden seed."""
-    generator = rng(request.config.getoption("hidden_seed"))
+    generator = rng(options.hidden_seed)
     widths = []
     while len(widths) < 2:
         h1, h2 = (int(h) for h in generator.integers(2, 10, size=2))
@@ -72,10 +73,10 @@ def check_hidden_loss(student, fresh):
 
 
 @pytest.fixture(scope="session")
-def fresh_linear(request, reference):
+def fresh_linear(options, reference):
     """Fresh linear data (the lab's generator, a hidden seed) the reference separates."""
     lab = reference.lab
-    seed = request.config.getoption("hidden_seed")
+    seed = options.hidden_seed
     for attempt in range(20):
         x, y = lab.generate_linear(n=100, seed=seed + attempt)
         params = init_params((2, 4, 4, 1), 1)

@@ -20,43 +20,44 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.lab import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, HIDDEN_SEED, SUBMISSION_FILE
+from grader.options import GradeOptions
 from grader.regrade import integrity
 from grader.regrade.collect import BadArchive, collect, unpack
 from grader.regrade.sheet import SHEET, GradeSheet, flag_duplicates
 from grader.regrade.summary import write_summary
 from grader.sandbox import processes
 from grader.sandbox.launch import start_zygote
+from grader.session.outcome import CRASHED, MEMORY, NOT_RUN, TIMEOUT
 
 SUBMISSION_DEADLINE = 300.0  # seconds for one whole grade, all checks together
 
 
 @dataclass(frozen=True)
 class Settings:
+    """A regrade: the class's output folder, the pool, and how each submission is graded
+    (`grading`: its timeout, memory and hidden seed; out and zygote are set per grade)."""
+
     out: Path
     jobs: int = os.cpu_count() or 1
-    timeout: float = DEFAULT_TIMEOUT
-    memory: int = DEFAULT_MEMORY_MB
-    seed: int = HIDDEN_SEED
     resume: bool = False
     shard: tuple = (1, 1)  # (i, n): grade the i-th of n slices
+    grading: GradeOptions = GradeOptions(hidden=True)
 
 
 # -- one submission (in a forked grading process) ---------------------------------------
 
 def status_of(results):
-    """ok, error, timeout, memory or integrity, from what the checks said.
+    """ok, error, timeout, memory or integrity, from the kinds of the checks' outcomes.
 
     timeout: a call ran out of time; memory: the memory limit was hit; error: the code
-    could not be imported or found, or it ended the worker; integrity: a rule is broken.
+    could not be found or imported, or it ended the worker; integrity: a rule is broken.
     """
-    failed = " ".join(check.output for check in results.checks if not check.passed)
-    if "did not finish within" in failed:
+    kinds = {check.kind for check in results.checks}
+    if TIMEOUT in kinds:
         return "timeout"
-    if "MemoryError" in failed:
+    if MEMORY in kinds:
         return "memory"
-    if any(text in failed for text in ("could not be imported", f"no {SUBMISSION_FILE}",
-                                       "ended the grading process")):
+    if kinds & {CRASHED, NOT_RUN}:
         return "error"
     if results.broken_rules:
         return "integrity"
@@ -86,9 +87,8 @@ def grade_entry(entry, settings, zygote, pristine):
                 path = unpack(path, Path(staging))
         except BadArchive as error:
             return error_row(entry, str(error), settings.out)
-        results = grade(path, out_dir=settings.out / entry.name, hidden=True,
-                        timeout=settings.timeout, memory=settings.memory, zygote=zygote,
-                        hidden_seed=settings.seed)
+        results = grade(path, options=settings.grading.with_(
+            out=settings.out / entry.name, zygote=zygote))
         flags = integrity.tampered_files(path, pristine) if path.is_dir() else []
         code = integrity.normalised_digest(results.code) if results.code else ""
     row = {"submission": entry.name, "student": entry.student, "score": results.score,

@@ -5,6 +5,8 @@ import statistics
 from collections import Counter
 from pathlib import Path
 
+from grader.session.outcome import PASSED
+
 HISTOGRAM = "histogram.png"
 COMMON_FAILURES = 10
 
@@ -40,13 +42,14 @@ def check_outcomes(out_dir, names):
         if not results.exists():
             continue
         for test in json.loads(results.read_text(encoding="utf-8"))["tests"]:
-            passed = test["status"] == "passed"
+            outcome = test["extra_data"]  # the check's group and the kind of its outcome
+            passed = outcome["kind"] == PASSED
             tally = outcomes.setdefault(test["name"], [0, 0])
             tally[0] += passed
             tally[1] += 1
             if not passed:
                 first = test["output"].strip().splitlines()[0] if test["output"].strip() else ""
-                failures[f"{test['name'].split(':')[0]}: {first[:120]}"] += 1
+                failures[f"{outcome['group']}: {first[:120]}"] += 1
     return outcomes, failures
 
 

@@ -3,6 +3,8 @@ results.json and GitHub Classroom's autograding result. All pure functions of Re
 
 import textwrap
 
+from grader.lab import REPORT, RULES
+
 REASON_WIDTH = 60
 
 
@@ -37,11 +39,11 @@ def table(results, visible_only=True):
     for c in checks:
         mark = _first_line(c.output) or "ok"
         points = f"{_points(c.score)}/{_points(c.max_score)}"
-        if c.group == "rules":
+        if c.group == RULES:
             points = "rule"
-        elif c.group == "report" and not c.max_score:
+        elif c.group == REPORT and not c.max_score:
             points = "info"
-        elif not c.max_score:
+        elif c.bonus:
             points = f"+{_points(c.score)} bonus"
         lines.append(f"{points:>9}  {c.name:<{name_width}}  {mark}")
     lines += ["-" * len(header), _headline(results)]
@@ -76,7 +78,7 @@ def gradescope(results):
         "tests": [
             {"name": c.name, "score": c.score, "max_score": c.max_score,
              "status": "passed" if c.passed else "failed", "output": c.output,
-             "visibility": c.visibility}
+             "visibility": c.visibility, "extra_data": {"group": c.group, "kind": c.kind}}
             for c in results.checks
         ],
     }

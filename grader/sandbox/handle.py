@@ -28,10 +28,14 @@ class Timeout(SubmissionError):
     pass
 
 
-def failed_import(kind, message):
-    """The answer the worker would give to a load that could not happen."""
+def failed_import(kind, message, cause=None):
+    """The answer the worker would give to a load that could not happen.
+
+    cause: "timeout" or "crashed" when the worker ran out of time or ended while importing.
+    """
     return {"ok": False, "output": "", "error": {"type": kind, "message": message,
-                                                 "not_implemented": False, "traceback": ""}}
+                                                 "not_implemented": False, "traceback": "",
+                                                 "cause": cause}}
 
 
 class WorkerHandle:
@@ -143,7 +147,8 @@ class WorkerHandle:
                 self.info = self._exchange({"op": "load", "path": str(self.module_path)},
                                            self.timeout)
             except SubmissionError as error:
-                self.info = failed_import("import", f"importing it {error}")
+                cause = "timeout" if isinstance(error, Timeout) else "crashed"
+                self.info = failed_import("import", f"importing it {error}", cause)
             except OSError as error:  # the zygote is gone: a failure of the grader
                 raise RuntimeError(f"could not start a worker: {error}") from error
         return self.info

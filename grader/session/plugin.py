@@ -1,94 +1,155 @@
 """The pytest plugin that turns grader/checks/ into a grading session.
 
-It adds the options --submission and --timeout, the fixtures the checks use
-(`student`, `reference`), the `check` marker, and, through pytest-json-report's
-metadata hook, each check's name, points, visibility and feedback in the report.
+`GradingSession` is the plugin object of one grade: grader.grade hands it to
+`pytest.main(plugins=[...])` with the submission and its GradeOptions, and it collects
+every check's CheckResult as the checks run. The fixtures the checks use (`student`,
+`reference`, `note`, `figures_dir`, `options`) live in this module and read the session
+object from the config. pytest-json-report, when loaded, records each check's result in
+its report (the machine-readable record of the run); nothing reads it back.
 """
 
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
 from grader.intake.prepare import Prepared
-from grader.lab import DEFAULT_TIMEOUT, GROUPS, HIDDEN_SEED
+from grader.lab import GROUPS, REPORT
 from grader.sandbox.handle import WorkerHandle
 from grader.sandbox.launch import Limits
 from grader.session.cases import widths_label
 from grader.session.marker import VISIBLE, CheckFailed
+from grader.session.outcome import FAILED, NOT_RUN, PASSED, CheckResult
 from grader.session.reference import RecordingReference, StoredReference, load_reference
 from grader.session.student import StudentCode
 
-
-def pytest_addoption(parser):
-    group = parser.getgroup("grader")
-    group.addoption("--submission", help="backprop.py, or a directory holding it")
-    group.addoption("--timeout", type=float, default=DEFAULT_TIMEOUT,
-                    help="seconds one call into the submission may take")
-    group.addoption("--memory", type=int, default=Limits.memory_mb,
-                    help="MB of address space the submission's process may use")
-    group.addoption("--zygote", help="Unix socket of a worker zygote to fork workers from")
-    group.addoption("--hidden-seed", type=int, default=HIDDEN_SEED,
-                    help="seed of the hidden checks' fresh inputs and data")
-    group.addoption("--report-points", type=float, default=0,
-                    help="points of each check of a notebook's report outputs (default 0)")
-    group.addoption("--figures-dir", help="directory where the figures drawn are saved")
-    group.addoption("--record-reference", metavar="FILE",
-                    help="save every reference answer the checks use into FILE (.npz)")
-    group.addoption("--reference-values", metavar="FILE",
-                    help="read reference answers from FILE (.npz) instead of the solution")
+SESSION = pytest.StashKey["GradingSession"]()
+NOTE = pytest.StashKey[str]()
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "check(name, points, visibility): a graded check")
-    _session["config"] = config
+class GradingSession:
+    """One grade of `submission` with `options` (a GradeOptions), as a pytest plugin.
+
+    After the run: results, the CheckResults in the order the checks ran; graded,
+    code, notebook: what was graded (from grader.intake).
+    """
+
+    def __init__(self, submission, options):
+        self.submission_path, self.options = submission, options
+        self.results = []
+        self.prepared = None
+
+    @property
+    def graded(self):
+        return self.prepared.graded if self.prepared else ""
+
+    @property
+    def code(self):
+        return self.prepared.code if self.prepared else ""
+
+    def pytest_configure(self, config):
+        config.addinivalue_line("markers", "check(name, group, points, visibility, bonus): "
+                                           "a graded check")
+        config.stash[SESSION] = self
+
+    def pytest_collection_modifyitems(self, items):
+        items.sort(key=group_rank)
+
+    def pytest_runtest_makereport(self, item, call):
+        """Record the check's CheckResult (returns None: pytest still makes the report)."""
+        marker = item.get_closest_marker("check")
+        # A check's outcome is its call; a setup stage matters only when it failed.
+        # A skipped check (a bonus not written, a report check of a .py) is left out.
+        if marker is None or (call.when != "call" and call.excinfo is None) or (
+                call.excinfo is not None and call.excinfo.errisinstance(pytest.skip.Exception)):
+            return
+        item.stash[RESULT] = result = self.result_of(item, marker, call)
+        self.results.append(result)
+
+    def result_of(self, item, marker, call):
+        name = check_name(item)
+        group = marker.kwargs["group"]
+        points = self.options.report_points if group == REPORT else marker.kwargs["points"]
+        kind, messages, internal = PASSED, (), False
+        if call.excinfo is not None:
+            kind, message, internal = failure(call.excinfo)
+            messages = (message,)
+            notebook = self.prepared.notebook if self.prepared else None
+            cell = notebook.cells.get(group) if notebook else None
+            if cell:
+                messages += (f"  ({group} is defined in {cell})",)
+        elif NOTE in item.stash:
+            messages = (item.stash[NOTE],)
+        return CheckResult(name=name, group=group, kind=kind, points=points,
+                           visibility=marker.kwargs.get("visibility", VISIBLE),
+                           messages=messages, bonus=marker.kwargs.get("bonus", False),
+                           internal_error=internal)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_json_runtest_metadata(self, item, call):
+        """Each check's result in pytest-json-report's record of the run."""
+        result = item.stash.get(RESULT, None)
+        return asdict(result) if result is not None else {}
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_json_modifyreport(self, json_report):
+        json_report["submission"] = {"graded": self.graded}
+
+
+RESULT = pytest.StashKey[CheckResult]()
 
 
 def group_rank(item):
     marker = item.get_closest_marker("check")
-    group = marker.kwargs["name"].split(":", 1)[0] if marker else ""
+    group = marker.kwargs["group"] if marker else ""
     return GROUPS.index(group) if group in GROUPS else len(GROUPS)
 
 
-def pytest_collection_modifyitems(items):
-    items.sort(key=group_rank)
+def check_name(item):
+    """The check's name with its parameters filled in."""
+    marker = item.get_closest_marker("check")
+    params = getattr(item, "callspec", None)
+    values = {key: widths_label(value) if isinstance(value, tuple) else value
+              for key, value in (params.params.items() if params else ())}
+    return marker.kwargs["name"].format(**values)
+
+
+def failure(excinfo):
+    """(kind, message for the student, whether the grader failed) of a check's exception."""
+    error = excinfo.value
+    if isinstance(error, CheckFailed):
+        return error.kind, str(error), False
+    if isinstance(error, AssertionError):
+        return FAILED, str(error) or "check failed", False
+    return (NOT_RUN, f"the grader could not run this check ({type(error).__name__}: {error}); "
+                     "please report it to the course staff", True)
+
+
+def grading(request):
+    """The GradingSession running this test."""
+    return request.config.stash[SESSION]
+
+
+@pytest.fixture(scope="session")
+def options(request):
+    """The GradeOptions of this grade."""
+    return grading(request).options
 
 
 @pytest.fixture(scope="session")
 def student(request):
-    option = request.config.getoption
-    limits = Limits(timeout=option("timeout"), memory_mb=option("memory"))
-    with Prepared(option("submission")) as submission:
-        request.config.stash[GRADED] = describe_submission(submission)
+    session = grading(request)
+    options = session.options
+    limits = Limits(timeout=options.timeout, memory_mb=options.memory)
+    with Prepared(session.submission_path) as submission:
+        session.prepared = submission
         worker = None if submission.problem else WorkerHandle(
-            submission.path, limits, zygote=option("zygote"))
+            submission.path, limits, zygote=options.zygote, sandbox=options.sandbox)
         try:
             yield StudentCode(submission, worker)
         finally:
             if worker is not None:
                 worker.close()
-
-
-NOTE = pytest.StashKey[str]()
-GRADED = pytest.StashKey[dict]()
-
-
-def describe_submission(submission):
-    """What the report says of the file graded (plain data, for the JSON report)."""
-    notebook = submission.notebook
-    return {"graded": submission.graded, "code": submission.code,
-            "cells": notebook.cells if notebook else {},
-            "skipped_cells": notebook.skipped if notebook else []}
-
-
-_session = {}  # the running session's config (one session at a time per process)
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_json_modifyreport(json_report):
-    """Put what was graded into the report (read back by grader.results.scoring)."""
-    config = _session.get("config")
-    if config is not None and GRADED in config.stash:
-        json_report["submission"] = config.stash[GRADED]
 
 
 @pytest.fixture
@@ -102,75 +163,20 @@ def note(request):
 
 @pytest.fixture(scope="session")
 def figures_dir(request):
-    """Where figure checks save the PNGs they saw (None: do not save)."""
-    path = request.config.getoption("figures_dir")
-    return Path(path) if path else None
+    """Where figure checks save the PNGs they saw."""
+    return Path(grading(request).options.out)
 
 
 @pytest.fixture(scope="session")
 def reference(request):
-    """The reference answers; with --record-reference, also saved for later use."""
-    stored = request.config.getoption("reference_values")
-    if stored:
-        yield StoredReference(stored)
+    """The reference answers; with record_reference, also saved for later use."""
+    options = grading(request).options
+    if options.reference_values:
+        yield StoredReference(options.reference_values)
         return
-    path = request.config.getoption("record_reference")
-    if not path:
+    if not options.record_reference:
         yield load_reference()
         return
     recorder = RecordingReference()
     yield recorder
-    recorder.save(path)
-
-
-def check_name(item):
-    """The check's name with its parameters filled in."""
-    marker = item.get_closest_marker("check")
-    params = getattr(item, "callspec", None)
-    values = {key: widths_label(value) if isinstance(value, tuple) else value
-              for key, value in (params.params.items() if params else ())}
-    return marker.kwargs["name"].format(**values)
-
-
-def defining_cell(config, function):
-    """The notebook cell ("In [7]") that defines function, for a notebook submission."""
-    return config.stash[GRADED]["cells"].get(function) if GRADED in config.stash else None
-
-
-def feedback(excinfo):
-    """(message for the student, whether the function is still a stub) of a failure."""
-    error = excinfo.value
-    if isinstance(error, CheckFailed):
-        return str(error), error.not_implemented
-    if isinstance(error, AssertionError):
-        return str(error) or "check failed", False
-    return (f"the grader could not run this check ({type(error).__name__}: {error}); "
-            "please report it to the course staff"), False
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_json_runtest_metadata(item, call):
-    marker = item.get_closest_marker("check")
-    # A check's outcome is its call; a setup stage matters only when it failed.
-    if marker is None or (call.when != "call" and call.excinfo is None):
-        return {}
-    name = check_name(item)
-    points = marker.kwargs["points"]
-    if name.startswith("report:"):
-        points = item.config.getoption("report_points")
-    metadata = {
-        "name": name,
-        "points": points,
-        "visibility": marker.kwargs.get("visibility", VISIBLE),
-        "bonus": marker.kwargs.get("bonus", False),
-    }
-    if call.excinfo is not None:
-        metadata["feedback"], metadata["not_implemented"] = feedback(call.excinfo)
-        cell = defining_cell(item.config, name.split(":", 1)[0])
-        if cell:
-            metadata["feedback"] += f"\n  ({name.split(':', 1)[0]} is defined in {cell})"
-        metadata["internal_error"] = not isinstance(call.excinfo.value, AssertionError)
-    elif NOTE in item.stash:
-        metadata["feedback"] = item.stash[NOTE]
-    return metadata
-
+    recorder.save(options.record_reference)

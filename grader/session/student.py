@@ -6,11 +6,13 @@ names the function, the input and what came back), so a check only compares numb
 
 import numpy as np
 
+from grader.lab import LOSSES
 from grader.sandbox.handle import SubmissionError, Timeout, failed_import
 from grader.session.cases import widths_label
 from grader.session.marker import CheckFailed
+from grader.session.outcome import CRASHED, FAILED, MEMORY, NOT_IMPLEMENTED, NOT_RUN, TIMEOUT
 
-NOT_IMPLEMENTED = "not implemented yet"
+NOT_IMPLEMENTED_TEXT = "not implemented yet"
 
 
 def shape_text(shape):
@@ -59,7 +61,7 @@ SHAPE_HINT = ("a product or sum got arrays of incompatible shapes: W1 is (2, h1)
 
 def error_text(function, error):
     if error["not_implemented"]:
-        return NOT_IMPLEMENTED
+        return NOT_IMPLEMENTED_TEXT
     if error["type"] == "TrainingError":
         return f"during training, {error['message']}"
     text = f"{function} raised {error['type']}"
@@ -70,6 +72,21 @@ def error_text(function, error):
     if error["traceback"]:
         text += "\n" + error["traceback"].rstrip()
     return text
+
+
+def call_failure_kind(error):
+    """The kind of a check's outcome when the worker's answer is this error."""
+    if error["not_implemented"]:
+        return NOT_IMPLEMENTED
+    return MEMORY if error["type"] == "MemoryError" else FAILED
+
+
+def import_failure_kind(error):
+    """The kind of every check's outcome when the submission could not be imported."""
+    causes = {"timeout": TIMEOUT, "crashed": CRASHED}
+    if error.get("cause") in causes:
+        return causes[error["cause"]]
+    return MEMORY if error["type"] == "MemoryError" else NOT_RUN
 
 
 class StudentCode:
@@ -93,8 +110,9 @@ class StudentCode:
         """The submission's LOSS ("mse" when missing); CheckFailed if it is not valid."""
         self.require("loss")
         kind = self.info["loss"]
-        if kind not in ("mse", "bce"):
-            raise CheckFailed(f"LOSS is {kind!r}; it must be \"mse\" or \"bce\"")
+        if kind not in LOSSES:
+            raise CheckFailed(f"LOSS is {kind!r}; it must be " + " or ".join(
+                f'"{name}"' for name in LOSSES))
         return kind
 
     def require(self, function):
@@ -104,7 +122,7 @@ class StudentCode:
             error = info["error"]
             where = f"\n{error['traceback'].rstrip()}" if error["traceback"] else ""
             raise CheckFailed(f"backprop.py could not be imported: {error['type']}: "
-                              f"{error['message']}{where}")
+                              f"{error['message']}{where}", kind=import_failure_kind(error))
         if function not in info["functions"]:
             raise CheckFailed(f"{function} is missing: backprop.py must define "
                               f"{function} with the signature of the starter")
@@ -119,18 +137,17 @@ class StudentCode:
             self.require(function)
         for function in (blame, *(requires or ())):
             if function in self.stuck:
-                raise CheckFailed(f"{self.stuck[function]} (not run again)")
+                raise CheckFailed(f"{self.stuck[function]} (not run again)", kind=TIMEOUT)
         try:
             answer = self.worker.request(op, **fields)
         except Timeout as error:
             self.stuck[blame] = f"{blame} {error}"
-            raise CheckFailed(self.stuck[blame]) from None
+            raise CheckFailed(self.stuck[blame], kind=TIMEOUT) from None
         except SubmissionError as error:
-            raise CheckFailed(f"{blame} {error}") from None
+            raise CheckFailed(f"{blame} {error}", kind=CRASHED) from None
         if not answer["ok"]:
             error = answer["error"]
-            raise CheckFailed(error_text(blame, error),
-                              not_implemented=error["not_implemented"])
+            raise CheckFailed(error_text(blame, error), kind=call_failure_kind(error))
         return answer
 
     def call(self, function, *args, keep_cache=False):

@@ -1,0 +1,63 @@
+"""Each check's result says what happened as a kind; the regrade status reads kinds only."""
+
+import pytest
+
+from grader.paths import STARTER_DIR
+from grader.regrade.run import status_of
+from grader.results.scoring import score
+from grader.session.outcome import CheckResult
+from tests.grading import grade_source, solution_source
+
+SIGMOIDS = {
+    "timeout": "def sigmoid(x):\n    while True:\n        pass",
+    "crashed": "def sigmoid(x):\n    import os\n    os._exit(3)",
+    "memory": "def sigmoid(x):\n    raise MemoryError('no room')",
+    "failed": "def sigmoid(x):\n    return 'sigmoid'",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(SIGMOIDS))
+def test_what_a_submission_did_is_the_kind_of_its_results(kind, tmp_path):
+    source = solution_source() + "\n\n" + SIGMOIDS[kind] + "\n"  # a later def wins
+    results = grade_source(source, tmp_path, keyword="sigmoid and not derivative",
+                           timeout=3)
+    sigmoid = [c for c in results.checks if c.group == "sigmoid"]
+    assert sigmoid and {c.kind for c in sigmoid} == {kind}, [c.output for c in sigmoid]
+    assert all(c.score == 0 for c in sigmoid)
+
+
+def test_a_file_that_cannot_be_imported_is_not_run(tmp_path):
+    results = grade_source("def sigmoid(x:\n", tmp_path, keyword="sigmoid")
+    assert {c.kind for c in results.checks if c.group == "sigmoid"} == {"not_run"}
+
+
+def test_a_stub_is_not_implemented(tmp_path):
+    source = (STARTER_DIR / "backprop.py").read_text(encoding="utf-8")
+    results = grade_source(source, tmp_path, keyword="sigmoid")
+    assert {c.kind for c in results.checks if c.group == "sigmoid"} == {"not_implemented"}
+
+
+def result(kind, message="", group="sigmoid"):
+    return CheckResult(name=f"{group}: a check", group=group, kind=kind, points=1,
+                       visibility="visible", messages=(message,))
+
+
+@pytest.mark.parametrize(("kinds", "status"), [
+    (("passed", "failed"), "ok"), (("failed", "timeout", "memory"), "timeout"),
+    (("memory", "crashed"), "memory"), (("crashed",), "error"), (("not_run",), "error"),
+    (("not_implemented",), "ok"),
+])
+def test_the_regrade_status_follows_the_kinds(kinds, status):
+    assert status_of(score([result(kind) for kind in kinds])) == status
+
+
+def test_the_regrade_status_never_reads_the_feedback():
+    worded = [result("failed", "did not finish within 10 s; MemoryError; could not be "
+                               "imported; ended the grading process")]
+    assert status_of(score(worded)) == "ok"
+    assert status_of(score([result("failed", group="rules")])) == "integrity"
+
+
+def test_an_unknown_kind_is_refused():
+    with pytest.raises(ValueError, match="'slow'"):
+        result("slow")
