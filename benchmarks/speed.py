@@ -5,7 +5,12 @@
 - training: the reference, 5000 epochs on the 100-point linear data, in process;
 - grading: `python -m grader` end to end (a fresh process each time) on solution/,
   on starter/, and on a notebook holding the solution's functions and a training cell
-  that would run for hours (never run: it is not a definition).
+  that would run for hours (never run: it is not a definition);
+- the grader's overhead: a grade of solution/ against the same checks in one bare
+  process (benchmarks/bare_checks.py), run alternately so that both see the same load,
+  with the ratio of their medians.
+
+    python benchmarks/speed.py --comparison-only --repeats 9
 """
 
 import argparse
@@ -48,6 +53,31 @@ def grading(submission, repeats):
             repeats)
 
 
+def comparison(repeats):
+    """(median grade, median bare, ratio, grade times, bare times), runs alternating."""
+    bare = [sys.executable, str(Path(__file__).resolve().parent / "bare_checks.py")]
+    grades, bares = [], []
+    with tempfile.TemporaryDirectory() as out:
+        grade = [sys.executable, "-m", "grader", str(SOLUTION_DIR), "--out", out]
+        for _ in range(repeats):
+            for command, times in ((grade, grades), (bare, bares)):
+                started = time.perf_counter()
+                subprocess.run(command, cwd=REPO_ROOT, check=True, capture_output=True)
+                times.append(time.perf_counter() - started)
+    graded, baseline = statistics.median(grades), statistics.median(bares)
+    return graded, baseline, graded / baseline, grades, bares
+
+
+def print_comparison(repeats):
+    graded, baseline, ratio, grades, bares = comparison(repeats)
+    print(f"alternating, {repeats} pairs")
+    print(f"{graded:8.3f} s  grade solution/ (python -m grader solution)   "
+          f"[{', '.join(f'{t:.3f}' for t in grades)}]")
+    print(f"{baseline:8.3f} s  the same checks, one bare process (bare_checks.py)   "
+          f"[{', '.join(f'{t:.3f}' for t in bares)}]")
+    print(f"   ratio {ratio:.2f}  (target: at most 1.25)")
+
+
 def notebook_submission(folder):
     """A notebook with the solution's functions, then a training cell of 10**9 epochs."""
     import nbformat
@@ -66,7 +96,16 @@ def notebook_submission(folder):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
-    repeats = parser.parse_args().repeats
+    parser.add_argument("--comparison-only", action="store_true",
+                        help="only the grade against the bare checks, and starter/")
+    args = parser.parse_args()
+    repeats = args.repeats
+    if args.comparison_only:
+        print_comparison(repeats)
+        median, times = grading(STARTER_DIR, repeats)
+        print(f"{median:8.3f} s  grade starter/ (python -m grader)   "
+              f"[{', '.join(f'{t:.3f}' for t in times)}]")
+        return
     with tempfile.TemporaryDirectory() as folder:
         rows = [
             ("train the reference, 5000 epochs, linear data", training(repeats)),
@@ -79,6 +118,7 @@ def main():
     for label, (median, times) in rows:
         spread = ", ".join(f"{t:.3f}" for t in times)
         print(f"{median:8.3f} s  {label}   [{spread}]")
+    print_comparison(repeats)
 
 
 if __name__ == "__main__":

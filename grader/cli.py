@@ -17,7 +17,6 @@ import shutil
 import sys
 from pathlib import Path
 
-from grader.authoring import data, starter
 from grader.paths import REPO_ROOT, SOLUTION_DIR
 
 
@@ -29,12 +28,16 @@ def _relative(path):
 
 
 def make_starter_command(args):
+    from grader.authoring import starter
+
     for path in starter.make_starter():
         print(f"wrote {_relative(path)}")
     return 0
 
 
 def make_datasets_command(args):
+    from grader.authoring import data
+
     for path in data.make_datasets():
         print(f"wrote {_relative(path)}")
     return 0

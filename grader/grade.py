@@ -14,13 +14,17 @@ import time
 from pathlib import Path
 
 from grader import options as grade_options
+from grader.intake.prepare import Prepared
 from grader.options import GradeOptions
 from grader.paths import CHECKS_DIR, DEFAULT_SUBMISSION, HIDDEN_CHECKS_DIR
 from grader.results import github, reports
 from grader.results.scoring import score
+from grader.sandbox.handle import WorkerHandle
+from grader.sandbox.launch import Limits
 
 # The options of a grade that its command line offers (the others are set by callers).
 COMMAND_OPTIONS = ("out", "timeout", "memory", "report_points", "keyword")
+AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
 
 
 class GraderFailure(RuntimeError):
@@ -30,25 +34,60 @@ class GraderFailure(RuntimeError):
 def run_checks(submission, options):
     """Run every check on `submission` with `options` (GradeOptions); returns the
     GradingSession, holding each check's CheckResult and what was graded."""
+    with Prepared(submission) as prepared:
+        worker = None
+        if not prepared.problem:
+            worker = WorkerHandle(prepared.path, Limits(timeout=options.timeout,
+                                                        memory_mb=options.memory),
+                                  zygote=options.zygote, sandbox=options.sandbox)
+            # Started before pytest is even imported: the worker's start-up (numpy,
+            # matplotlib, the submission's import) overlaps pytest's start and collection.
+            worker.start()
+        try:
+            return checks_session(prepared, worker, options)
+        finally:
+            if worker is not None:
+                worker.close()
+
+
+def checks_session(prepared, worker, options):
+    """Run the checks as a pytest session; returns its GradingSession."""
     import pytest
     from pytest_jsonreport.plugin import JSONReport
 
     from grader.session import plugin
 
-    session = plugin.GradingSession(submission, options)
+    session = plugin.GradingSession(prepared, worker, options)
     folders = [str(CHECKS_DIR)] + ([str(HIDDEN_CHECKS_DIR)] if options.hidden else [])
     args = [*folders, "-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(CHECKS_DIR.parent),
-            "-q", "--tb=no", "--assert=plain", "--json-report-file", "none",
+            "-q", "--tb=no", "--assert=plain", "-p", "pytest_jsonreport.plugin",
+            "--json-report-file", "none",
             "--json-report-omit", "traceback", "streams", "keywords", "collectors"]
     if options.keyword:
         args += ["-k", options.keyword]
     captured = io.StringIO()
-    with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
+    with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured), \
+            no_plugin_autoload():
         exit_code = pytest.main(args, plugins=[plugin, session, JSONReport()])
     if exit_code not in (0, 1):
         raise GraderFailure(f"the checks did not run (pytest exit code {exit_code}):\n"
                             f"{captured.getvalue()[-3000:]}")
     return session
+
+
+@contextlib.contextmanager
+def no_plugin_autoload():
+    """Only the plugins the grading session names load: none of whatever else is
+    installed (a plugin that reorders tests, say), and no time spent finding them."""
+    saved = os.environ.get(AUTOLOAD)
+    os.environ[AUTOLOAD] = "1"
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ[AUTOLOAD]
+        else:
+            os.environ[AUTOLOAD] = saved
 
 
 def grade(submission, out_dir=None, keyword=None, hidden=None, options=None, **fields):
@@ -67,8 +106,8 @@ def grade(submission, out_dir=None, keyword=None, hidden=None, options=None, **f
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     session = run_checks(submission, options)
-    results = score(session.results, time.perf_counter() - started, session.graded,
-                    session.code)
+    results = score(session.results, time.perf_counter() - started, session.prepared.graded,
+                    session.prepared.code)
     write_json(out / "results.json", reports.gradescope(results))
     (out / "feedback.md").write_text(reports.feedback_markdown(results), encoding="utf-8")
     return results

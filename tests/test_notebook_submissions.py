@@ -119,6 +119,10 @@ BAD = {
     "nbformat_3": (json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {},
                                "worksheets": [{"cells": []}]}), "notebook format 3"),
     "empty": (nbformat.writes(nbformat.v4.new_notebook()), "has no code"),
+    "code_cell_without_outputs": (json.dumps({
+        "nbformat": 4, "nbformat_minor": 5, "metadata": {},
+        "cells": [{"cell_type": "code", "id": "c1", "metadata": {}, "execution_count": None,
+                   "source": "def sigmoid(x):\n    return x\n"}]}), "is not a valid notebook"),
 }
 
 

@@ -2,7 +2,7 @@
 
 A submission is a backprop.py, a notebook, or a directory holding them, at its top or
 one folder down (a folder unpacked from a zip often nests its code). When a directory
-holds both, CHOICE_RULE decides, and the report says which file was graded and why.
+holds both, `locate` decides, and the report says which file was graded and why.
 """
 
 from pathlib import Path
@@ -14,10 +14,6 @@ SKIPPED_FOLDERS = {"__MACOSX", "__pycache__", ".git", ".venv", "node_modules"}
 
 class NotFound(ValueError):
     """No file to grade (or several, ambiguously); the message says what to do."""
-
-
-CHOICE_RULE = ("a folder's backprop.py is graded; its notebook instead when there is no "
-               "backprop.py or when the notebook defines more of the graded functions")
 
 
 def _shallowest(folder, pattern):
@@ -37,13 +33,17 @@ def _notebook_in(folder):
                    f"and no backprop.py: name the one to grade {NOTEBOOK_FILE}")
 
 
-def _implemented_in(path):
-    """How many graded functions a .py or .ipynb defines with a real body."""
-    from grader.intake.notebook import NotebookError, assemble, implemented
+def _implemented_in(path, parsed):
+    """How many graded functions a .py or .ipynb defines with a real body.
+
+    parsed: {notebook path: its JSON}, filled in so that the notebook is parsed once.
+    """
+    from grader.intake.notebook import NotebookError, assemble, implemented, parse
 
     try:
         if path.suffix == ".ipynb":
-            source = assemble(path, validate=False).source
+            parsed[path.resolve()] = raw = parse(path)
+            source = assemble(path, validated=False, raw=raw).source
         else:
             source = path.read_text(encoding="utf-8", errors="replace")
     except NotebookError:
@@ -51,12 +51,15 @@ def _implemented_in(path):
     return len(implemented(source, CONTRACT_FUNCTIONS))
 
 
-def locate(path):
+def locate(path, parsed=None):
     """(file to grade, why this one): a .py or .ipynb given, or the one in a directory.
 
     In a directory, the shallowest backprop.py and notebook count (a folder unpacked
-    from a zip often nests them one level down); the choice follows CHOICE_RULE.
+    from a zip often nests them one level down): the backprop.py is graded, unless the
+    notebook defines more of the graded functions. parsed: a dict that receives
+    {notebook path: its JSON} of the notebooks read to decide.
     """
+    parsed = {} if parsed is None else parsed
     path = Path(path)
     if path.is_file():
         if path.suffix not in (".py", ".ipynb"):
@@ -80,7 +83,8 @@ def locate(path):
     if not scripts:
         return notebook.resolve(), f"there is no {SUBMISSION_FILE}"
     if notebook is not None:
-        in_script, in_notebook = _implemented_in(scripts[0]), _implemented_in(notebook)
+        in_script = _implemented_in(scripts[0], parsed)
+        in_notebook = _implemented_in(notebook, parsed)
         if in_notebook > in_script:
             return notebook.resolve(), (f"it defines more graded functions ({in_notebook}) "
                                         f"than {SUBMISSION_FILE} ({in_script})")

@@ -14,6 +14,7 @@ Nothing here executes the notebook: it is parsed in the grader's process.
 import ast
 import json
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,11 +40,9 @@ class Assembled:
     accuracy_lines: list = field(default_factory=list)  # printed lines about accuracy
 
 
-def read(path, validate=True):
-    """The notebook at path as an nbformat v4 node; NotebookError when it is not one.
-
-    validate=False reads the JSON alone (no nbformat import: fast, for a quick look).
-    """
+def parse(path):
+    """The JSON of the notebook at path (read and parsed once); NotebookError when it is
+    no notebook of format 4."""
     path = Path(path)
     if path.stat().st_size > MAX_NOTEBOOK_BYTES:
         raise NotebookError(f"{path.name} is larger than 200 MB")
@@ -58,17 +57,21 @@ def read(path, validate=True):
     if raw.get("nbformat") != 4:
         raise NotebookError(f"{path.name} is in notebook format {raw.get('nbformat')}; only "
                             "format 4 is graded: open and save it in a current Jupyter")
-    if not validate:
-        return quick_notebook(raw)
+    return raw
+
+
+def validate(raw, name):
+    """Check parsed notebook JSON against nbformat's schema; NotebookError naming the
+    first problem. (Imports nbformat: done only for the notebook that is graded.)"""
     import nbformat
 
     try:
-        notebook = nbformat.reads(text, as_version=4)  # joins multi-line sources
-        nbformat.validate(notebook)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # nbformat warns of ids it would add
+            nbformat.validate(nbformat.from_dict(raw))
     except nbformat.ValidationError as error:
-        raise NotebookError(f"{path.name} is not a valid notebook: "
+        raise NotebookError(f"{name} is not a valid notebook: "
                             f"{str(error).splitlines()[0]}") from None
-    return notebook
 
 
 class _Node(dict):
@@ -77,8 +80,8 @@ class _Node(dict):
     __getattr__ = dict.__getitem__
 
 
-def quick_notebook(raw):
-    """A notebook read without nbformat: cells with their sources joined."""
+def as_nodes(raw):
+    """The notebook's JSON with attribute access and every cell's source joined."""
     cells = [_Node(cell, source="".join(cell.get("source", "")) if isinstance(
         cell.get("source"), list) else cell.get("source", "")) for cell in raw.get("cells", [])]
     return _Node(raw, cells=cells)
@@ -175,9 +178,16 @@ def outputs_of(notebook):
     return images, lines
 
 
-def assemble(path, validate=True):
-    """The Assembled module of the notebook at path (NotebookError if unreadable)."""
-    notebook = read(path, validate)
+def assemble(path, validated=True, raw=None):
+    """The Assembled module of the notebook at path (NotebookError if unreadable).
+
+    validated: check it against nbformat's schema first; raw: its JSON, when parse()
+    has read it already.
+    """
+    raw = parse(path) if raw is None else raw
+    if validated:
+        validate(raw, Path(path).name)
+    notebook = as_nodes(raw)
     parts, result, uses_backprop = [], Assembled(source=""), False
     code_cells = [(i, c) for i, c in enumerate(notebook.cells) if c.cell_type == "code"]
     if not any(cell.source.strip() for _, cell in code_cells):

@@ -40,23 +40,24 @@ class Prepared:
     def __init__(self, path):
         self.folder = self.path = self.original = None
         self.reason, self.code, self.notebook, self.problem = "", "", None, None
+        parsed = {}  # the notebooks locate read, so that none is parsed twice
         try:
-            self.original, self.reason = locate(path)
+            self.original, self.reason = locate(path, parsed)
         except NotFound as error:
             self.problem = ("missing", str(error))
             return
         self.folder, self.path = working_copy(self.original)
         if self.path.suffix == ".ipynb":
-            self._assemble_notebook()
+            self._assemble_notebook(parsed.get(self.original))
         else:
             self.code = self.path.read_text(encoding="utf-8", errors="replace")
 
-    def _assemble_notebook(self):
+    def _assemble_notebook(self, raw):
         """Grade the module made of the notebook's definitions (never its other cells)."""
         from grader.intake.notebook import NotebookError, assemble
 
         try:
-            self.notebook = assemble(self.path)
+            self.notebook = assemble(self.path, raw=raw)
         except NotebookError as error:
             self.problem = ("notebook", str(error))
             return

@@ -19,6 +19,10 @@ import time
 from grader.sandbox import processes, protocol
 from grader.sandbox.launch import Limits, start_worker
 
+# Seconds a worker may take to be ready (its own imports, on a loaded machine): the
+# grader's time, not the submission's.
+START_SECONDS = 120
+
 
 class SubmissionError(Exception):
     """A request could not be answered because of the submission; `str` says why."""
@@ -55,6 +59,7 @@ class WorkerHandle:
         self.pid = None  # the worker's, while one runs
         self.channel = None  # (read fd, write fd) of the protocol
         self.info = None  # what the worker said when it imported the submission
+        self.loading = False  # the import request is sent, its answer not read yet
         processes.become_subreaper()
         self.children_before = processes.children()
 
@@ -86,6 +91,7 @@ class WorkerHandle:
         else:
             self._keep.close()
         self.pid = self.channel = self._keep = None
+        self.loading = False
         processes.kill_strays(keep=self.children_before)
 
     def close(self):
@@ -122,35 +128,69 @@ class WorkerHandle:
     def _receive(self, deadline):
         return protocol.read_framed(lambda size: self._read(size, deadline))
 
-    def _exchange(self, request, timeout):
+    def _ended(self):
+        self._kill()
+        return SubmissionError("ended the grading process (os._exit, a crash, a signal or a "
+                               "CPU-time limit)")
+
+    def _send_request(self, request):
         try:
             self._send(request)
+        except OSError:
+            raise self._ended() from None
+
+    def _answer(self, timeout):
+        """The worker's answer to the request sent last, waiting at most timeout seconds."""
+        try:
             return self._receive(time.monotonic() + timeout)
         except TimeoutError:
             self._kill()
             raise Timeout(f"did not finish within {timeout:g} s "
                           "(an endless loop, or far too slow)") from None
         except (protocol.ProtocolError, OSError):
-            self._kill()
-            raise SubmissionError("ended the grading process (os._exit, a crash, a signal "
-                                  "or a CPU-time limit)") from None
+            raise self._ended() from None
 
     # -- requests -------------------------------------------------------------------
+
+    def start(self):
+        """Start a worker and send it the import request, without waiting for the answer
+        (load() reads it), so the worker's start overlaps whatever the grader does next."""
+        try:
+            self._start()
+        except OSError as error:  # no process could start: a failure of the grader
+            raise RuntimeError(f"could not start a worker: {error}") from error
+        try:
+            self._send_request({"op": "load", "path": str(self.module_path)})
+            self.loading = True
+        except SubmissionError as error:
+            self._import_failed(error)
+
+    def _ready(self):
+        """Wait for the worker's ready message (sent before it reads the import request)."""
+        try:
+            ready = self._receive(time.monotonic() + START_SECONDS)
+        except (TimeoutError, protocol.ProtocolError, OSError):
+            raise self._ended() from None
+        if ready != {"ready": True}:
+            raise self._ended()
+
+    def _import_failed(self, error):
+        cause = "timeout" if isinstance(error, Timeout) else "crashed"
+        self.info = failed_import("import", f"importing it {error}", cause)
 
     def load(self):
         """Import the submission (once per worker); returns the worker's import report."""
         if self.info is not None and not self.info["ok"]:
             return self.info  # an import that failed once fails again: do not wait twice
         if self.pid is None:
+            self.start()
+        if self.loading:
+            self.loading = False
             try:
-                self._start()
-                self.info = self._exchange({"op": "load", "path": str(self.module_path)},
-                                           self.timeout)
+                self._ready()
+                self.info = self._answer(self.timeout)
             except SubmissionError as error:
-                cause = "timeout" if isinstance(error, Timeout) else "crashed"
-                self.info = failed_import("import", f"importing it {error}", cause)
-            except OSError as error:  # the zygote is gone: a failure of the grader
-                raise RuntimeError(f"could not start a worker: {error}") from error
+                self._import_failed(error)
         return self.info
 
     def request(self, op, timeout=None, **fields):
@@ -158,4 +198,5 @@ class WorkerHandle:
         info = self.load()
         if not info["ok"]:
             return info
-        return self._exchange({"op": op, **fields}, timeout or self.timeout)
+        self._send_request({"op": op, **fields})
+        return self._answer(timeout or self.timeout)

@@ -226,7 +226,9 @@ def _modified(index, before, after):
 
 
 def serve(requests, answers):
-    """Answer requests until the grader closes the channel (two binary streams)."""
+    """Say {"ready": True}, then answer requests until the grader closes the channel
+    (two binary streams). Ready comes once the imports are done, so that the time a
+    worker takes to start never counts against the submission's timeout."""
     # From here on the submission's prints can never reach the protocol channel.
     quiet = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
@@ -236,6 +238,7 @@ def serve(requests, answers):
     sys.stdout = sys.stderr = worker.output
     warnings.simplefilter("ignore")
     os.environ["MPLBACKEND"] = "Agg"
+    protocol.write_message(answers, {"ready": True})
     while True:
         try:
             request = protocol.read_message(requests)

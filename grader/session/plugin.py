@@ -1,11 +1,12 @@
 """The pytest plugin that turns grader/checks/ into a grading session.
 
 `GradingSession` is the plugin object of one grade: grader.grade hands it to
-`pytest.main(plugins=[...])` with the submission and its GradeOptions, and it collects
-every check's CheckResult as the checks run. The fixtures the checks use (`student`,
-`reference`, `note`, `figures_dir`, `options`) live in this module and read the session
-object from the config. pytest-json-report, when loaded, records each check's result in
-its report (the machine-readable record of the run); nothing reads it back.
+`pytest.main(plugins=[...])` with the prepared submission, the handle on its worker and
+the GradeOptions, and it collects every check's CheckResult as the checks run. The
+fixtures the checks use (`student`, `reference`, `note`, `figures_dir`, `options`) live
+in this module and read the session object from the config. pytest-json-report, when
+loaded, records each check's result in its report (the machine-readable record of the
+run, kept as GradingSession.record); the grader does not read it back.
 """
 
 from dataclasses import asdict
@@ -13,10 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.intake.prepare import Prepared
 from grader.lab import GROUPS, REPORT
-from grader.sandbox.handle import WorkerHandle
-from grader.sandbox.launch import Limits
 from grader.session.cases import widths_label
 from grader.session.marker import VISIBLE, CheckFailed
 from grader.session.outcome import FAILED, NOT_RUN, PASSED, CheckResult
@@ -28,24 +26,19 @@ NOTE = pytest.StashKey[str]()
 
 
 class GradingSession:
-    """One grade of `submission` with `options` (a GradeOptions), as a pytest plugin.
+    """One grade as a pytest plugin.
 
-    After the run: results, the CheckResults in the order the checks ran; graded,
-    code, notebook: what was graded (from grader.intake).
+    prepared: the grader.intake.prepare.Prepared submission; worker: the
+    grader.sandbox.handle.WorkerHandle serving it (None when there is nothing to import);
+    options: the GradeOptions. After the run, results holds the CheckResults in the
+    order the checks ran, and record pytest-json-report's report of the run (when the
+    json-report plugin ran).
     """
 
-    def __init__(self, submission, options):
-        self.submission_path, self.options = submission, options
+    def __init__(self, prepared, worker, options):
+        self.prepared, self.worker, self.options = prepared, worker, options
         self.results = []
-        self.prepared = None
-
-    @property
-    def graded(self):
-        return self.prepared.graded if self.prepared else ""
-
-    @property
-    def code(self):
-        return self.prepared.code if self.prepared else ""
+        self.record = None
 
     def pytest_configure(self, config):
         config.addinivalue_line("markers", "check(name, group, points, visibility, bonus): "
@@ -74,7 +67,7 @@ class GradingSession:
         if call.excinfo is not None:
             kind, message, internal = failure(call.excinfo)
             messages = (message,)
-            notebook = self.prepared.notebook if self.prepared else None
+            notebook = self.prepared.notebook
             cell = notebook.cells.get(group) if notebook else None
             if cell:
                 messages += (f"  ({group} is defined in {cell})",)
@@ -93,7 +86,8 @@ class GradingSession:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_json_modifyreport(self, json_report):
-        json_report["submission"] = {"graded": self.graded}
+        json_report["submission"] = {"graded": self.prepared.graded}
+        self.record = json_report
 
 
 RESULT = pytest.StashKey[CheckResult]()
@@ -139,17 +133,7 @@ def options(request):
 @pytest.fixture(scope="session")
 def student(request):
     session = grading(request)
-    options = session.options
-    limits = Limits(timeout=options.timeout, memory_mb=options.memory)
-    with Prepared(session.submission_path) as submission:
-        session.prepared = submission
-        worker = None if submission.problem else WorkerHandle(
-            submission.path, limits, zygote=options.zygote, sandbox=options.sandbox)
-        try:
-            yield StudentCode(submission, worker)
-        finally:
-            if worker is not None:
-                worker.close()
+    return StudentCode(session.prepared, session.worker)
 
 
 @pytest.fixture
