@@ -45,10 +45,11 @@ def check_derivative_loss_fd(student):
     y_pred, y = predictions(7)
     got = student.array("derivative_loss", y_pred, y, shape=y_pred.shape)
 
-    def student_loss(point):
-        return float(student.array("loss", point, y).ravel()[0])
+    def student_losses(points):  # one request for all the shifted copies
+        return [float(value.ravel()[0]) for value in student.arrays(
+            "loss", [(point, y) for point in points])]
 
-    numeric = finite_difference_gradient(student_loss, y_pred)
+    numeric = finite_difference_gradient(student_losses, y_pred, batched=True)
     error = rel_error(got, numeric)
     fail_unless(error < FD_TOLERANCE,
                 f"derivative_loss does not match finite differences of your loss "

@@ -1,7 +1,11 @@
-"""Import a Python file as a module under a name of our choosing."""
+"""Import a Python file as a module under a name of our choosing (optionally with some
+of its imports deferred until used)."""
 
+import importlib
 import importlib.util
 import sys
+import types
+from contextlib import contextmanager
 
 
 def import_file(path, module_name):
@@ -19,3 +23,32 @@ def import_file(path, module_name):
         del sys.modules[module_name]
         raise
     return module
+
+
+
+class DeferredModule(types.ModuleType):
+    """Stands in for a module that is imported only when one of its attributes is used."""
+
+    __spec__ = None  # what the import system asks of a module found in sys.modules
+
+    def __getattr__(self, attribute):
+        return getattr(importlib.import_module(self.__name__), attribute)
+
+
+@contextmanager
+def deferred(*names):
+    """While inside, importing `names` (a package and its submodules, parents first)
+    binds DeferredModules instead of running them; sys.modules is restored on exit."""
+    saved = {name: sys.modules[name] for name in names if name in sys.modules}
+    for name in names:
+        if name not in saved:
+            sys.modules[name] = DeferredModule(name)
+            parent, _, child = name.rpartition(".")
+            if parent and isinstance(sys.modules.get(parent), DeferredModule):
+                setattr(sys.modules[parent], child, sys.modules[name])
+    try:
+        yield
+    finally:
+        for name in names:
+            if isinstance(sys.modules.get(name), DeferredModule):
+                del sys.modules[name]

@@ -8,6 +8,7 @@ never reaches the protocol channel.
 Requests (dicts with an "op"):
     load      {"path"}                          import the submission
     call      {"function", "args", "keep_cache"} run one function
+    call_many {"function", "arg_lists", "first_of_pair"} run it on many inputs
     train     {"x", "y", "params", "lr", "max_epochs"} the grader's training loop
     figure    {"function", "args"}              run a plotting function, describe the figure
 Answers are {"ok": True, ...} or {"ok": False, "error": {...}}.
@@ -155,6 +156,17 @@ class Worker:
             answer["handle"] = handle
         answer["value"] = describe(result)
         return answer
+
+    def call_many(self, function, arg_lists, first_of_pair=False):
+        """function(*args) for every args of arg_lists, in one request (the points of a
+        finite-difference gradient); first_of_pair: describe only result[0] of a pair."""
+        values = []
+        for args in arg_lists:
+            result = getattr(self.module, function)(*args)
+            if first_of_pair and isinstance(result, (tuple, list)) and len(result) == 2:
+                result = result[0]
+            values.append(describe(result))
+        return {"values": values}
 
     def train(self, x, y, params, lr, max_epochs):
         """The grader's own loop; stops at the first epoch whose predictions are all right."""

@@ -16,32 +16,38 @@ def rel_error(got, expected, floor=1e-8):
     return float(np.linalg.norm(got - expected) / scale)
 
 
-def finite_difference_gradient(function, point, step=STEP):
+def finite_difference_gradient(function, point, step=STEP, batched=False):
     """Gradient of a scalar function at an array by central differences.
 
     Args:
-        function: callable taking an array shaped like point, returning a float.
+        function: callable taking an array shaped like point, returning a float; or,
+            with batched=True, taking a list of such arrays and returning their floats
+            (so that a submission's function is called once for all the points).
         point: float64 array of any shape (not modified).
 
     Returns:
         array shaped like point.
     """
     point = np.array(point, dtype=np.float64)
-    gradient = np.zeros_like(point)
+    shifted = []
     for index in np.ndindex(point.shape):
-        original = point[index]
-        point[index] = original + step
-        above = function(point.copy())
-        point[index] = original - step
-        below = function(point.copy())
-        point[index] = original
-        gradient[index] = (above - below) / (2 * step)
-    return gradient
+        for sign in (1.0, -1.0):
+            trial = point.copy()
+            trial[index] += sign * step
+            shifted.append(trial)
+    values = function(shifted) if batched else [function(trial) for trial in shifted]
+    above, below = np.array(values[0::2]), np.array(values[1::2])
+    return ((above - below) / (2 * step)).reshape(point.shape)
 
 
-def params_gradient(function, params, key, step=STEP):
-    """Finite-difference gradient of function(params) with respect to params[key]."""
+def params_gradient(function, params, key, step=STEP, batched=False):
+    """Finite-difference gradient of function(params) with respect to params[key]
+    (batched: function takes a list of params dicts, see finite_difference_gradient)."""
     def with_entry(value):
         return function({**params, key: value})
 
-    return finite_difference_gradient(with_entry, params[key], step)
+    def with_entries(values):
+        return function([{**params, key: value} for value in values])
+
+    return finite_difference_gradient(with_entries if batched else with_entry, params[key],
+                                      step, batched)

@@ -18,7 +18,7 @@ import numpy as np
 
 from grader.lab import LOSSES
 from grader.paths import REFERENCE_VALUES, SOLUTION_DIR
-from grader.sandbox.loading import import_file
+from grader.sandbox.loading import deferred, import_file
 
 STORED_VALUES = REFERENCE_VALUES
 METHODS = ("sigmoid", "derivative_sigmoid", "loss", "derivative_loss", "activations",
@@ -45,7 +45,10 @@ class LiveReference:
     """Reference answers computed by the solution module, in this process."""
 
     def __init__(self, solution_file=SOLUTION_DIR / "backprop.py"):
-        self.lab = import_file(solution_file, "_reference_backprop")
+        # The reference never draws: deferring its `import matplotlib.pyplot` until a
+        # plot is made keeps over half a second of imports off every grade.
+        with deferred("matplotlib", "matplotlib.pyplot"):
+            self.lab = import_file(solution_file, "_reference_backprop")
 
     @contextmanager
     def _loss(self, kind):

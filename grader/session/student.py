@@ -155,6 +155,17 @@ class StudentCode:
         return self._request(function, "call", function=function, args=list(args),
                              keep_cache=keep_cache)
 
+    def arrays(self, function, arg_lists, shape=None, first_of_pair=False):
+        """[function(*args) as a float64 array of `shape`] for every args of arg_lists, in
+        one request: the many points of a finite-difference gradient. The request may
+        take the timeout once per call."""
+        answer = self._request(function, "call_many", function=function,
+                               arg_lists=[list(args) for args in arg_lists],
+                               first_of_pair=first_of_pair,
+                               timeout=self.worker.timeout * max(len(arg_lists), 1))
+        return [expect_array(function, value, None, shape)
+                for value in answer["values"]]
+
     def array(self, function, *args, shape=None, finite=True):
         """function(*args) as a float64 array, checked for shape (and finiteness)."""
         answer = self.call(function, *args)
