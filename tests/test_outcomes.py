@@ -61,3 +61,13 @@ def test_the_regrade_status_never_reads_the_feedback():
 def test_an_unknown_kind_is_refused():
     with pytest.raises(ValueError, match="'slow'"):
         result("slow")
+
+
+def test_the_json_report_records_each_result(tmp_path):
+    from grader.grade import run_checks
+    from grader.options import GradeOptions
+
+    session = run_checks(STARTER_DIR, GradeOptions(out=tmp_path, keyword="sigmoid"))
+    recorded = [test["metadata"] for test in session.record["tests"] if test.get("metadata")]
+    assert [(m["name"], m["kind"]) for m in recorded] == [
+        (c.name, c.kind) for c in session.results] and session.results

@@ -10,6 +10,7 @@ import base64
 import json
 import os
 
+from grader.lab import TOTAL
 from grader.results import reports
 
 OUTPUT_NAME = "result"
@@ -41,7 +42,7 @@ def publish(results):
             + reports.table(results) + "\n```\n\n</details>\n")
 
 
-def publish_error(message, max_score=100):
+def publish_error(message, max_score=TOTAL):
     """Write a zero result with `message`, for a run that could not grade at all."""
     result = {"version": 1, "status": "error", "max_score": max_score,
               "tests": [{"name": "grading", "status": "error", "score": 0, "message": message}]}
