@@ -62,7 +62,9 @@ def student(request):
     limits = Limits(timeout=option("timeout"), memory_mb=option("memory"))
     with Submission(option("submission"), limits, zygote=option("zygote")) as submission:
         request.config.stash[GRADED] = describe_submission(submission)
-        yield StudentCode(submission)
+        code = StudentCode(submission)
+        yield code
+        request.config.stash[GRADED]["import_error"] = code.import_failure()
 
 
 NOTE = pytest.StashKey[str]()

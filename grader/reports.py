@@ -3,7 +3,11 @@ results.json and GitHub Classroom's autograding result. All pure functions of Re
 
 import textwrap
 
+from grader.diagnosis import sentences_in
+
 REASON_WIDTH = 60
+DETAIL_WIDTH = 100  # the wrapped reasons and diagnoses printed under the table
+NOT_IMPLEMENTED = "not implemented yet"
 
 
 def _points(value):
@@ -26,10 +30,18 @@ def _headline(results):
 
 
 def table(results, visible_only=True):
-    """The score table: one row per check (points, name, one-line reason), then the total."""
+    """The score table: one row per check (points, name, one-line reason), then the total,
+    then each failing check's reason and diagnosis in full.
+
+    A submission that could not be imported gets one banner at the top instead of the
+    same reason on every row.
+    """
     checks = [c for c in results.checks if c.visibility == "visible" or not visible_only]
     name_width = max([len(c.name) for c in checks] + [5])
     lines = []
+    if results.import_error:
+        lines += [results.import_error, "",
+                  "Nothing else could be checked (every check below: not run).", ""]
     for rule in results.broken_rules:
         lines += [f"RULE BROKEN: {rule.name}", textwrap.indent(rule.output, "  "), ""]
     header = f"{'points':>9}  {'check':<{name_width}}  reason"
@@ -37,7 +49,7 @@ def table(results, visible_only=True):
     for c in checks:
         mark = _first_line(c.output) or "ok"
         points = f"{_points(c.score)}/{_points(c.max_score)}"
-        if c.group == "rules":
+        if c.group == "rules" and not c.max_score:
             points = "rule"
         elif c.group == "report" and not c.max_score:
             points = "info"
@@ -47,7 +59,31 @@ def table(results, visible_only=True):
     lines += ["-" * len(header), _headline(results)]
     if results.graded:
         lines.append(f"Graded: {results.graded}")
+    if not results.import_error:
+        lines += _details(checks)
     return "\n".join(lines)
+
+
+def _wrapped(text, indent="    "):
+    return textwrap.fill(text, DETAIL_WIDTH, initial_indent=indent,
+                         subsequent_indent=indent + "  ", break_on_hyphens=False)
+
+
+def _details(checks):
+    """Under the table: every failing check's first reason line and diagnoses, wrapped."""
+    # A broken rule worth no points is shown above the table already.
+    failed = [c for c in checks if not c.passed and (c.max_score or c.group != "rules")]
+    stubs = [c for c in failed if c.output.strip() == NOT_IMPLEMENTED]
+    explained = [c for c in failed if c not in stubs]
+    lines = ["", "What to fix (the full messages are in feedback.md):"] if explained else []
+    for c in explained:
+        lines.append(f"  {c.name}")
+        lines.append(_wrapped(c.output.strip().splitlines()[0] if c.output.strip() else ""))
+        lines += [_wrapped(sentence) for sentence in sentences_in(c.output)]
+    if stubs:
+        names = sorted({c.group for c in stubs}, key=[c.group for c in stubs].index)
+        lines += ["", _wrapped(f"Not implemented yet: {', '.join(names)}.", indent="")]
+    return lines
 
 
 def feedback_markdown(results, visible_only=True):

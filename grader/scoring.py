@@ -36,6 +36,7 @@ class Results:
     execution_time: float
     graded: str = ""  # which file was graded, and why
     code: str = ""  # the code submitted (all of a notebook's code cells)
+    import_error: str = ""  # why the submission could not be imported, in full ("" if it was)
 
     @property
     def bonus(self):
@@ -70,13 +71,14 @@ def _check_result(test):
 def score_report(report):
     """Results of a pytest-json-report report dict of a grading session.
 
-    A broken rule (a failed "rules: ..." check) sets the total to zero. Bonus checks add
-    their points to the score and nothing to the maximum.
+    A broken rule (a failed "rules: ..." check worth no points: the imports) sets the
+    total to zero; a rule worth points (a quiet import) costs only those. Bonus checks
+    add their points to the score and nothing to the maximum.
     """
     # A skipped check (an optional bonus not written) is left out altogether.
     checks = tuple(_check_result(test) for test in report.get("tests", [])
                    if "name" in test.get("metadata", {}) and test["outcome"] != "skipped")
-    broken = tuple(c for c in checks if c.group == RULES and not c.passed)
+    broken = tuple(c for c in checks if c.group == RULES and not c.passed and not c.max_score)
     score = 0 if broken else sum(c.score for c in checks)
     return Results(
         checks=checks,
@@ -86,4 +88,5 @@ def score_report(report):
         execution_time=round(report.get("duration", 0.0), 3),
         graded=report.get("submission", {}).get("graded", ""),
         code=report.get("submission", {}).get("code", ""),
+        import_error=report.get("submission", {}).get("import_error", ""),
     )

@@ -5,6 +5,7 @@ import pytest
 
 from grader.cases import inputs, random_params
 from grader.check import check, fail_unless
+from grader.diagnosis import error_summary
 from grader.gradcheck import rel_error
 
 TOLERANCE = 1e-7
@@ -16,16 +17,18 @@ SIZES = (1, 7, 100)
 @check("forward: matches the reference (widths {widths}, N = 1, 7, 100)", points=4)
 def check_forward_values(student, reference, widths):
     params = random_params(widths, seed=0)
-    for n in SIZES:
-        x, _ = inputs(n)
-        y_pred, _, modified = student.forward(x, params)
-        fail_unless(not modified, f"forward modified its {', '.join(modified)} in place; "
-                                  "it must leave x and params unchanged")
-        expected = reference.forward(x, params)
-        error = rel_error(y_pred, expected)
-        fail_unless(error < TOLERANCE,
-                    f"forward's y_pred differs from the reference for widths "
-                    f"{'-'.join(map(str, widths))} and N = {n} (relative error {error:.2g}).\n"
-                    f"  got:      {np.round(y_pred[:5, 0], 6)}\n"
-                    f"  expected: {np.round(expected[:5, 0], 6)}\n"
-                    "  Each layer is a = z_prev @ W + b, z = sigmoid(a), the output layer too.")
+    with student.judging("forward"):
+        for n in SIZES:
+            x, _ = inputs(n)
+            y_pred, _, modified = student.forward(x, params)
+            fail_unless(not modified, f"forward modified its {', '.join(modified)} in place; "
+                                      "it must leave x and params unchanged")
+            expected = reference.forward(x, params)
+            fail_unless(rel_error(y_pred, expected) < TOLERANCE,
+                        f"forward's y_pred differs from the reference for widths "
+                        f"{'-'.join(map(str, widths))} and N = {n} "
+                        f"({error_summary(y_pred, expected)}).\n"
+                        f"  got:      {np.round(y_pred[:5, 0], 6)}\n"
+                        f"  expected: {np.round(expected[:5, 0], 6)}\n"
+                        "  Each layer is a = z_prev @ W + b, z = sigmoid(a), the output layer "
+                        "too.")
