@@ -36,7 +36,8 @@ def table(results, visible_only=True):
     A submission that could not be imported gets one banner at the top instead of the
     same reason on every row.
     """
-    checks = [c for c in results.checks if c.visibility == "visible" or not visible_only]
+    checks = _by_group([c for c in results.checks
+                        if c.visibility == "visible" or not visible_only])
     name_width = max([len(c.name) for c in checks] + [5])
     lines = []
     if results.import_error:
@@ -62,6 +63,14 @@ def table(results, visible_only=True):
     if not results.import_error:
         lines += _details(checks)
     return "\n".join(lines)
+
+
+def _by_group(checks):
+    """checks with each group's rows together, groups in the order they first appear."""
+    first = {}
+    for index, c in enumerate(checks):
+        first.setdefault(c.group, index)
+    return sorted(checks, key=lambda c: first[c.group])
 
 
 def _wrapped(text, indent="    "):

@@ -229,6 +229,10 @@ class StudentCode:
         outcomes = self.outcomes.get(function)
         return all(outcomes) if outcomes else None
 
+    def works_at_all(self):
+        """Whether a value check of any function passed in this grade."""
+        return any(any(outcomes) for outcomes in self.outcomes.values())
+
     def require_working(self, function, *value_checks):
         """Fail unless at least one value check of `function` passes.
 

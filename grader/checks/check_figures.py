@@ -137,8 +137,9 @@ def result_prediction_colours(result_figure):
 
 
 @check("show_result: two panels with points, side by side", points=1)
-def check_result_panels(result_figure, figures_dir, note):
+def check_result_panels(student, result_figure, figures_dir, note):
     axes_with_points(result_figure)
+    student.require_working("show_result", partial(result_points, result_figure))
     if figures_dir is not None:
         note("figure saved as show_result.png next to the results")
 

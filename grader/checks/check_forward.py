@@ -5,7 +5,7 @@ import pytest
 
 from grader.cases import inputs, random_params
 from grader.check import check, fail_unless
-from grader.diagnosis import error_summary
+from grader.diagnosis import error_summary, line
 from grader.gradcheck import rel_error
 
 TOLERANCE = 1e-7
@@ -31,4 +31,14 @@ def check_forward_values(student, reference, widths):
                         f"  got:      {np.round(y_pred[:5, 0], 6)}\n"
                         f"  expected: {np.round(expected[:5, 0], 6)}\n"
                         "  Each layer is a = z_prev @ W + b, z = sigmoid(a), the output layer "
-                        "too.")
+                        "too." + output_sigmoid_hint(y_pred, expected))
+
+
+def output_sigmoid_hint(y_pred, expected):
+    """A diagnosis line when y_pred is the output layer's pre-activation a3."""
+    with np.errstate(over="ignore"):
+        squashed = 1.0 / (1.0 + np.exp(-y_pred))
+    if rel_error(squashed, expected) < TOLERANCE:
+        return line("y_pred is the output layer's pre-activation a3: apply sigmoid after W3 "
+                    "too, so that y_pred lies in (0, 1)")
+    return ""

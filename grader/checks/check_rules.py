@@ -1,5 +1,6 @@
 """The lab's rules. A forbidden import sets the total to zero (grader.scoring); an
-import that trains or prints costs the points of its own check only."""
+import that trains or prints costs the points of its own check only. That check runs
+last (conftest.py): its points need a working function."""
 
 from grader.check import check, fail_unless
 from grader.rules import describe, forbidden_imports
@@ -43,3 +44,6 @@ def check_import_is_quiet(student):
     fail_unless(not output, "importing backprop.py prints:\n  " + output[:300].replace(
         "\n", "\n  ") + "\nRemove top-level prints (keep them in functions or the notebook); "
                         "this costs only this check's points")
+    fail_unless(student.works_at_all(),
+                "checked once a graded function returns correct values: a file of stubs "
+                "imports quietly too, so this rule earns its points with working code only")
