@@ -47,6 +47,7 @@ _TEXT_IMPORTS = (
 def _text_imports(source):
     """(module, line) of every import the lines of unparsable text seem to hold."""
     for number, text in enumerate(source.splitlines(), start=1):
+        text = text.split("#", 1)[0]  # a comment that mentions an import is no import
         for pattern in _TEXT_IMPORTS:
             for match in pattern.finditer(text):
                 for name in match.group(1).split(","):

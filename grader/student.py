@@ -175,6 +175,16 @@ class StudentCode:
                               "surrounding spaces do not matter)")
         return kind
 
+    def loss_spelling(self):
+        """A sentence when LOSS is spelled otherwise than the name it is read as, or None
+        (code comparing LOSS == "bce" then computes the other loss)."""
+        declared = self.info["loss"]
+        kind = loss_name(declared)
+        if declared == kind or kind not in LOSS_NAMES:
+            return None
+        return (f"LOSS is {declared!r}, read as {kind!r}: where your code compares LOSS, "
+                f"compare LOSS.strip().lower() == {kind!r}")
+
     def require(self, function):
         """Fail unless the submission imported and defines `function`."""
         info = self.info

@@ -230,6 +230,15 @@ def test_loss_names_ignore_case_and_spaces(declared, tmp_path):
                                                    if not c.passed]
 
 
+def test_code_reading_loss_literally_is_told_how_it_is_read(tmp_path):
+    source = patched('LOSS = "mse"', 'LOSS = "BCE"').replace(
+        "LOSS.strip().lower() == \"bce\"", "LOSS == \"bce\"")
+    results = grade_source(source, tmp_path, keyword="check_loss_values")
+    assert "LOSS is 'BCE', read as 'bce'" in results.checks[0].output
+    right = grade_source(solution_source(), tmp_path / "right", keyword="check_loss_values")
+    assert right.checks[0].passed
+
+
 def test_an_unknown_loss_name_still_fails_with_a_message(tmp_path):
     source = patched('LOSS = "mse"', 'LOSS = "mae"')
     results = grade_source(source, tmp_path, keyword="check_loss_values")
@@ -266,6 +275,7 @@ def test_text_that_does_not_parse_is_scanned_line_by_line():
     found = forbidden_imports("def f(:\n    import torch\ntry: import jax as j, os\n"
                               "x = importlib.import_module('tensorflow')\nimport numpy\n")
     assert found == [("torch", 2), ("jax", 3), ("tensorflow", 4)]
+    assert forbidden_imports("def f(:\n    pass  # note: import torch is not allowed\n") == []
 
 
 # -- 6. a file that does not import ------------------------------------------------------

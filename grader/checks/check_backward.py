@@ -66,9 +66,12 @@ class Case:
     def lead(self):
         """What a failure must say first: backward changed params, or forward is wrong."""
         if self.modified:
-            return (f"backward modified its {', '.join(self.modified)} in place, so the "
-                    "gradients below the changed layer use the changed weights; compute "
-                    "every gradient first and leave params to update(). ")
+            changed = ", ".join(self.modified)
+            if not any(name.startswith("argument 3") for name in self.modified):
+                return f"backward modified its {changed} in place; leave its inputs unchanged. "
+            return (f"backward modified its {changed} in place, so the gradients below the "
+                    "changed layer use the changed weights; compute every gradient first "
+                    "and leave params to update(). ")
         if self.forward_error:
             return ("backward is judged on your own forward, and your forward fails here "
                     f"(y_pred {self.forward_error}): fix forward first. ")

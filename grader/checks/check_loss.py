@@ -34,7 +34,8 @@ def loss_values(student, reference):
         fail_unless(abs(got - expected) <= TOLERANCE * max(abs(expected), 1e-12),
                     f"loss gives {got:.10g} for N = {n}, expected {expected:.10g}, "
                     f"{error_summary([got], [expected])} (LOSS = {kind!r}: {FORMULAS[kind]})"
-                    + factor_hint(np.array([got]), np.array([expected]), n, "loss"))
+                    + factor_hint(np.array([got]), np.array([expected]), n, "loss")
+                    + spelling_hint(student))
 
 
 def derivative_loss_values(student, reference):
@@ -46,7 +47,8 @@ def derivative_loss_values(student, reference):
         if not rel_error(got, expected) < TOLERANCE:
             raise CheckFailed(
                 f"derivative_loss is wrong for N = {n} ({error_summary(got, expected)}); for "
-                f"LOSS = {kind!r} it is {DERIVATIVES[kind]}.{factor_hint(got, expected, n)}")
+                f"LOSS = {kind!r} it is {DERIVATIVES[kind]}.{factor_hint(got, expected, n)}"
+                + spelling_hint(student))
 
 
 @check("loss: matches the formula of the declared LOSS", points=4)
@@ -101,4 +103,9 @@ DERIVATIVES = {"mse": "2 * (y_pred - y) / N",
 def factor_hint(got, expected, n, label="derivative_loss"):
     """A diagnosis line when got is expected times -1, N, 1/N, 2 or 1/2."""
     sentence = diagnose_parameter(label, got, expected, n)
+    return line(sentence) if sentence else ""
+
+
+def spelling_hint(student):
+    sentence = student.loss_spelling()
     return line(sentence) if sentence else ""
