@@ -106,7 +106,9 @@ def diagnose_parameter(label, got, expected, n, is_bias=False, sign_cause=SIGN_C
     if c is None:
         return None
     if _close(c, 0.0) or abs(c) < 1e-8:
-        return f"{label} is zero: this parameter would never learn"
+        if label[1:] in {key for pair in LAYER_KEYS for key in pair}:
+            return f"{label} is zero: this parameter would never learn"
+        return f"{label} returns zeros: is it still a placeholder?"
     if _close(c, -1.0):
         return f"{label} has the wrong sign: it is the gradient's opposite ({sign_cause})"
     if _close(c, 1.0 / n) and is_bias:

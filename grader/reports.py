@@ -100,6 +100,8 @@ def feedback_markdown(results, visible_only=True):
     lines = ["# Grading feedback", "", f"**{_headline(results)}**", ""]
     if results.graded:
         lines += [f"Graded: {results.graded}", ""]
+    if results.import_error:
+        lines += ["```", results.import_error, "```", ""]
     for group, (score, max_score) in results.groups().items():
         lines.append(f"- `{group}`: {_points(score)} / {_points(max_score)}")
     failed = [c for c in results.checks

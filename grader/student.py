@@ -27,10 +27,7 @@ LOSS_NAMES = ("mse", "bce")
 
 def plain(array):
     """A float64 copy of array as an exact np.ndarray (never a subclass, never a view)."""
-    copy = np.array(array, dtype=np.float64, subok=False)
-    if type(copy) is not np.ndarray:  # np.array(subok=False) guarantees it; a guard, not a hope
-        copy = np.asarray(copy.tolist(), dtype=np.float64)
-    return copy
+    return np.array(array, dtype=np.float64, subok=False)  # subok=False: a base ndarray
 
 
 def loss_name(value):
@@ -127,12 +124,12 @@ class StudentCode:
     @property
     def file_name(self):
         """The name of the file graded, as the student knows it."""
-        original = getattr(self.submission, "original", None)
+        original = self.submission.original
         return original.name if original is not None else "backprop.py"
 
     def own_path(self, text):
         """text with the graded copy's paths replaced by the student's own."""
-        copy, original = self.submission.path, getattr(self.submission, "original", None)
+        copy, original = self.submission.path, self.submission.original
         if copy is None or original is None:
             return text
         if copy.suffix == original.suffix:
@@ -157,7 +154,7 @@ class StudentCode:
         text = f"{self.file_name} could not be imported: {error['type']}: " \
                f"{self.own_path(error['message'])}"
         if error["type"] in ("SyntaxError", "IndentationError", "TabError"):
-            original = getattr(self.submission, "original", None)
+            original = self.submission.original
             caret = syntax_error_text(self.submission.code, str(original or self.file_name))
             return f"{text}\n{caret}" if caret else text
         if error["traceback"]:
