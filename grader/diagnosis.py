@@ -53,7 +53,7 @@ def _close(value, target):
 
 
 def _ratio_text(c):
-    """"2" for 2 or 0.5, "3" for 3 or 1/3: the factor a value is off by, or None."""
+    """The whole factor c is off by, as text ("2" for 2 or 0.5, "3" for 3 or 1/3), or None."""
     if not np.isfinite(c) or c <= 0 or _close(c, 1.0):
         return None
     ratio = c if c > 1 else 1.0 / c
@@ -62,8 +62,9 @@ def _ratio_text(c):
 
 
 def error_summary(got, expected):
-    """"relative error 0.33" with the plain reading when there is one: "off by a factor 2
-    (2 times the right value)" or "the opposite sign". NaN or inf say so."""
+    """How far got is from expected, in words: the relative error, or its plain reading
+    where there is one ("off by a factor 2 (2 times the right value)", "the opposite
+    sign", "all zeros ..."); NaN or inf say so."""
     got, expected = np.asarray(got, np.float64), np.asarray(expected, np.float64)
     if got.shape != expected.shape:
         return f"shape {got.shape} instead of {expected.shape}"
