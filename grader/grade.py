@@ -112,7 +112,7 @@ def grade(submission, out_dir=None, keyword=None, hidden=None, options=None, **f
     started = time.perf_counter()
     session = run_checks(submission, options)
     results = score(session.results, time.perf_counter() - started, session.prepared.graded,
-                    session.prepared.code)
+                    session.prepared.code, session.import_error)
     write_json(out / "results.json", reports.gradescope(results))
     (out / "feedback.md").write_text(reports.feedback_markdown(results), encoding="utf-8")
     return results

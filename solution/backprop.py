@@ -10,6 +10,9 @@ Conventions (see the course contract):
     params  {"W1": (2, h1), "b1": (1, h1), "W2": (h1, h2), "b2": (1, h2),
              "W3": (h2, 1), "b3": (1, 1)}
     grads   same keys and shapes as params
+    LOSS    "mse" (the default) or "bce"; the grader reads it ignoring case and
+            surrounding spaces ("MSE" is "mse"), so compare it the same way in
+            your own code: LOSS.strip().lower() == "bce"
 
 One layer computes a = z_prev @ W + b, z = sigmoid(a). A class-1 prediction is
 y_pred >= 0.5.
@@ -81,7 +84,7 @@ def loss(y_pred, y):
     """
     check_same_shape(y_pred, y)
     # BEGIN SOLUTION -- return the mean loss over the N samples, for the loss named by LOSS
-    if LOSS == "bce":
+    if LOSS.strip().lower() == "bce":
         p = np.clip(y_pred, BCE_EPS, 1.0 - BCE_EPS)
         return float(-np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p)))
     return float(np.mean((y_pred - y) ** 2))
@@ -102,7 +105,7 @@ def derivative_loss(y_pred, y):
     check_same_shape(y_pred, y)
     # BEGIN SOLUTION -- return d loss / d y_pred, shape (N, 1); remember the 1/N of the mean
     n = y_pred.shape[0]
-    if LOSS == "bce":
+    if LOSS.strip().lower() == "bce":
         p = np.clip(y_pred, BCE_EPS, 1.0 - BCE_EPS)
         return (p - y) / (p * (1.0 - p)) / n
     return 2.0 * (y_pred - y) / n

@@ -10,6 +10,9 @@ Conventions (see the course contract):
     params  {"W1": (2, h1), "b1": (1, h1), "W2": (h1, h2), "b2": (1, h2),
              "W3": (h2, 1), "b3": (1, 1)}
     grads   same keys and shapes as params
+    LOSS    "mse" (the default) or "bce"; the grader reads it ignoring case and
+            surrounding spaces ("MSE" is "mse"), so compare it the same way in
+            your own code: LOSS.strip().lower() == "bce"
 
 One layer computes a = z_prev @ W + b, z = sigmoid(a). A class-1 prediction is
 y_pred >= 0.5.

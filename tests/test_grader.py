@@ -88,9 +88,12 @@ def test_gradescope_results_have_the_documented_fields(starter_results):
         assert set(test) == {"name", "score", "max_score", "status", "output", "visibility",
                              "extra_data"}
         assert test["status"] in ("passed", "failed")
-        assert test["extra_data"] == {"group": test["name"].split(":")[0],
-                                      "kind": "not_implemented" if test["status"] == "failed"
-                                      else "passed"}
+        group = test["name"].split(":")[0]
+        # The starter's stubs are not implemented; its quiet import earns nothing while no
+        # function works, which is a plain failure.
+        expected_kind = ("passed" if test["status"] == "passed"
+                         else "failed" if group == "rules" else "not_implemented")
+        assert test["extra_data"] == {"group": group, "kind": expected_kind}
         assert test["visibility"] == "visible"
 
 

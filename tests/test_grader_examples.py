@@ -56,20 +56,24 @@ def test_each_bug_loses_points_where_it_belongs(mutant, tmp_path):
         assert re.search(pattern, texts), texts
 
 
-# name -> (expected total, {check group: text one of its failures must contain})
+NOT_RUN = "not run: backprop.py does not import"
+
+# name -> (expected total, {check group: text one of its failures must contain, or a tuple
+# of such texts})
 BROKEN = {
     "empty": (0, {"sigmoid": "sigmoid is missing", "show_result": "show_result is missing"}),
-    "syntax_error": (0, {"forward": "SyntaxError: '(' was never closed (backprop.py, line"}),
+    "syntax_error": (0, {"rules": "could not be imported: SyntaxError: '(' was never closed",
+                         "forward": NOT_RUN}),
     "import_error": (0, {"rules": "lab_helpers (not allowed)",
-                         "sigmoid": "No module named 'lab_helpers'"}),
-    "exits_at_import": (0, {"sigmoid": "could not be imported: SystemExit"}),
-    "half_defined": (24, {"forward": "forward is missing", "update": "update is missing"}),
-    "infinite_loop_forward": (44, {"forward": "did not finish within 10 s",
+                         "sigmoid": NOT_RUN}),
+    "exits_at_import": (0, {"rules": "could not be imported: SystemExit", "sigmoid": NOT_RUN}),
+    "half_defined": (26, {"forward": "forward is missing", "update": "update is missing"}),
+    "infinite_loop_forward": (46, {"forward": "did not finish within 10 s",
                                    "backward": "(not run again)",
                                    "convergence": "(not run again)"}),
     "raises_value_error": (91, {"loss": "loss raised ValueError: labels must be a vector"}),
-    "raises_system_exit": (44, {"forward": "forward raised SystemExit: stopping here"}),
-    "raises_keyboard_interrupt": (56, {"backward": "backward raised KeyboardInterrupt"}),
+    "raises_system_exit": (46, {"forward": "forward raised SystemExit: stopping here"}),
+    "raises_keyboard_interrupt": (58, {"backward": "backward raised KeyboardInterrupt"}),
     "returns_none": (0, {"sigmoid": "returned None", "forward": "forward must return (y_pred, "
                          "cache); it returned None", "show_result": "returned None and drew no",
                          "convergence": "during training, forward returned a NoneType"}),
@@ -77,14 +81,39 @@ BROKEN = {
                             "update": "update returned a str"}),
     "returns_tuples": (0, {"sigmoid": "returned a tuple of shape (2, 41, 1)",
                            "forward": "it returned a tuple of 3 items"}),
-    "wrong_shapes": (None, {"forward": "returned a numpy array of float64 of shape (1, 7) as "
+    "wrong_shapes": (0, {"forward": "returned a numpy array of float64 of shape (1, 7) as "
                                        "y_pred; expected shape (7, 1)"}),
-    "returns_nan": (None, {"sigmoid": "NaN", "forward": "NaN or infinite values in y_pred"}),
-    "prints_flood_at_import": (0, {"rules": "importing backprop.py prints"}),
-    "trains_at_import": (0, {"rules": "importing backprop.py calls forward"}),
+    "returns_nan": (0, {"sigmoid": "NaN", "forward": "NaN or infinite values in y_pred",
+                        "loss": ("loss returned nan for N = 1",
+                                 "checked once loss returns correct values"),
+                        "show_result": "checked once show_result returns correct values",
+                        "show_learning_curve": "checked once show_learning_curve returns"}),
+    "all_zeros": (0, {
+        "sigmoid": "checked once sigmoid returns correct values",
+        "loss": "checked once loss returns correct values",
+        "derivative_loss": "your loss does not depend on y_pred (its finite differences are "
+                           "all zero), so this check cannot vouch for derivative_loss",
+        "backward": ("your forward does not depend on W1 (its finite differences are all "
+                     "zero), so this check cannot vouch for dW1: fix forward first",
+                     "checked once backward returns correct values"),
+        "rules": "checked once a graded function returns correct values"}),
+    "always_equal_array": (0, {
+        "sigmoid": ("sigmoid gives wrong values (all zeros where the right values are not)",
+                    "checked once sigmoid returns correct values"),
+        "loss": "checked once loss returns correct values",
+        "backward": ("your forward does not depend on b3 (its finite differences are all "
+                     "zero)", "checked once backward returns correct values")}),
+    "forward_without_output_sigmoid": (52, {
+        "forward": "y_pred is the output layer's pre-activation a3",
+        "backward": ("backward is judged on your own forward, and your forward fails here",
+                     "checked once backward returns correct values")}),
+    "prints_flood_at_import": (98, {"rules": "importing backprop.py prints"}),
+    "trains_at_import": (98, {"rules": "importing backprop.py calls forward"}),
     "forbidden_import_torch": (0, {"rules": "torch (a deep-learning or autodiff framework)"}),
     "forbidden_importlib_tensorflow": (0, {"rules": "tensorflow (a deep-learning or autodiff"}),
 }
+# The rules whose breaking zeroes the total (a quiet import costs its own points only).
+ZEROING = {"import_error", "forbidden_import_torch", "forbidden_importlib_tensorflow"}
 
 
 def test_every_broken_example_has_expectations():
@@ -97,14 +126,16 @@ def test_broken_submissions_get_a_full_report(name, tmp_path):
     total, messages = BROKEN[name]
     results = grade(SUBMISSIONS / "broken" / name, out_dir=tmp_path)
     core = [c for c in results.checks if c.max_score or c.group == "rules"]
-    assert len(core) == len(by_name(results)) == 38  # every check reported
+    assert len(core) == 39 and len(by_name(results)) == len(results.checks)  # each reported
     assert not any(c.internal_error for c in results.checks)
     if total is not None:
         assert results.score == total
     else:
         assert 0 < results.score < 100
-    for group, text in messages.items():
+    for group, texts in messages.items():
         outputs = [c.output for c in results.checks if c.group == group and not c.passed]
-        assert any(text in output for output in outputs), (group, outputs)
-    if "rules" in messages:
-        assert results.broken_rules and results.score == 0
+        for text in (texts,) if isinstance(texts, str) else texts:
+            assert any(text in output for output in outputs), (group, text, outputs)
+    assert bool(results.broken_rules) == (name in ZEROING)
+    if name in ZEROING:
+        assert results.score == 0

@@ -9,9 +9,10 @@ import pytest
 
 from grader.lab import LAYER_KEYS
 from grader.session.cases import random_params
+from grader.session.diagnosis import error_summary, line
 from grader.session.gradcheck import rel_error
 from grader.session.marker import CheckFailed, check, fail_unless
-from grader.session.student import expect_params
+from grader.session.student import expect_params, plain
 
 TOLERANCE = 1e-9
 X = np.linspace(-3.0, 3.0, 13).reshape(13, 1)
@@ -30,20 +31,34 @@ def bonus_call(student, function, *args):
         raise
 
 
-def bonus_array(student, function, *args, expected):
+def bonus_array(student, function, *args, expected, applied_again=None):
+    """Fail unless function(*args) returns `expected`.
+
+    applied_again: (what a derivative returns that applies its activation once more to
+    the activation's output, the right formula in y), to name that mistake.
+    """
     answer = bonus_call(student, function, *args)
     value = answer["value"]
-    fail_unless(value["kind"] == "array" and value["array"].shape == expected.shape,
+    fail_unless(value["kind"] == "array" and np.shape(value["array"]) == expected.shape,
                 f"{function} must return an array of shape {expected.shape}")
-    error = rel_error(value["array"], expected)
-    fail_unless(error < TOLERANCE, f"{function} gives wrong values (relative error {error:.2g})")
+    got = plain(value["array"])
+    activation = function.removeprefix("derivative_")
+    if applied_again is not None:
+        wrong, formula = applied_again
+        fail_unless(not np.allclose(got, wrong, rtol=TOLERANCE),
+                    f"{function} applies {activation} again" + line(
+                        f"{function} receives {activation}'s OUTPUT y, so return {formula} "
+                        f"without calling {activation}"))
+    fail_unless(rel_error(got, expected) < TOLERANCE,
+                f"{function} gives wrong values ({error_summary(got, expected)})")
 
 
 @check("tanh: values and derivative_tanh(y) = 1 - y ** 2 (bonus)", points=1, bonus=True)
 def check_tanh(student):
     bonus_array(student, "tanh", X, expected=np.tanh(X))
     y = np.tanh(X)
-    bonus_array(student, "derivative_tanh", y, expected=1.0 - y**2)
+    bonus_array(student, "derivative_tanh", y, expected=1.0 - y**2,
+                applied_again=(1.0 - np.tanh(y) ** 2, "1 - y ** 2"))
 
 
 @check("relu: values and derivative_relu(y) = 1 where y > 0 (bonus)", points=1, bonus=True)

@@ -35,5 +35,25 @@ def check_convergence(student, note, dataset, seed):
     fail_unless(accuracy == 1.0,
                 f"after {answer['epochs']} epochs (lr {LEARNING_RATE}, widths 2-4-4-1, "
                 f"seed {seed}) the accuracy on the {dataset} data is {100 * accuracy:.2f} %, "
-                "not 100 %. The gradient checks show where to look.")
+                f"not 100 %. {where_to_look(student)}")
     note(f"100 % after {answer['epochs']} epochs")
+
+
+TRAINED_WITH = ("forward", "backward", "update")
+
+
+def where_to_look(student):
+    """Point at the functions the training uses whose own checks failed (or say none did)."""
+    verdicts = {function: student.verdict(function) for function in TRAINED_WITH}
+    failing = [function for function, right in verdicts.items() if right is False]
+    if failing:
+        names = " and ".join(failing)
+        its = "its" if len(failing) == 1 else "their"
+        return (f"{names} {'fails' if len(failing) == 1 else 'fail'} {its} own checks: "
+                f"fix {names} first (see {its} rows above).")
+    if all(verdicts.values()):
+        return ("forward, backward and update each pass their own checks, so look at how "
+                "they work together over many steps: state kept between calls, a cache "
+                "that is not this call's, or update returning a dict that is not the new "
+                "params.")
+    return "The forward, backward and update checks show where to look."

@@ -2,8 +2,13 @@
 
 The worker describes the figure (grader/figures.py): axes, titles, labels, every
 point with its colour, every curve. Colours are compared per class, so any two
-distinct colours pass as long as the classes are coloured apart consistently.
+distinct colours pass as long as the classes are coloured apart consistently. A wrong
+title costs only the title check: the panels are told apart by their titles when both
+are right, else left to right. Titles and axis labels earn their points only once the
+figure's content is right.
 """
+
+from functools import partial
 
 import numpy as np
 import pytest
@@ -51,7 +56,20 @@ def result_figure(student, figures_dir):
 
 
 def panels(result_figure):
-    """{title: axes description} of the two panels that hold points."""
+    """{"ground truth": axes, "predict result": axes} of the two panels that hold points.
+
+    By title where the two titles are the expected ones (in any order, ignoring case and
+    surrounding spaces), else in the order drawn: plt.subplots(1, 2) makes the left first.
+    """
+    with_points = axes_with_points(result_figure)
+    titles = {ax["title"].strip().lower(): ax for ax in with_points}
+    if set(titles) == set(TITLES):
+        return titles
+    return dict(zip(TITLES, with_points))
+
+
+def axes_with_points(result_figure):
+    """The two axes of the figure that hold points; fails unless there are exactly two."""
     if isinstance(result_figure, CheckFailed):
         raise result_figure
     _, figure = result_figure
@@ -59,11 +77,7 @@ def panels(result_figure):
     fail_unless(len(with_points) == 2,
                 f"show_result's figure has {len(with_points)} axes with points; expected "
                 "two scatter subplots side by side (plt.subplots(1, 2))")
-    titles = {ax["title"].strip().lower(): ax for ax in with_points}
-    fail_unless(set(titles) == set(TITLES),
-                f"the panels are titled {[ax['title'] for ax in with_points]}; expected "
-                "'Ground truth' and 'Predict result'")
-    return titles
+    return with_points
 
 
 def sample_colours(ax, x, title):
@@ -96,31 +110,20 @@ def class_colours(colours, classes, title):
     return found
 
 
-@check("show_result: two panels titled Ground truth and Predict result", points=2)
-def check_result_panels(result_figure, figures_dir, note):
-    panels(result_figure)
-    if figures_dir is not None:
-        note("figure saved as show_result.png next to the results")
-
-
-@check("show_result: one point per sample at its coordinates, in both panels", points=2)
-def check_result_points(result_figure):
+def result_points(result_figure):
     axes = panels(result_figure)
     (x, _, _), _ = result_figure
     for title, ax in axes.items():
         sample_colours(ax, x, TITLES[title])
 
 
-@check("show_result: Ground truth colours the two classes apart, by label", points=3)
-def check_result_truth_colours(result_figure):
+def result_truth_colours(result_figure):
     ax = panels(result_figure)["ground truth"]
     (x, y, _), _ = result_figure
     class_colours(sample_colours(ax, x, "Ground truth"), y[:, 0].astype(int), "Ground truth")
 
 
-@check("show_result: Predict result colours the predictions >= 0.5 like Ground truth",
-       points=3)
-def check_result_prediction_colours(result_figure):
+def result_prediction_colours(result_figure):
     axes = panels(result_figure)
     (x, y, pred_y), _ = result_figure
     truth = class_colours(sample_colours(axes["ground truth"], x, "Ground truth"),
@@ -131,6 +134,42 @@ def check_result_prediction_colours(result_figure):
     fail_unless(all(np.allclose(found[c], truth[c]) for c in (0, 1)),
                 "the two panels use different colours for the same class; use one colour "
                 "per class in both")
+
+
+@check("show_result: two panels with points, side by side", points=1)
+def check_result_panels(student, result_figure, figures_dir, note):
+    axes_with_points(result_figure)
+    student.require_working("show_result", partial(result_points, result_figure))
+    if figures_dir is not None:
+        note("figure saved as show_result.png next to the results")
+
+
+@check("show_result: one point per sample at its coordinates, in both panels", points=2)
+def check_result_points(student, result_figure):
+    with student.judging("show_result"):
+        result_points(result_figure)
+
+
+@check("show_result: Ground truth colours the two classes apart, by label", points=3)
+def check_result_truth_colours(student, result_figure):
+    with student.judging("show_result"):
+        result_truth_colours(result_figure)
+
+
+@check("show_result: Predict result colours the predictions >= 0.5 like Ground truth",
+       points=3)
+def check_result_prediction_colours(student, result_figure):
+    with student.judging("show_result"):
+        result_prediction_colours(result_figure)
+
+
+@check("show_result: the panels are titled Ground truth and Predict result", points=1)
+def check_result_titles(student, result_figure):
+    titles = [ax["title"] for ax in axes_with_points(result_figure)]
+    fail_unless(sorted(title.strip().lower() for title in titles) == sorted(TITLES),
+                f"the panels are titled {titles}; expected 'Ground truth' (the labels) and "
+                "'Predict result' (the predictions)")
+    student.require_working("show_result", partial(result_points, result_figure))
 
 
 LOSSES = 0.25 * np.exp(-np.arange(60) / 12.0) + 0.002 * np.sin(np.arange(60))
@@ -152,8 +191,7 @@ def curve_axes(curve_figure):
     return [ax for ax in curve_figure["axes"] if ax["curves"]]
 
 
-@check("show_learning_curve: plots every loss, in order, against the epoch", points=3)
-def check_curve_values(curve_figure, figures_dir, note):
+def curve_values(curve_figure):
     axes = curve_axes(curve_figure)
     fail_unless(axes, "show_learning_curve drew no line; plot the losses with ax.plot")
     curves = [curve for ax in axes for curve in ax["curves"]]
@@ -167,15 +205,22 @@ def check_curve_values(curve_figure, figures_dir, note):
     epochs_ok = any(np.allclose(curve["x"], np.arange(n) + start)
                     for curve in matching for start in (0, 1))
     fail_unless(epochs_ok, "the curve's x values are not the epochs 0..E-1 or 1..E")
+
+
+@check("show_learning_curve: plots every loss, in order, against the epoch", points=3)
+def check_curve_values(student, curve_figure, figures_dir, note):
+    with student.judging("show_learning_curve"):
+        curve_values(curve_figure)
     if figures_dir is not None:
         note("figure saved as show_learning_curve.png next to the results")
 
 
 @check("show_learning_curve: axis labels mention epoch and loss", points=1)
-def check_curve_labels(curve_figure):
+def check_curve_labels(student, curve_figure):
     axes = curve_axes(curve_figure)
     fail_unless(axes, "show_learning_curve drew no line")
     labelled = any("epoch" in ax["xlabel"].lower() and "loss" in ax["ylabel"].lower()
                    for ax in axes)
     fail_unless(labelled, f"axis labels are x={axes[0]['xlabel']!r}, y={axes[0]['ylabel']!r}; "
                           "label x with 'epoch' and y with 'loss'")
+    student.require_working("show_learning_curve", partial(curve_values, curve_figure))

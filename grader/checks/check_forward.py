@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from grader.session.cases import inputs, random_params
+from grader.session.diagnosis import error_summary, line
 from grader.session.gradcheck import rel_error
 from grader.session.marker import check, fail_unless
 
@@ -16,16 +17,28 @@ SIZES = (1, 7, 100)
 @check("forward: matches the reference (widths {widths}, N = 1, 7, 100)", points=4)
 def check_forward_values(student, reference, widths):
     params = random_params(widths, seed=0)
-    for n in SIZES:
-        x, _ = inputs(n)
-        y_pred, _, modified = student.forward(x, params)
-        fail_unless(not modified, f"forward modified its {', '.join(modified)} in place; "
-                                  "it must leave x and params unchanged")
-        expected = reference.forward(x, params)
-        error = rel_error(y_pred, expected)
-        fail_unless(error < TOLERANCE,
-                    f"forward's y_pred differs from the reference for widths "
-                    f"{'-'.join(map(str, widths))} and N = {n} (relative error {error:.2g}).\n"
-                    f"  got:      {np.round(y_pred[:5, 0], 6)}\n"
-                    f"  expected: {np.round(expected[:5, 0], 6)}\n"
-                    "  Each layer is a = z_prev @ W + b, z = sigmoid(a), the output layer too.")
+    with student.judging("forward"):
+        for n in SIZES:
+            x, _ = inputs(n)
+            y_pred, _, modified = student.forward(x, params)
+            fail_unless(not modified, f"forward modified its {', '.join(modified)} in place; "
+                                      "it must leave x and params unchanged")
+            expected = reference.forward(x, params)
+            fail_unless(rel_error(y_pred, expected) < TOLERANCE,
+                        f"forward's y_pred differs from the reference for widths "
+                        f"{'-'.join(map(str, widths))} and N = {n} "
+                        f"({error_summary(y_pred, expected)}).\n"
+                        f"  got:      {np.round(y_pred[:5, 0], 6)}\n"
+                        f"  expected: {np.round(expected[:5, 0], 6)}\n"
+                        "  Each layer is a = z_prev @ W + b, z = sigmoid(a), the output layer "
+                        "too." + output_sigmoid_hint(y_pred, expected))
+
+
+def output_sigmoid_hint(y_pred, expected):
+    """A diagnosis line when y_pred is the output layer's pre-activation a3."""
+    with np.errstate(over="ignore"):
+        squashed = 1.0 / (1.0 + np.exp(-y_pred))
+    if rel_error(squashed, expected) < TOLERANCE:
+        return line("y_pred is the output layer's pre-activation a3: apply sigmoid after W3 "
+                    "too, so that y_pred lies in (0, 1)")
+    return ""

@@ -3,72 +3,96 @@
 import numpy as np
 
 from grader.session.cases import predictions
-from grader.session.diagnosis import diagnose_parameter
-from grader.session.gradcheck import finite_difference_gradient, rel_error
+from grader.session.diagnosis import diagnose_parameter, error_summary, line
+from grader.session.gradcheck import finite_difference_gradient, rel_error, uninformative
 from grader.session.marker import CheckFailed, check, fail_unless
-from grader.session.student import returned_text
+from grader.session.student import plain, returned_text
 
 TOLERANCE = 1e-7
 FD_TOLERANCE = 1e-5
 SIZES = (1, 7, 100)
 
 
-@check("loss: matches the formula of the declared LOSS", points=4)
-def check_loss_values(student, reference):
+def one_number(student, n):
+    """loss(y_pred, y) on the fixed predictions of size n, as a float (CheckFailed if it
+    is not one number)."""
+    y_pred, y = predictions(n)
+    value = student.call("loss", y_pred, y)["value"]
+    fail_unless(value["kind"] == "array" and np.size(value["array"]) == 1,
+                f"loss(y_pred, y) for N = {n} must return one number, "
+                f"it returned {returned_text(value)}")
+    return float(plain(value["array"]).ravel()[0])
+
+
+def loss_values(student, reference):
     kind = student.declared_loss()
     for n in SIZES:
         y_pred, y = predictions(n)
-        answer = student.call("loss", y_pred, y)
-        value = answer["value"]
-        fail_unless(value["kind"] == "array" and value["array"].size == 1,
-                    f"loss(y_pred, y) for N = {n} must return one number, "
-                    f"it returned {returned_text(value)}")
-        got, expected = float(value["array"].ravel()[0]), reference.loss(y_pred, y, kind)
+        got, expected = one_number(student, n), reference.loss(y_pred, y, kind)
+        fail_unless(np.isfinite(got), f"loss returned {got} for N = {n}; it must be finite "
+                                      f"(LOSS = {kind!r}: {FORMULAS[kind]})")
         fail_unless(abs(got - expected) <= TOLERANCE * max(abs(expected), 1e-12),
-                    f"loss gives {got:.10g} for N = {n}, expected {expected:.10g} "
-                    f"(LOSS = {kind!r}: {FORMULAS[kind]})"
-                    + factor_hint(np.array([got]), np.array([expected]), n, "loss"))
+                    f"loss gives {got:.10g} for N = {n}, expected {expected:.10g}, "
+                    f"{error_summary([got], [expected])} (LOSS = {kind!r}: {FORMULAS[kind]})"
+                    + factor_hint(np.array([got]), np.array([expected]), n, "loss")
+                    + spelling_hint(student))
+
+
+def derivative_loss_values(student, reference):
+    kind = student.declared_loss()
+    for n in SIZES:
+        y_pred, y = predictions(n)
+        got = student.array("derivative_loss", y_pred, y, shape=(n, 1))
+        expected = reference.derivative_loss(y_pred, y, kind)
+        if not rel_error(got, expected) < TOLERANCE:
+            raise CheckFailed(
+                f"derivative_loss is wrong for N = {n} ({error_summary(got, expected)}); for "
+                f"LOSS = {kind!r} it is {DERIVATIVES[kind]}.{factor_hint(got, expected, n)}"
+                + spelling_hint(student))
+
+
+@check("loss: matches the formula of the declared LOSS", points=4)
+def check_loss_values(student, reference):
+    with student.judging("loss"):
+        loss_values(student, reference)
 
 
 @check("loss: returns a single number, not an array", points=2)
-def check_loss_scalar(student):
+def check_loss_scalar(student, reference):
     student.declared_loss()
     y_pred, y = predictions(7)
     value = student.call("loss", y_pred, y)["value"]
-    fail_unless(value["kind"] == "array" and value["array"].ndim == 0,
+    fail_unless(value["kind"] == "array" and np.ndim(value["array"]) == 0,
                 f"loss returned {returned_text(value)}; return a float (np.mean gives one)")
+    student.require_working("loss", lambda: loss_values(student, reference))
 
 
 @check("derivative_loss: matches finite differences of your loss", points=3)
 def check_derivative_loss_fd(student):
     student.declared_loss()
     y_pred, y = predictions(7)
-    got = student.array("derivative_loss", y_pred, y, shape=y_pred.shape)
+    with student.judging("derivative_loss"):
+        got = student.array("derivative_loss", y_pred, y, shape=y_pred.shape)
 
-    def student_losses(points):  # one request for all the shifted copies
-        return [float(value.ravel()[0]) for value in student.arrays(
-            "loss", [(point, y) for point in points])]
+        def student_losses(points):  # one request for all the shifted copies
+            return [float(value.ravel()[0]) for value in student.arrays(
+                "loss", [(point, y) for point in points], finite=False)]
 
-    numeric = finite_difference_gradient(student_losses, y_pred, batched=True)
-    error = rel_error(got, numeric)
-    fail_unless(error < FD_TOLERANCE,
-                f"derivative_loss does not match finite differences of your loss "
-                f"(relative error {error:.2g}).\n  got:      {np.round(got.ravel(), 5)}\n"
-                f"  expected: {np.round(numeric.ravel(), 5)}{factor_hint(got, numeric, 7)}")
+        numeric = finite_difference_gradient(student_losses, y_pred, batched=True)
+        cannot_tell = uninformative(numeric, "loss", "y_pred")
+        fail_unless(cannot_tell is None, f"{cannot_tell}, so this check cannot vouch for "
+                                         "derivative_loss: fix loss first")
+        error = rel_error(got, numeric)
+        fail_unless(error < FD_TOLERANCE,
+                    f"derivative_loss does not match finite differences of your loss "
+                    f"({error_summary(got, numeric)}).\n  got:      {np.round(got.ravel(), 5)}\n"
+                    f"  expected: {np.round(numeric.ravel(), 5)}{factor_hint(got, numeric, 7)}")
 
 
 @check("derivative_loss: matches the formula of the declared LOSS, shape (N, 1)", points=3)
 def check_derivative_loss_values(student, reference):
-    kind = student.declared_loss()
-    for n in SIZES:
-        y_pred, y = predictions(n)
-        got = student.array("derivative_loss", y_pred, y, shape=(n, 1))
-        expected = reference.derivative_loss(y_pred, y, kind)
-        error = rel_error(got, expected)
-        if error >= TOLERANCE:
-            raise CheckFailed(
-                f"derivative_loss is wrong for N = {n} (relative error {error:.2g}); for "
-                f"LOSS = {kind!r} it is {DERIVATIVES[kind]}.{factor_hint(got, expected, n)}")
+    with student.judging("derivative_loss"):
+        derivative_loss_values(student, reference)
 
 
 FORMULAS = {"mse": "mean((y_pred - y) ** 2)",
@@ -78,6 +102,11 @@ DERIVATIVES = {"mse": "2 * (y_pred - y) / N",
 
 
 def factor_hint(got, expected, n, label="derivative_loss"):
-    """A sentence when got is expected times -1, N, 1/N, 2 or 1/2."""
+    """A diagnosis line when got is expected times -1, N, 1/N, 2 or 1/2."""
     sentence = diagnose_parameter(label, got, expected, n)
-    return f"\n  {sentence}" if sentence else ""
+    return line(sentence) if sentence else ""
+
+
+def spelling_hint(student):
+    sentence = student.loss_spelling()
+    return line(sentence) if sentence else ""

@@ -1,30 +1,49 @@
-"""The lab's rules. A broken rule sets the total to zero (grader.results.scoring)."""
+"""The lab's rules. A forbidden import sets the total to zero (grader.results.scoring); an
+import that trains or prints costs the points of its own check only. That check runs
+last (conftest.py): its points need a working function."""
 
 from grader.intake.rules import describe, forbidden_imports
 from grader.session.marker import check, fail_unless
 
 
+def scanned_sources(submission):
+    """[(where, code)]: a notebook cell by cell (one cell that does not parse hides no
+    other), else the whole file."""
+    if submission.notebook is not None:
+        return [(f" in {label}", code) for label, code in submission.notebook.code_cells]
+    return [("", submission.code)]
+
+
 @check("rules: imports only numpy, matplotlib and the standard library", points=0)
-def check_imports(student):
+def check_imports(student, note):
     submission = student.submission
     if submission.path is None:
+        note("nothing to scan: there is no file to grade")
         return
     local = [p.stem for p in submission.path.parent.glob("*.py") if p != submission.path]
-    found = forbidden_imports(submission.code, local)
-    fail_unless(not found, "backprop.py imports " + "; ".join(
-        f"{describe(module)} on line {line}" for module, line in found)
-        + ". The lab allows only numpy, matplotlib and the standard library.")
+    found = [f"{describe(module)}{where} on line {line}"
+             for where, code in scanned_sources(submission)
+             for module, line in forbidden_imports(code, local)]
+    fail_unless(not found, f"{student.file_name} imports " + "; ".join(found)
+                + ". The lab allows only numpy, matplotlib and the standard library.")
+    if not student.info["ok"]:
+        note(f"no forbidden import in the text; {student.file_name} itself could not be "
+             "imported, so nothing else was checked")
 
 
-@check("rules: importing backprop.py trains nothing and prints nothing", points=0)
+@check("rules: importing backprop.py trains nothing and prints nothing", points=2)
 def check_import_is_quiet(student):
     info = student.info
-    if not info["ok"]:
-        return  # nothing was imported; the other checks report why
+    fail_unless(info["ok"], student.import_failure())
     calls = {name: count for name, count in info["training_calls"].items() if count}
     fail_unless(not calls, "importing backprop.py calls " + ", ".join(
         f"{name} {count} times" for name, count in calls.items())
-        + ": put training code under `if __name__ == \"__main__\":` or in the notebook")
+        + ": put training code under `if __name__ == \"__main__\":` or in the notebook "
+          "(this costs only this check's points)")
     output = info["output"].strip()
     fail_unless(not output, "importing backprop.py prints:\n  " + output[:300].replace(
-        "\n", "\n  ") + "\nRemove top-level prints (keep them in functions or the notebook)")
+        "\n", "\n  ") + "\nRemove top-level prints (keep them in functions or the notebook); "
+                        "this costs only this check's points")
+    fail_unless(student.works_at_all(),
+                "checked once a graded function returns correct values: a file of stubs "
+                "imports quietly too, so this rule earns its points with working code only")

@@ -2,6 +2,7 @@
 
 from grader.lab import LAYER_KEYS
 from grader.session.cases import random_params
+from grader.session.diagnosis import line
 from grader.session.gradcheck import rel_error
 from grader.session.marker import CheckFailed, check
 from grader.session.student import expect_params
@@ -22,20 +23,22 @@ def judge_step(student, lr):
         message = (f"update(params, grads, lr={lr}) gives the wrong {key}: expected "
                    f"params[{key!r}] - lr * grads[{key!r}]")
         if rel_error(new[key], params[key] + lr * grads[key]) < TOLERANCE:
-            message += "\n  it adds the step: gradient descent subtracts lr * grads"
+            message += line("it adds the step: gradient descent subtracts lr * grads")
         elif rel_error(new[key], params[key] - grads[key]) < TOLERANCE:
-            message += "\n  it ignores lr: multiply the gradient by the learning rate"
+            message += line("it ignores lr: multiply the gradient by the learning rate")
         elif rel_error(new[key], params[key]) < TOLERANCE:
-            message += f"\n  {key} did not change at all"
+            message += line(f"{key} did not change at all")
         raise CheckFailed(message)
 
 
 @check("update: returns params - lr * grads for every key", points=4)
 def check_update_values(student):
-    judge_step(student, lr=0.5)
+    with student.judging("update"):
+        judge_step(student, lr=0.5)
 
 
 @check("update: uses the learning rate it is given", points=2)
 def check_update_learning_rate(student):
-    for lr in (0.1, 3.0):
-        judge_step(student, lr)
+    with student.judging("update"):
+        for lr in (0.1, 3.0):
+            judge_step(student, lr)

@@ -35,7 +35,8 @@ class Assembled:
     source: str
     cells: dict = field(default_factory=dict)  # name defined -> "In [7]" or "cell 7"
     skipped: list = field(default_factory=list)  # sentences about cells left out
-    code: str = ""  # every code cell, magics dropped: what the rules scan
+    code: str = ""  # every code cell, magics dropped
+    code_cells: list = field(default_factory=list)  # (label, code) of each: what the rules scan
     images: int = 0  # image outputs rendered in the notebook
     accuracy_lines: list = field(default_factory=list)  # printed lines about accuracy
 
@@ -198,6 +199,7 @@ def assemble(path, validated=True, raw=None):
         if code is None:  # a cell magic (%%time, %%bash...) makes it no Python code
             continue
         result.code += code + "\n"
+        result.code_cells.append((label, code))
         try:
             tree = ast.parse(code)
         except SyntaxError as error:

@@ -2,10 +2,13 @@
 
 Allowed: numpy, matplotlib and the standard library. The scan sees every import
 statement anywhere in the file (inside functions, try/except, if blocks) and calls
-of importlib.import_module / __import__ with a constant module name.
+of importlib.import_module / __import__ with a constant module name. Text that does
+not parse (a file or a notebook cell with a syntax error) is scanned line by line
+instead, so a syntax error never hides an import.
 """
 
 import ast
+import re
 import sys
 
 ALLOWED = {"numpy", "matplotlib"}
@@ -32,21 +35,44 @@ def _imported_names(tree):
                     yield first.value.split(".")[0], node.lineno
 
 
+# Statement starts: the line's start, or after ";" or ":" (`try: import torch`).
+_STATEMENT = r"(?:^|[;:])\s*"
+_TEXT_IMPORTS = (
+    re.compile(_STATEMENT + r"import\s+([\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*)"),
+    re.compile(_STATEMENT + r"from\s+(\w[\w.]*)\s+import\b"),
+    re.compile(r"\b(?:import_module|__import__)\s*\(\s*[\"']([\w.]+)[\"']"),
+)
+
+
+def _text_imports(source):
+    """(module, line) of every import the lines of unparsable text seem to hold."""
+    for number, text in enumerate(source.splitlines(), start=1):
+        text = text.split("#", 1)[0]  # a comment that mentions an import is no import
+        for pattern in _TEXT_IMPORTS:
+            for match in pattern.finditer(text):
+                for name in match.group(1).split(","):
+                    yield name.split()[0].split(".")[0], number
+
+
+def imports_in(source):
+    """(top-level module, line) of every import in source, parsed or, failing that, read
+    line by line."""
+    try:
+        return list(_imported_names(ast.parse(source)))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return list(_text_imports(source))
+
+
 def forbidden_imports(source, local_modules=()):
     """[(module, line)] of the imports the rule forbids, in order of appearance.
 
     Args:
-        source: the submission's Python text. A file that does not parse has no imports
-            this scan can see (the syntax error is reported by the other checks).
+        source: the submission's Python text (one file, or one notebook cell).
         local_modules: names of the submission's own modules next to it (allowed).
     """
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return []
     allowed = ALLOWED | set(sys.stdlib_module_names) | set(local_modules)
     found = []
-    for module, line in _imported_names(tree):
+    for module, line in imports_in(source):
         if module not in allowed and (module, line) not in found:
             found.append((module, line))
     return sorted(found, key=lambda item: item[1])

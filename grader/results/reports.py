@@ -4,8 +4,10 @@ results.json and GitHub Classroom's autograding result. All pure functions of Re
 import textwrap
 
 from grader.lab import REPORT, RULES
+from grader.session.diagnosis import sentences_in
 
 REASON_WIDTH = 60
+DETAIL_WIDTH = 100  # the wrapped reasons and diagnoses printed under the table
 
 
 def _points(value):
@@ -28,10 +30,19 @@ def _headline(results):
 
 
 def table(results, visible_only=True):
-    """The score table: one row per check (points, name, one-line reason), then the total."""
-    checks = [c for c in results.checks if c.visibility == "visible" or not visible_only]
+    """The score table: one row per check (points, name, one-line reason), then the total,
+    then each failing check's reason and diagnosis in full.
+
+    A submission that could not be imported gets one banner at the top instead of the
+    same reason on every row.
+    """
+    checks = _by_group([c for c in results.checks
+                        if c.visibility == "visible" or not visible_only])
     name_width = max([len(c.name) for c in checks] + [5])
     lines = []
+    if results.import_error:
+        lines += [results.import_error, "",
+                  "Nothing else could be checked (every check below: not run).", ""]
     for rule in results.broken_rules:
         lines += [f"RULE BROKEN: {rule.name}", textwrap.indent(rule.output, "  "), ""]
     header = f"{'points':>9}  {'check':<{name_width}}  reason"
@@ -39,7 +50,7 @@ def table(results, visible_only=True):
     for c in checks:
         mark = _first_line(c.output) or "ok"
         points = f"{_points(c.score)}/{_points(c.max_score)}"
-        if c.group == RULES:
+        if c.group == RULES and not c.max_score:
             points = "rule"
         elif c.group == REPORT and not c.max_score:
             points = "info"
@@ -49,7 +60,39 @@ def table(results, visible_only=True):
     lines += ["-" * len(header), _headline(results)]
     if results.graded:
         lines.append(f"Graded: {results.graded}")
+    if not results.import_error:
+        lines += _details(checks)
     return "\n".join(lines)
+
+
+def _by_group(checks):
+    """checks with each group's rows together, groups in the order they first appear."""
+    first = {}
+    for index, c in enumerate(checks):
+        first.setdefault(c.group, index)
+    return sorted(checks, key=lambda c: first[c.group])
+
+
+def _wrapped(text, indent="    "):
+    return textwrap.fill(text, DETAIL_WIDTH, initial_indent=indent,
+                         subsequent_indent=indent + "  ", break_on_hyphens=False)
+
+
+def _details(checks):
+    """Under the table: every failing check's first reason line and diagnoses, wrapped."""
+    # A broken rule worth no points is shown above the table already.
+    failed = [c for c in checks if not c.passed and (c.max_score or c.group != RULES)]
+    stubs = [c for c in failed if c.not_implemented]
+    explained = [c for c in failed if c not in stubs]
+    lines = ["", "What to fix (the full messages are in feedback.md):"] if explained else []
+    for c in explained:
+        lines.append(f"  {c.name}")
+        lines.append(_wrapped(c.output.strip().splitlines()[0] if c.output.strip() else ""))
+        lines += [_wrapped(sentence) for sentence in sentences_in(c.output)]
+    if stubs:
+        names = sorted({c.group for c in stubs}, key=[c.group for c in stubs].index)
+        lines += ["", _wrapped(f"Not implemented yet: {', '.join(names)}.", indent="")]
+    return lines
 
 
 def feedback_markdown(results, visible_only=True):
@@ -57,6 +100,8 @@ def feedback_markdown(results, visible_only=True):
     lines = ["# Grading feedback", "", f"**{_headline(results)}**", ""]
     if results.graded:
         lines += [f"Graded: {results.graded}", ""]
+    if results.import_error:
+        lines += ["```", results.import_error, "```", ""]
     for group, (score, max_score) in results.groups().items():
         lines.append(f"- `{group}`: {_points(score)} / {_points(max_score)}")
     failed = [c for c in results.checks

@@ -18,6 +18,7 @@ class Results:
     execution_time: float
     graded: str = ""  # which file was graded, and why
     code: str = ""  # the code submitted (all of a notebook's code cells)
+    import_error: str = ""  # why the submission could not be imported, in full ("" if it was)
 
     @property
     def bonus(self):
@@ -33,14 +34,15 @@ class Results:
         return totals
 
 
-def score(checks, execution_time=0.0, graded="", code=""):
+def score(checks, execution_time=0.0, graded="", code="", import_error=""):
     """Results of the CheckResults of one grading session.
 
-    A broken rule (a failed check of the group "rules") sets the total to zero. Bonus
-    checks add their points to the score and nothing to the maximum.
+    A broken rule (a failed check of the group "rules" worth no points: the imports) sets
+    the total to zero; a rule worth points (a quiet import) costs only those. Bonus checks
+    add their points to the score and nothing to the maximum.
     """
     checks = tuple(checks)
-    broken = tuple(c for c in checks if c.group == RULES and not c.passed)
+    broken = tuple(c for c in checks if c.group == RULES and not c.passed and not c.max_score)
     return Results(
         checks=checks,
         score=0 if broken else sum(c.score for c in checks),
@@ -49,4 +51,5 @@ def score(checks, execution_time=0.0, graded="", code=""):
         execution_time=round(execution_time, 3),
         graded=graded,
         code=code,
+        import_error=import_error,
     )

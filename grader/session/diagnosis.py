@@ -5,8 +5,11 @@ Two kinds of evidence:
   transposed, zero, a bias gradient not summed over samples;
 - all gradients against those of a known bug (grads computed the way the bug does,
   from the reference's own activations): no sigmoid derivative at the output, the
-  derivative applied to the pre-activation a instead of the output z, or which
-  layers are right.
+  derivative applied to the pre-activation a instead of the output z, or exactly which
+  layers are wrong.
+
+Every sentence goes into a failure message on a line of its own that starts with
+DIAGNOSIS (see `line`), so that a report can show it in full (`sentences_in`).
 """
 
 import numpy as np
@@ -15,6 +18,25 @@ from grader.lab import LAYERS
 from grader.session.gradcheck import rel_error
 
 MATCH = 1e-5  # relative error under which two gradients are "the same"
+DIAGNOSIS = "Diagnosis: "
+HINT = "Hint: "  # a suggestion where the pattern is a guess (an error message's wording)
+SIGN_CAUSE = "check y_pred - y versus y - y_pred"
+
+
+def line(sentence):
+    """The line of a failure message that carries a diagnosis sentence."""
+    return f"\n  {DIAGNOSIS}{sentence}"
+
+
+def sentences_in(message):
+    """The diagnosis (and hint) sentences of a failure message, in order."""
+    found = []
+    for text in message.splitlines():
+        text = text.strip()
+        for prefix in (DIAGNOSIS, HINT):
+            if text.startswith(prefix):
+                found.append(text)
+    return found
 
 
 def factor(got, expected):
@@ -30,7 +52,37 @@ def _close(value, target):
     return abs(value - target) <= 1e-4 * abs(target)
 
 
-def diagnose_parameter(label, got, expected, n, is_bias=False):
+def _ratio_text(c):
+    """The whole factor c is off by, as text ("2" for 2 or 0.5, "3" for 3 or 1/3), or None."""
+    if not np.isfinite(c) or c <= 0 or _close(c, 1.0):
+        return None
+    ratio = c if c > 1 else 1.0 / c
+    whole = round(ratio)
+    return f"{whole}" if whole >= 2 and _close(ratio, whole) else None
+
+
+def error_summary(got, expected):
+    """How far got is from expected, in words: the relative error, or its plain reading
+    where there is one ("off by a factor 2 (2 times the right value)", "the opposite
+    sign", "all zeros ..."); NaN or inf say so."""
+    got, expected = np.asarray(got, np.float64), np.asarray(expected, np.float64)
+    if got.shape != expected.shape:
+        return f"shape {got.shape} instead of {expected.shape}"
+    if not np.all(np.isfinite(got)):
+        return "NaN or infinite values"
+    error = rel_error(got, expected)
+    if not np.any(got) and np.any(expected):
+        return "all zeros where the right values are not"
+    c = factor(got, expected)
+    if c is not None and _close(c, -1.0):
+        return f"the opposite sign (relative error {error:.2g})"
+    ratio = _ratio_text(c) if c is not None else None
+    if ratio:
+        return f"off by a factor {ratio} ({c:.4g} times the right value)"
+    return f"relative error {error:.2g}"
+
+
+def diagnose_parameter(label, got, expected, n, is_bias=False, sign_cause=SIGN_CAUSE):
     """One sentence on how a gradient relates to the right one, or None.
 
     Args:
@@ -39,6 +91,7 @@ def diagnose_parameter(label, got, expected, n, is_bias=False):
         expected: the right gradient, shaped like the parameter.
         n: number of samples in the batch.
         is_bias: the gradient of a bias (1, h).
+        sign_cause: where to look when the sign is wrong.
     """
     if got.shape != expected.shape:
         if is_bias and got.shape == (n, expected.shape[1]):
@@ -54,10 +107,11 @@ def diagnose_parameter(label, got, expected, n, is_bias=False):
     if c is None:
         return None
     if _close(c, 0.0) or abs(c) < 1e-8:
-        return f"{label} is zero: this parameter would never learn"
+        if label[1:] in {key for pair in LAYERS for key in pair}:
+            return f"{label} is zero: this parameter would never learn"
+        return f"{label} returns zeros: is it still a placeholder?"
     if _close(c, -1.0):
-        return (f"{label} has the wrong sign: it is the gradient's opposite "
-                "(check y_pred - y versus y - y_pred)")
+        return f"{label} has the wrong sign: it is the gradient's opposite ({sign_cause})"
     if _close(c, 1.0 / n) and is_bias:
         return (f"{label} is averaged over the samples: a bias gradient sums them (the 1/N is "
                 "already inside derivative_loss)")
@@ -121,17 +175,48 @@ def diagnose_gradients(got, expected, known_bugs):
         expected: the right grads.
         known_bugs: [(grads of a known bug, sentence)], see variant_gradients.
     """
-    wrong = {key for key in expected if rel_error(got[key], expected[key]) >= MATCH}
+    wrong = wrong_keys(got, expected)
     if not wrong:
         return []
     for bug_grads, sentence in known_bugs:
         if all(rel_error(got[key], bug_grads[key]) < MATCH for key in expected):
             return [sentence]
-    output_layer = {"W3", "b3"}
-    if not wrong & output_layer:
-        return ["only the output layer (W3, b3) is right: the error is in how delta goes back "
-                "to the hidden layers (delta @ W.T, times derivative_sigmoid of that layer's z)"]
-    if wrong <= output_layer:
-        return ["only the output layer (W3, b3) is wrong, the hidden layers are right: check "
-                "dW3 = z2.T @ delta3 and db3 = delta3 summed over samples"]
-    return []
+    sentence = wrong_layers_sentence(wrong, list(expected))
+    return [sentence] if sentence else []
+
+
+def wrong_keys(got, expected):
+    """The keys whose gradient differs from the right one (in the order of expected)."""
+    return [key for key in expected if not rel_error(got[key], expected[key]) < MATCH]
+
+
+def _keys_text(keys):
+    return ", ".join(f"d{key}" for key in keys)
+
+
+def wrong_layers_sentence(wrong, keys):
+    """Which gradients are wrong and which right, exactly; None when all are wrong.
+
+    Whole layers get a pointer at the step of back-propagation that produces them.
+    """
+    right = [key for key in keys if key not in wrong]
+    if not right:
+        return None
+    layers = [number for number, pair in enumerate(LAYERS, 1) if set(pair) <= set(wrong)]
+    whole = sorted(key for number in layers for key in LAYERS[number - 1])
+    if whole != sorted(wrong):
+        return (f"{_keys_text(wrong)} {'is' if len(wrong) == 1 else 'are'} wrong, "
+                f"{_keys_text(right)} right")
+    if layers == [1, 2]:
+        return ("only the output layer (W3, b3) is right: the error is in how delta goes back "
+                "to the hidden layers (delta @ W.T, times derivative_sigmoid of that layer's z)")
+    if layers == [3]:
+        return ("only the output layer (W3, b3) is wrong, the hidden layers are right: check "
+                "dW3 = z2.T @ delta3 and db3 = delta3 summed over samples")
+    if layers == [1]:
+        return ("only the first layer (W1, b1) is wrong, W2, b2, W3, b3 are right: the error "
+                "is in the last step back, delta1 = (delta2 @ W2.T) * derivative_sigmoid(z1), "
+                "or in dW1 = x.T @ delta1")
+    named = " and ".join(f"layer {number} ({', '.join(LAYERS[number - 1])})"
+                         for number in layers)
+    return f"the gradients of {named} are wrong, {_keys_text(right)} right"

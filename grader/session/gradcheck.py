@@ -3,6 +3,9 @@
 import numpy as np
 
 STEP = 1e-6  # central-difference step, float64
+# Finite differences all below this say the function does not depend on the point at all
+# (a correct network's smallest entries, widths 2-3-5-1 and 2-4-4-1, are above 1e-4).
+NO_DEPENDENCE = 1e-10
 
 
 def rel_error(got, expected, floor=1e-8):
@@ -51,3 +54,23 @@ def params_gradient(function, params, key, step=STEP, batched=False):
 
     return finite_difference_gradient(with_entries if batched else with_entry, params[key],
                                       step, batched)
+
+
+def uninformative(gradient, function, variable):
+    """Why finite differences cannot judge a gradient, as a sentence, or None.
+
+    A function that does not depend on its input (a placeholder returning a constant) has
+    zero finite differences, and a zero gradient would match them: that proves nothing.
+
+    Args:
+        gradient: finite differences of `function` with respect to `variable`.
+        function, variable: their names in the sentence ("forward", "W1").
+    """
+    gradient = np.asarray(gradient, np.float64)
+    if not np.all(np.isfinite(gradient)):
+        return (f"your {function} gives NaN or inf near this input (its finite differences "
+                f"with respect to {variable} are not finite)")
+    if not np.any(np.abs(gradient) > NO_DEPENDENCE):
+        return (f"your {function} does not depend on {variable} (its finite differences are "
+                "all zero)")
+    return None

@@ -39,6 +39,7 @@ class GradingSession:
         self.prepared, self.worker, self.options = prepared, worker, options
         self.results = []
         self.record = None
+        self.import_error = ""  # why the submission could not be imported, in full
 
     def pytest_configure(self, config):
         config.addinivalue_line("markers", "check(name, group, points, visibility, bonus): "
@@ -133,7 +134,9 @@ def options(request):
 @pytest.fixture(scope="session")
 def student(request):
     session = grading(request)
-    return StudentCode(session.prepared, session.worker)
+    code = StudentCode(session.prepared, session.worker)
+    yield code
+    session.import_error = code.import_failure()
 
 
 @pytest.fixture

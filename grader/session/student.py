@@ -2,7 +2,18 @@
 
 Every method returns plain float64 arrays (or raises CheckFailed with a message that
 names the function, the input and what came back), so a check only compares numbers.
+Every array is a fresh `np.ndarray` copy in float64 (`plain`), whatever type came back:
+an ndarray subclass with its own comparisons never takes part in one.
+
+StudentCode also remembers which functions a value check found right (`judging`), so
+that a property (a shape kept, one number returned, params left unchanged) earns its
+points only for a function that works (`require_working`).
 """
+
+import ast
+import os
+import traceback
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -13,6 +24,16 @@ from grader.session.marker import CheckFailed
 from grader.session.outcome import CRASHED, FAILED, MEMORY, NOT_IMPLEMENTED, NOT_RUN, TIMEOUT
 
 NOT_IMPLEMENTED_TEXT = "not implemented yet"
+
+
+def plain(array):
+    """A float64 copy of array as an exact np.ndarray (never a subclass, never a view)."""
+    return np.array(array, dtype=np.float64, subok=False)  # subok=False: a base ndarray
+
+
+def loss_name(value):
+    """The loss a LOSS value names ("mse", "bce"), ignoring case and surrounding spaces."""
+    return value.strip().lower() if isinstance(value, str) else value
 
 
 def shape_text(shape):
@@ -59,19 +80,34 @@ SHAPE_HINT = ("a product or sum got arrays of incompatible shapes: W1 is (2, h1)
               "whether one is transposed (.T) where it should not be, or is not where it should")
 
 
-def error_text(function, error):
+def error_text(function, error, own_path=str):
+    """What a failed call says; own_path maps the graded copy's paths to the student's."""
     if error["not_implemented"]:
         return NOT_IMPLEMENTED_TEXT
     if error["type"] == "TrainingError":
         return f"during training, {error['message']}"
     text = f"{function} raised {error['type']}"
     if error["message"]:
-        text += f": {error['message']}"
+        text += f": {own_path(error['message'])}"
     if error["type"] == "ValueError" and any(s in error["message"] for s in SHAPE_ERRORS):
         text += f"\n  Hint: {SHAPE_HINT}"
     if error["traceback"]:
-        text += "\n" + error["traceback"].rstrip()
+        text += "\n" + own_path(error["traceback"]).rstrip()
     return text
+
+
+def syntax_error_text(source, filename):
+    """Python's own report of the first syntax error in source (file, line, caret), or None.
+
+    Only parses the text (nothing runs), like the import rule's scan does.
+    """
+    try:
+        ast.parse(source, filename=filename)
+    except SyntaxError as error:
+        return "".join(traceback.format_exception_only(error)).rstrip()
+    except (ValueError, RecursionError, MemoryError):
+        return None
+    return None
 
 
 def call_failure_kind(error):
@@ -99,6 +135,7 @@ class StudentCode:
     def __init__(self, submission, worker):
         self.submission, self.worker = submission, worker
         self.stuck = {}  # function -> message, for those that once ran out of time
+        self.outcomes = {}  # function -> [passed?] of each value check run on it
 
     @property
     def info(self):
@@ -106,23 +143,78 @@ class StudentCode:
             return failed_import(*self.submission.problem)
         return self.worker.load()
 
+    @property
+    def file_name(self):
+        """The name of the file graded, as the student knows it."""
+        original = self.submission.original
+        return original.name if original is not None else "backprop.py"
+
+    def own_path(self, text):
+        """text with the graded copy's paths replaced by the student's own."""
+        copy, original = self.submission.path, self.submission.original
+        if copy is None or original is None:
+            return text
+        if copy.suffix == original.suffix:
+            for name in {str(copy), str(copy.resolve())}:
+                text = text.replace(name, str(original))
+        for folder in {str(copy.parent), str(copy.parent.resolve())}:
+            text = text.replace(folder + os.sep, str(original.parent) + os.sep)
+        return text
+
+    def import_failure(self):
+        """The full account of why the submission could not be imported ("" if it was, or
+        was never tried): file, line and caret for a syntax error, else the error and the
+        submission's own traceback."""
+        if self.submission.problem:
+            info = failed_import(*self.submission.problem)
+        else:
+            info = self.worker.info if self.worker is not None else None
+        if info is None or info["ok"]:
+            return ""
+        error = info["error"]
+        if error["type"] in ("missing", "notebook"):
+            return f"{self.file_name} could not be graded: {error['message']}"
+        if error["type"] == "import":  # the worker never answered the import
+            return f"{self.file_name} could not be imported: {error['message']}"
+        text = f"{self.file_name} could not be imported: {error['type']}: " \
+               f"{self.own_path(error['message'])}"
+        if error["type"] in ("SyntaxError", "IndentationError", "TabError"):
+            original = self.submission.original
+            caret = syntax_error_text(self.submission.code, str(original or self.file_name))
+            return f"{text}\n{caret}" if caret else text
+        if error["traceback"]:
+            text += "\n" + self.own_path(error["traceback"]).rstrip()
+        return text
+
     def declared_loss(self):
-        """The submission's LOSS ("mse" when missing); CheckFailed if it is not valid."""
+        """The submission's LOSS ("mse" when missing), read ignoring case and surrounding
+        spaces; CheckFailed if it names neither loss."""
         self.require("loss")
-        kind = self.info["loss"]
+        declared = self.info["loss"]
+        kind = loss_name(declared)
         if kind not in LOSSES:
-            raise CheckFailed(f"LOSS is {kind!r}; it must be " + " or ".join(
-                f'"{name}"' for name in LOSSES))
+            raise CheckFailed(f"LOSS is {declared!r}; it must be \"mse\" or \"bce\" (case and "
+                              "surrounding spaces do not matter)")
         return kind
+
+    def loss_spelling(self):
+        """A sentence when LOSS is spelled otherwise than the name it is read as, or None
+        (code comparing LOSS == "bce" then computes the other loss)."""
+        declared = self.info["loss"]
+        kind = loss_name(declared)
+        if declared == kind or kind not in LOSSES:
+            return None
+        return (f"LOSS is {declared!r}, read as {kind!r}: where your code compares LOSS, "
+                f"compare LOSS.strip().lower() == {kind!r}")
 
     def require(self, function):
         """Fail unless the submission imported and defines `function`."""
         info = self.info
         if not info["ok"]:
-            error = info["error"]
-            where = f"\n{error['traceback'].rstrip()}" if error["traceback"] else ""
-            raise CheckFailed(f"backprop.py could not be imported: {error['type']}: "
-                              f"{error['message']}{where}", kind=import_failure_kind(error))
+            what = "is not graded" if info["error"]["type"] in ("missing", "notebook") \
+                else "does not import"
+            raise CheckFailed(f"not run: {self.file_name} {what} (the reason is at the top)",
+                              kind=import_failure_kind(info["error"]))
         if function not in info["functions"]:
             raise CheckFailed(f"{function} is missing: backprop.py must define "
                               f"{function} with the signature of the starter")
@@ -147,15 +239,57 @@ class StudentCode:
             raise CheckFailed(f"{blame} {error}", kind=CRASHED) from None
         if not answer["ok"]:
             error = answer["error"]
-            raise CheckFailed(error_text(blame, error), kind=call_failure_kind(error))
+            raise CheckFailed(error_text(blame, error, self.own_path),
+                              kind=call_failure_kind(error))
         return answer
+
+    # -- what the value checks found -----------------------------------------------------
+
+    @contextmanager
+    def judging(self, function):
+        """Record whether the value check run inside the block found `function` right."""
+        outcomes = self.outcomes.setdefault(function, [])
+        try:
+            yield
+        except CheckFailed:
+            outcomes.append(False)
+            raise
+        outcomes.append(True)
+
+    def verdict(self, function):
+        """True when every value check of `function` run so far passed, False when one
+        failed, None when none ran yet."""
+        outcomes = self.outcomes.get(function)
+        return all(outcomes) if outcomes else None
+
+    def works_at_all(self):
+        """Whether a value check of any function passed in this grade."""
+        return any(any(outcomes) for outcomes in self.outcomes.values())
+
+    def require_working(self, function, *value_checks):
+        """Fail unless at least one value check of `function` passes.
+
+        value_checks: callables raising CheckFailed, run (in order, until one passes) only
+        while no value check of this grade has passed yet.
+        """
+        for value_check in value_checks:
+            if any(self.outcomes.get(function, ())):
+                break
+            try:
+                with self.judging(function):
+                    value_check()
+            except CheckFailed:
+                continue
+        if not any(self.outcomes.get(function, ())):
+            raise CheckFailed(f"checked once {function} returns correct values: no value check "
+                              f"of {function} passes yet, so this property earns nothing")
 
     def call(self, function, *args, keep_cache=False):
         """Run function(*args) in the worker; returns the worker's answer dict."""
         return self._request(function, "call", function=function, args=list(args),
                              keep_cache=keep_cache)
 
-    def arrays(self, function, arg_lists, shape=None, first_of_pair=False):
+    def arrays(self, function, arg_lists, shape=None, first_of_pair=False, finite=True):
         """[function(*args) as a float64 array of `shape`] for every args of arg_lists, in
         one request: the many points of a finite-difference gradient. The request may
         take the timeout once per call."""
@@ -163,7 +297,7 @@ class StudentCode:
                                arg_lists=[list(args) for args in arg_lists],
                                first_of_pair=first_of_pair,
                                timeout=self.worker.timeout * max(len(arg_lists), 1))
-        return [expect_array(function, value, None, shape)
+        return [expect_array(function, value, None, shape, finite=finite)
                 for value in answer["values"]]
 
     def array(self, function, *args, shape=None, finite=True):
@@ -209,7 +343,7 @@ def expect_array(function, value, args, shape=None, what="the result", finite=Tr
         expected = f"an array of shape {shape_text(shape)}" if shape else "an array"
         raise CheckFailed(f"{called} returned {returned_text(value)} as {what}; "
                           f"expected {expected}")
-    array = value["array"]
+    array = plain(value["array"])
     if shape is not None and array.shape != tuple(shape):
         raise CheckFailed(f"{called} returned {returned_text(value)} as {what}; "
                           f"expected shape {shape_text(shape)}")

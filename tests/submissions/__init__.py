@@ -6,5 +6,7 @@
 - `correct/*.py`: complete submissions written differently from the reference that must
   score full marks.
 - `broken/<case>/backprop.py`: submissions that fail to import, hang, raise, return the
-  wrong kind of value or break the rules; the grader must survive each and say why.
+  wrong kind of value, return placeholders (zeros, NaN, an ndarray subclass whose `==` is
+  always true), have one known wrong function, or break the rules; the grader must survive
+  each, give the exact score expected (tests/test_grader_examples.py) and say why.
 """

@@ -1,0 +1,317 @@
+"""The checks at the edges: points only for working functions, diagnoses that blame the
+right place, penalties in proportion, and feedback a student can read in the terminal.
+
+Each diagnosis is tested on both sides: the bug it names gets it, the correct variant
+and other bugs do not.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader.grade import grade
+from grader.intake.rules import forbidden_imports
+from grader.results import reports
+from grader.session.diagnosis import error_summary, sentences_in, wrong_layers_sentence
+from grader.session.gradcheck import uninformative
+from grader.session.student import expect_array, plain
+from tests.grading import by_name, grade_source, solution_source
+from tests.submissions.mutants import MUTANTS, mutant_source
+from tests.test_notebook_submissions import function_cells, notebook, write
+
+KEYS = ["W1", "b1", "W2", "b2", "W3", "b3"]
+SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
+MUTANT = {mutant.name: mutant for mutant in MUTANTS}
+
+
+def patched(find, replace, source=None):
+    source = source or solution_source()
+    assert source.count(find) == 1, find
+    return source.replace(find, replace)
+
+
+def failures(results, group):
+    return [c for c in results.checks if c.group == group and not c.passed]
+
+
+def texts(results, group):
+    return "\n".join(c.output for c in failures(results, group))
+
+
+class AlwaysEqual(np.ndarray):
+    def __eq__(self, other):
+        return True
+
+    def __sub__(self, other):
+        return np.zeros(self.shape).view(AlwaysEqual)
+
+
+# -- 1. plain arrays, properties only for working functions ----------------------------
+
+def test_plain_makes_an_exact_float64_ndarray_copy():
+    cheat = np.ones((2, 3)).view(AlwaysEqual)
+    copy = plain(cheat)
+    assert type(copy) is np.ndarray and copy.dtype == np.float64
+    assert not np.shares_memory(copy, cheat)
+    got = expect_array("sigmoid", {"kind": "array", "type": "x", "array": cheat}, None)
+    assert type(got) is np.ndarray
+
+
+def test_nan_never_matches(tmp_path):
+    source = patched("    return y * (1.0 - y)\n", "    return y * (1.0 - y) * np.nan\n")
+    results = grade_source(source, tmp_path, keyword="derivative_sigmoid")
+    assert [c.passed for c in results.checks] == [False, False]
+    assert "NaN" in texts(results, "derivative_sigmoid")
+
+
+def test_a_property_is_credited_for_a_working_function(tmp_path):
+    results = grade(SUBMISSIONS / "correct" / "tuple_cache.py", out_dir=tmp_path,
+                    keyword="shape or scalar or keeps_params")
+    assert results.checks and all(c.passed for c in results.checks), [
+        (c.name, c.output) for c in results.checks if not c.passed]
+
+
+# -- 2. finite differences that cannot tell ---------------------------------------------
+
+def test_finite_differences_of_a_constant_cannot_vouch():
+    assert uninformative(np.zeros((2, 3)), "forward", "W1") == (
+        "your forward does not depend on W1 (its finite differences are all zero)")
+    assert "not finite" in uninformative(np.array([np.nan, 1.0]), "loss", "y_pred")
+    assert uninformative(np.array([1e-4, -3e-3]), "forward", "W1") is None
+
+
+def test_forward_ignoring_a_parameter_fails_its_gradient_check(tmp_path):
+    # forward never adds b1: its finite differences for b1 are all zero.
+    layer = "        outputs.append(sigmoid(outputs[-1] @ params[w_key] + params[b_key]))\n"
+    source = patched(layer,
+                     "        bias = 0.0 if b_key == 'b1' else params[b_key]\n"
+                     "        outputs.append(sigmoid(outputs[-1] @ params[w_key] + bias))\n")
+    source = patched("        grads[b_key] = d_a.sum(axis=0, keepdims=True)\n",
+                     "        grads[b_key] = d_a.sum(axis=0, keepdims=True) * (b_key != 'b1')\n",
+                     source)
+    results = grade_source(source, tmp_path, keyword="finite_differences")
+    checks = by_name(results)
+    db1 = checks["backward: db1 matches finite differences (widths 2-3-5-1)"]
+    assert not db1.passed
+    assert db1.output.startswith("your forward does not depend on b1 (its finite differences "
+                                 "are all zero)") and "fix forward first" in db1.output
+    assert checks["backward: dW1 matches finite differences (widths 2-3-5-1)"].passed
+
+
+# -- 3. diagnoses ------------------------------------------------------------------------
+
+def test_wrong_layers_are_named_exactly():
+    only_output_right = wrong_layers_sentence(KEYS[:4], KEYS)
+    assert only_output_right.startswith("only the output layer (W3, b3) is right")
+    first = wrong_layers_sentence(["W1", "b1"], KEYS)
+    assert "only the first layer (W1, b1) is wrong" in first and "output layer" not in first
+    bias = wrong_layers_sentence(["b1"], KEYS)
+    assert bias == "db1 is wrong, dW1, dW2, db2, dW3, db3 right"
+    assert wrong_layers_sentence(KEYS, KEYS) is None
+
+
+def test_hidden_weight_not_transposed_names_only_the_first_layer(tmp_path):
+    results = grade_source(mutant_source(MUTANT["backward_hidden_weight_not_transposed"]),
+                           tmp_path, keyword="backward_reference")
+    text = texts(results, "backward")
+    assert "only the first layer (W1, b1) is wrong" in text
+    assert "only the output layer (W3, b3) is right" not in text
+
+
+def test_bias_averaged_is_not_called_output_layer_only(tmp_path):
+    results = grade_source(mutant_source(MUTANT["backward_bias_averaged"]), tmp_path,
+                           keyword="backward")
+    text = texts(results, "backward")
+    assert "averaged over the samples" in text and "db1, db2, db3 are wrong" in text
+    assert "only the output layer" not in text
+    assert "backward modified" not in text and "judged on your own forward" not in text
+
+
+def test_params_modified_in_place_is_said_first(tmp_path):
+    results = grade_source(mutant_source(MUTANT["backward_updates_params_in_place"]),
+                           tmp_path, keyword="backward")
+    gradient_failures = [c for c in failures(results, "backward")
+                         if "matches" in c.name]
+    assert gradient_failures
+    for check in gradient_failures:
+        assert check.output.startswith("backward modified its"), check.output
+        assert "delta @ W.T" not in check.output
+
+
+def test_a_wrong_forward_is_named_in_every_backward_failure(tmp_path):
+    results = grade(SUBMISSIONS / "broken" / "forward_without_output_sigmoid",
+                    out_dir=tmp_path, keyword="forward or backward")
+    value_failures = [c for c in failures(results, "backward") if "matches" in c.name]
+    assert len(value_failures) == 8
+    for check in value_failures:
+        assert check.output.startswith("backward is judged on your own forward, and your "
+                                       "forward fails here"), check.output
+
+
+def test_update_sign_flip_points_at_update(tmp_path):
+    results = grade_source(mutant_source(MUTANT["update_adds_gradient"]), tmp_path)
+    assert not failures(results, "backward")
+    text = texts(results, "convergence")
+    assert text and "update fails its own checks" in text
+    assert "gradient checks" not in text and "backward" not in text
+
+
+def test_backward_sign_flip_points_at_backward_not_update(tmp_path):
+    results = grade_source(mutant_source(MUTANT["backward_sign_flipped"]), tmp_path)
+    text = texts(results, "convergence")
+    assert "backward fails its own checks" in text and "update" not in text
+
+
+def test_a_sign_lost_on_dw_only_is_blamed_on_backward(tmp_path):
+    source = patched("        grads[w_key] = z_prev.T @ d_a\n",
+                     "        grads[w_key] = -(z_prev.T @ d_a)\n")
+    results = grade_source(source, tmp_path, keyword="backward or derivative_loss")
+    text = texts(results, "backward")
+    assert "derivative_loss is right, so the sign is lost inside backward" in text
+    assert "y_pred - y versus y - y_pred" not in text
+
+
+def test_a_sign_flipped_derivative_loss_is_blamed_on_y_pred_minus_y(tmp_path):
+    results = grade_source(mutant_source(MUTANT["derivative_loss_mse_sign_flipped"]),
+                           tmp_path, keyword="backward or derivative_loss")
+    text = texts(results, "backward")
+    assert "y_pred - y versus y - y_pred" in text
+    assert "derivative_loss is right" not in text
+
+
+def test_a_factor_2_is_said_in_the_first_line(tmp_path):
+    e = np.arange(1.0, 7.0)
+    assert error_summary(2 * e, e).startswith("off by a factor 2")
+    assert error_summary(0.5 * e, e).startswith("off by a factor 2")
+    assert error_summary(1.1 * e, e) == "relative error 0.048"
+    source = patched("        grads[w_key] = z_prev.T @ d_a\n",
+                     "        grads[w_key] = 2 * z_prev.T @ d_a\n")
+    results = grade_source(source, tmp_path, keyword="finite_differences")
+    dw3 = by_name(results)["backward: dW3 matches finite differences (widths 2-3-5-1)"]
+    first = dw3.output.splitlines()[0]
+    assert "off by a factor 2" in first and "relative error 0.33" not in first
+
+
+def test_a_factor_n_is_not_called_a_factor_2(tmp_path):
+    results = grade_source(mutant_source(MUTANT["backward_mean_taken_twice"]), tmp_path,
+                           keyword="finite_differences")
+    text = texts(results, "backward")
+    assert "off by a factor 7" in text and "factor 2" not in text
+
+
+def test_derivative_tanh_applying_tanh_again_is_named(tmp_path):
+    source = patched("    return 1.0 - y**2\n", "    return 1.0 - np.tanh(y) ** 2\n")
+    results = grade_source(source, tmp_path, keyword="tanh")
+    assert "derivative_tanh applies tanh again" in texts(results, "tanh")
+    other = patched("    return 1.0 - y**2\n", "    return 2.0 * (1.0 - y**2)\n")
+    results = grade_source(other, tmp_path / "other", keyword="tanh")
+    assert "applies tanh again" not in texts(results, "tanh")
+    assert "off by a factor 2" in texts(results, "tanh")
+    assert grade_source(solution_source(), tmp_path / "right", keyword="tanh").checks[0].passed
+
+
+# -- 4. penalties in proportion ----------------------------------------------------------
+
+def test_a_wrong_title_costs_only_the_title_check(tmp_path):
+    source = patched('    panels = (("Ground truth", y), ("Predict result", pred_y))\n',
+                     '    panels = (("Ground truth", y), ("Prediction", pred_y))\n')
+    results = grade_source(source, tmp_path, keyword="check_result")
+    failed = [c.name for c in results.checks if not c.passed]
+    assert failed == ["show_result: the panels are titled Ground truth and Predict result"]
+    assert results.score == 9
+
+
+@pytest.mark.parametrize("declared", ["MSE", " mse ", "Bce", "BCE "])
+def test_loss_names_ignore_case_and_spaces(declared, tmp_path):
+    source = patched('LOSS = "mse"', f'LOSS = "{declared}"')
+    results = grade_source(source, tmp_path, keyword="loss or backward")
+    assert all(c.passed for c in results.checks), [c.output for c in results.checks
+                                                   if not c.passed]
+
+
+def test_code_reading_loss_literally_is_told_how_it_is_read(tmp_path):
+    source = patched('LOSS = "mse"', 'LOSS = "BCE"').replace(
+        "LOSS.strip().lower() == \"bce\"", "LOSS == \"bce\"")
+    results = grade_source(source, tmp_path, keyword="check_loss_values")
+    assert "LOSS is 'BCE', read as 'bce'" in results.checks[0].output
+    right = grade_source(solution_source(), tmp_path / "right", keyword="check_loss_values")
+    assert right.checks[0].passed
+
+
+def test_an_unknown_loss_name_still_fails_with_a_message(tmp_path):
+    source = patched('LOSS = "mse"', 'LOSS = "mae"')
+    results = grade_source(source, tmp_path, keyword="check_loss_values")
+    assert "LOSS is 'mae'; it must be \"mse\" or \"bce\"" in results.checks[0].output
+
+
+def test_printing_at_import_costs_only_its_own_check(tmp_path):
+    source = solution_source() + '\nprint("numpy", np.__version__)\n'
+    results = grade_source(source, tmp_path)
+    quiet = by_name(results)["rules: importing backprop.py trains nothing and prints nothing"]
+    assert not quiet.passed and "importing backprop.py prints" in quiet.output
+    assert not results.broken_rules
+    assert results.score - results.bonus == 100 - quiet.max_score and quiet.max_score == 2
+
+
+# -- 5. the import rule on notebooks, cell by cell ---------------------------------------
+
+def test_a_broken_cell_does_not_hide_a_forbidden_import(tmp_path):
+    cells = [*function_cells(solution_source()), "import torch", "def broken(:\n    pass"]
+    results = grade(write(tmp_path / "student", notebook(*cells)), out_dir=tmp_path / "out")
+    assert results.broken_rules and results.score == 0
+    assert "torch (a deep-learning or autodiff framework) in In [" in \
+        results.broken_rules[0].output
+
+
+def test_a_broken_cell_alone_breaks_no_rule(tmp_path):
+    cells = [*function_cells(solution_source()), "def broken(:\n    pass"]
+    results = grade(write(tmp_path / "student", notebook(*cells)), out_dir=tmp_path / "out",
+                    keyword="rules")
+    assert not results.broken_rules
+
+
+def test_text_that_does_not_parse_is_scanned_line_by_line():
+    found = forbidden_imports("def f(:\n    import torch\ntry: import jax as j, os\n"
+                              "x = importlib.import_module('tensorflow')\nimport numpy\n")
+    assert found == [("torch", 2), ("jax", 3), ("tensorflow", 4)]
+    assert forbidden_imports("def f(:\n    pass  # note: import torch is not allowed\n") == []
+
+
+# -- 6. a file that does not import ------------------------------------------------------
+
+def test_a_syntax_error_gets_one_banner_and_no_ok_rules(tmp_path):
+    folder = SUBMISSIONS / "broken" / "syntax_error"
+    results = grade(folder, out_dir=tmp_path)
+    text = reports.table(results)
+    banner, rows = text.split("   points", 1)
+    assert f'File "{folder / "backprop.py"}", line 30' in banner
+    assert banner.count("^") == 1 and "grading-" not in text
+    assert text.count("SyntaxError: '(' was never closed") == 2  # the banner's two lines
+    assert results.score == 0
+    assert all(c.output.startswith("not run: backprop.py does not import")
+               for c in results.checks if c.group != "rules")
+    for row in rows.splitlines():
+        if " rules: " in row:
+            assert not row.rstrip().endswith("  ok"), row
+
+
+# -- 7. feedback in the terminal ---------------------------------------------------------
+
+def test_failing_checks_show_their_reason_and_diagnosis_in_full(tmp_path):
+    results = grade_source(mutant_source(MUTANT["backward_bias_averaged"]), tmp_path,
+                           keyword="backward")
+    text = reports.table(results)
+    details = text.split("What to fix", 1)[1]
+    db1 = by_name(results)["backward: db1 matches finite differences (widths 2-3-5-1)"]
+    diagnosis = sentences_in(db1.output)[0]
+    assert diagnosis.startswith("Diagnosis: db1 is averaged over the samples")
+    assert " ".join(details.split()).count(" ".join(diagnosis.split())) >= 1
+    assert all(len(line) <= reports.DETAIL_WIDTH for line in details.splitlines())
+
+
+def test_tracebacks_name_the_students_own_file(tmp_path):
+    folder = SUBMISSIONS / "broken" / "raises_value_error"
+    results = grade(folder, out_dir=tmp_path, keyword="check_loss_values")
+    output = results.checks[0].output
+    assert f'File "{folder / "backprop.py"}"' in output and "grading-" not in output
