@@ -111,14 +111,16 @@ def grade_command(argv):
     if args.github:
         github.require_environment()
     try:
-        results = grade(args.path, args.out, args.keyword, timeout=args.timeout)
+        with github.commands_stopped(args.github):  # the table quotes the submission
+            results = grade(args.path, args.out, args.keyword, timeout=args.timeout)
+            print(reports.table(results))
+            print(f"\nFeedback, results and figures: {args.out}/")
     except GraderFailure as error:
-        print(f"grader error: {error}", file=sys.stderr)
+        with github.commands_stopped(args.github):
+            print(f"grader error: {error}", file=sys.stderr, flush=True)
         if args.github:
             github.publish_error(f"The grader itself failed: {error}")
         return 2
-    print(reports.table(results))
-    print(f"\nFeedback, results and figures: {args.out}/")
     if args.json:
         write_json(args.json, reports.gradescope(results))
     if args.github:

@@ -73,6 +73,9 @@ def describe_submission(submission):
     """What the report says of the file graded (plain data, for the JSON report)."""
     notebook = submission.notebook
     return {"graded": submission.graded, "code": submission.code,
+            "file": str(submission.original or ""),
+            # A sandboxing worker sets `isolation`; plain worker processes do not.
+            "isolation": getattr(submission, "isolation", None),
             "cells": notebook.cells if notebook else {},
             "skipped_cells": notebook.skipped if notebook else []}
 

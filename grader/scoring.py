@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 RULES = "rules"
 NOT_IMPLEMENTED = "not implemented yet"
+# How the submission's code was kept apart from the grader, unless the worker says otherwise.
+PROCESSES = "processes"
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class Results:
     execution_time: float
     graded: str = ""  # which file was graded, and why
     code: str = ""  # the code submitted (all of a notebook's code cells)
+    file: str = ""  # absolute path of the file graded ("" when there was none)
+    isolation: str = PROCESSES  # what kept the submission apart: "processes" or "sandbox"
 
     @property
     def bonus(self):
@@ -86,4 +90,6 @@ def score_report(report):
         execution_time=round(report.get("duration", 0.0), 3),
         graded=report.get("submission", {}).get("graded", ""),
         code=report.get("submission", {}).get("code", ""),
+        file=report.get("submission", {}).get("file", ""),
+        isolation=report.get("submission", {}).get("isolation") or PROCESSES,
     )
