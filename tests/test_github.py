@@ -151,8 +151,8 @@ def test_a_broken_rule_comes_first_and_same_place_same_reason_share_one():
 
 
 def test_a_notebook_is_annotated_at_its_first_line_with_the_cell_named(tmp_path):
-    wrong = solution_source().replace("return np.exp(-np.logaddexp(0.0, -np.asarray(x, dtype=float)))",
-                                      "return np.tanh(x)")
+    right = "return np.exp(-np.logaddexp(0.0, -np.asarray(x, dtype=float)))"
+    wrong = solution_source().replace(right, "return np.tanh(x)")
     assert wrong != solution_source()
     cells = [ast.get_source_segment(wrong, node) for node in ast.parse(wrong).body]
     made = nbformat.v4.new_notebook()
