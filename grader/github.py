@@ -22,6 +22,7 @@ from grader.scoring import RULES
 OUTPUT_NAME = "result"
 MAX_ERRORS = 10  # GitHub keeps at most 10 error annotations per step
 MESSAGE_LIMIT = 4000  # characters of a check's feedback in one annotation
+REPORT = "report"  # the group of a notebook's informational checks
 
 
 def require_environment():
@@ -122,20 +123,29 @@ def relative_file(path, workspace=None):
         return ""
 
 
-def _failures(results):
-    """[(value, checks)]: failing checks grouped by the place and message they show,
-    most valuable first (a broken rule costs the whole total)."""
+def _line(results, file, check):
+    """The line a failing check points at, or None when there is no file to point into."""
+    if not file:
+        return None
+    if results.file.endswith(".ipynb"):
+        return 1  # the grader's module is not the notebook: its message names the cell
+    return locations.check_line(results.code, check.group, check.output)
+
+
+def _failures(results, file):
+    """[(value, line, message, checks)]: failing checks grouped by the line and message
+    they show, most valuable first (a broken rule costs the whole total)."""
     grouped = {}
     for check in results.checks:
-        if check.passed:
-            continue
-        message = check.output.strip() or "check failed"
-        grouped.setdefault((check.group, message), []).append(check)
+        if not check.passed:
+            message = check.output.strip() or "check failed"
+            grouped.setdefault((_line(results, file, check), message), []).append(check)
     ranked = []
-    for checks in grouped.values():
+    for (line, message), checks in grouped.items():
+        checks.sort(key=lambda c: (c.group != RULES, -c.max_score))
         value = (results.max_score if checks[0].group == RULES
                  else sum(c.max_score for c in checks))
-        ranked.append((value, sorted(checks, key=lambda c: -c.max_score)))
+        ranked.append((value, line, message, checks))
     return sorted(ranked, key=lambda item: -item[0])  # stable: the report's order on ties
 
 
@@ -145,6 +155,8 @@ def _title(checks, value, rules_broken):
         title += f" and {len(checks) - 1} more check{'s' if len(checks) > 2 else ''}"
     if checks[0].group == RULES:
         return f"{title} (a broken rule sets the total to 0)"
+    if checks[0].group == REPORT:
+        return f"{title} (information, no points)"
     if not any(c.max_score for c in checks):
         return f"{title} (bonus)"
     return f"{title} (0/{number(value)} points{', with a rule broken' if rules_broken else ''})"
@@ -152,25 +164,19 @@ def _title(checks, value, rules_broken):
 
 def annotations(results, workspace=None):
     """Error annotations on the student's file, one per failing check (checks failing at
-    the same place for the same reason share one), the most valuable first, at most
+    the same line for the same reason share one), the most valuable first, at most
     MAX_ERRORS; then a warning for those left out."""
     file = relative_file(results.file, workspace)
-    notebook = results.file.endswith(".ipynb")
+    failures = _failures(results, file)
     lines = []
-    failures = _failures(results)
-    for value, checks in failures[:MAX_ERRORS]:
-        message = checks[0].output.strip() or "check failed"
-        # A notebook's lines are not the grader's module's: point at the notebook, whose
-        # message names the cell.
-        line = 1 if notebook or not file else locations.check_line(
-            results.code, checks[0].group, message)
+    for value, line, message, checks in failures[:MAX_ERRORS]:
         if len(message) > MESSAGE_LIMIT:
             message = message[:MESSAGE_LIMIT] + "\n... (the job summary has it all)"
-        lines.append(command("error", message, file=file, line=line if file else None,
+        lines.append(command("error", message, file=file, line=line,
                              title=_title(checks, value, bool(results.broken_rules))))
     left = failures[MAX_ERRORS:]
     if left:
-        lost = number(sum(value for value, _ in left))
+        lost = number(sum(value for value, *_ in left))
         lines.append(command("warning", f"{len(left)} more failing checks ({lost} points) "
                              "are not annotated; the job summary lists every check.",
                              title="More failing checks"))

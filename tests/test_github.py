@@ -204,3 +204,15 @@ def test_a_message_cannot_end_its_command(text):
     line = github.command("error", text, title="t")
     assert "\n" not in line and "\r" not in line
     assert parse_command(line)[2] == text
+
+
+def test_with_no_file_graded_one_error_says_why_without_a_place():
+    results = score_report({"tests": [
+        {"outcome": "failed", "metadata": {"name": f"{group}: values", "points": 5,
+                                           "visibility": "visible",
+                                           "feedback": "there is no backprop.py here"}}
+        for group in ("sigmoid", "loss", "forward")]})
+    [line] = github.annotations(results, workspace=REPO_ROOT)
+    name, properties, message = parse_command(line)
+    assert (name, message) == ("error", "there is no backprop.py here")
+    assert set(properties) == {"title"} and "and 2 more checks (0/15 points)" in properties["title"]
