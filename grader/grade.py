@@ -116,8 +116,10 @@ def grade_command(argv):
             print(reports.table(results))
             print(f"\nFeedback, results and figures: {args.out}/")
     except GraderFailure as error:
+        # In Actions, on stdout: stderr may reach the log after commands are resumed.
         with github.commands_stopped(args.github):
-            print(f"grader error: {error}", file=sys.stderr, flush=True)
+            print(f"grader error: {error}", file=sys.stdout if args.github else sys.stderr,
+                  flush=True)
         if args.github:
             github.publish_error(f"The grader itself failed: {error}")
         return 2
