@@ -21,8 +21,8 @@ import yaml
 
 from grader.exports.template import export_template
 from grader.paths import REPO_ROOT, SOLUTION_DIR
+from tests.actions import commands_run
 from tests.submissions.mutants import MUTANTS, mutant_source
-from tests.test_github import commands_run
 
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 CLASSROOM = yaml.safe_load((WORKFLOWS / "classroom.yml").read_text())
