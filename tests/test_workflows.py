@@ -40,8 +40,13 @@ def reporter_decode(encoded):
     return json.loads(base64.b64decode(encoded).decode("utf-8"))
 
 
+def js_value(value):
+    """A number as JavaScript holds it: 104.0 and 104 are the same number, printed 104."""
+    return int(value) if float(value).is_integer() else value
+
+
 def js_number(value):
-    return str(int(value)) if float(value).is_integer() else repr(value)
+    return str(js_value(value))
 
 
 def reporter_console(results):
@@ -69,8 +74,9 @@ def reporter_notice(runner_results):
         if results.get("max_score"):
             maximum += results["max_score"]
             total += sum(test["score"] for test in results["tests"])
-    report = json.dumps({"totalPoints": total, "maxPoints": maximum}, separators=(",", ":"))
-    return f"Points {js_number(total)}/{js_number(maximum)}", report.replace(".0,", ",")
+    report = json.dumps({"totalPoints": js_value(total), "maxPoints": js_value(maximum)},
+                        separators=(",", ":"))
+    return f"Points {js_number(total)}/{js_number(maximum)}", report
 
 
 # -- the workflow ------------------------------------------------------------------------
