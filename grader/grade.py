@@ -111,8 +111,10 @@ def grade(submission, out_dir=None, keyword=None, hidden=None, options=None, **f
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     session = run_checks(submission, options)
-    results = score(session.results, time.perf_counter() - started, session.prepared.graded,
-                    session.prepared.code, session.import_error)
+    prepared = session.prepared
+    results = score(session.results, time.perf_counter() - started, prepared.graded,
+                    prepared.code, session.import_error, file=str(prepared.original or ""),
+                    isolation=session.isolation)
     write_json(out / "results.json", reports.gradescope(results))
     (out / "feedback.md").write_text(reports.feedback_markdown(results), encoding="utf-8")
     return results
@@ -152,14 +154,18 @@ def grade_command(argv):
         github.require_environment()
     options = grade_options.from_arguments(args, COMMAND_OPTIONS)
     try:
-        results = grade(args.path, options=options)
+        with github.commands_stopped(args.github):  # the table quotes the submission
+            results = grade(args.path, options=options)
+            print(reports.table(results))
+            print(f"\nFeedback, results and figures: {options.out}/")
     except GraderFailure as error:
-        print(f"grader error: {error}", file=sys.stderr)
+        # In Actions, on stdout: stderr may reach the log after commands are resumed.
+        with github.commands_stopped(args.github):
+            print(f"grader error: {error}", file=sys.stdout if args.github else sys.stderr,
+                  flush=True)
         if args.github:
             github.publish_error(f"The grader itself failed: {error}")
         return 2
-    print(reports.table(results))
-    print(f"\nFeedback, results and figures: {options.out}/")
     if args.json:  # the same bytes as the results.json written by grade()
         json_copy = Path(args.json)
         json_copy.parent.mkdir(parents=True, exist_ok=True)

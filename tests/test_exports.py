@@ -108,10 +108,15 @@ def test_gradescope_autograder_grades_in_its_layout(tmp_path):
         (root / "submission").mkdir()
         if submission_file:
             shutil.copy(submission_file, root / "submission" / "backprop.py")
-        run([str(root / "run_autograder")], root, AUTOGRADER_ROOT=str(root))
-        return json.loads((root / "results" / "results.json").read_text())
+        log = run([str(root / "run_autograder")], root, AUTOGRADER_ROOT=str(root))
+        results = json.loads((root / "results" / "results.json").read_text())
+        # The isolation that graded is recorded in the results and in the log.
+        assert log.splitlines()[-1] == f"isolation: {results['extra_data']['isolation']}"
+        return results
 
     solved = grade(SOLUTION_DIR / "backprop.py")
+    assert solved["extra_data"]["isolation"] == "processes"
+    assert "Isolation: processes" in solved["output"]
     core = sum(t["score"] for t in solved["tests"] if t["max_score"])
     assert core == 100 and solved["score"] == 104
     assert grade(STARTER_DIR / "backprop.py")["score"] == 0

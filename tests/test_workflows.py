@@ -1,14 +1,16 @@
 """The GitHub workflows: valid for actionlint, and a local proof that autograding works.
 
 The proof parses classroom.yml, runs its grading step's commands in a clean copy of a
-repository (the student template, or this repository) with GITHUB_OUTPUT and
-GITHUB_STEP_SUMMARY pointing at temp files, decodes the result the reporter action
-would read, and checks that it adds up to the score of results.json.
+repository (the student template, or this repository) with GITHUB_OUTPUT,
+GITHUB_STEP_SUMMARY and GITHUB_WORKSPACE pointing at temp files, and reads every number the
+run shows: the notices and the table in the log, the job summary, results.json, and the
+step output decoded and added up as Classroom's reporter action does.
 """
 
 import base64
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,14 +21,72 @@ import yaml
 
 from grader.authoring.exports.template import export_template
 from grader.paths import REPO_ROOT, SOLUTION_DIR
+from tests.actions import commands_run
 from tests.submissions.mutants import MUTANTS, mutant_source
 
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 CLASSROOM = yaml.safe_load((WORKFLOWS / "classroom.yml").read_text())
+REPORTER = "classroom-resources/autograding-grading-reporter"
+UNDEFINED = object()  # JavaScript's undefined, for a key the JSON does not have
 
+
+# -- the reporter action's arithmetic, ported ---------------------------------------------
+# From classroom-resources/autograding-grading-reporter (v1; src/main.js,
+# src/helpers/test-helpers.js getTestScore, src/console-results.js ConsoleResults,
+# src/notify-classroom.js NotifyClassroom; the same in its bundled dist/main.js).
+
+def reporter_decode(encoded):
+    """main.js: JSON.parse(Buffer.from(process.env[`${RUNNER}_RESULTS`], "base64"))."""
+    return json.loads(base64.b64decode(encoded).decode("utf-8"))
+
+
+def js_value(value):
+    """A number as JavaScript holds it: 104.0 and 104 are the same number, printed 104."""
+    return int(value) if float(value).is_integer() else value
+
+
+def js_number(value):
+    return str(js_value(value))
+
+
+def reporter_console(results):
+    """ConsoleResults: one line per test, then "Total points" from getTestScore:
+    (tests with status "pass") / (all tests) * max_score."""
+    lines = []
+    for test in results["tests"]:
+        line_no = test.get("line_no", UNDEFINED)
+        # `test.line_no !== 0`: strict, so undefined (or "0", or false) prints its line.
+        shows_line = not (type(line_no) in (int, float) and line_no == 0)
+        where = f" - line {'undefined' if line_no is UNDEFINED else line_no}" if shows_line else ""
+        if test["status"] == "error":
+            lines.append(f"Error: {test.get('message') or test['name']}")
+        else:
+            lines.append(f"{'✅' if test['status'] == 'pass' else '❌'} {test['name']}{where}")
+    passed = sum(test["status"] == "pass" for test in results["tests"])
+    score = passed / len(results["tests"]) * (results.get("max_score") or 0)
+    return lines, score
+
+
+def reporter_notice(runner_results):
+    """NotifyClassroom: sums tests[].score of every runner with a max_score."""
+    total = maximum = 0
+    for results in runner_results:
+        if results.get("max_score"):
+            maximum += results["max_score"]
+            total += sum(test["score"] for test in results["tests"])
+    report = json.dumps({"totalPoints": js_value(total), "maxPoints": js_value(maximum)},
+                        separators=(",", ":"))
+    return f"Points {js_number(total)}/{js_number(maximum)}", report
+
+
+# -- the workflow ------------------------------------------------------------------------
 
 def steps():
     return CLASSROOM["jobs"]["run-autograding-tests"]["steps"]
+
+
+def step(name):
+    return next(s for s in steps() if s["name"] == name)
 
 
 def test_workflows_pass_actionlint():
@@ -36,32 +96,39 @@ def test_workflows_pass_actionlint():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_classroom_workflow_has_the_names_and_steps_the_reporter_needs():
+def test_classroom_workflow_keeps_classroom_names_and_drops_the_reporter():
     assert CLASSROOM["name"] == "Autograding Tests"
     assert list(CLASSROOM["jobs"]) == ["run-autograding-tests"]
-    reporter = steps()[-1]
-    assert reporter["uses"].startswith("classroom-resources/autograding-grading-reporter@")
-    assert reporter["with"]["runners"] == "grade"
-    assert reporter["env"]["GRADE_RESULTS"] == "${{ steps.grade.outputs.result }}"
-    for step in steps():
-        if "uses" in step:
-            assert "@" in step["uses"], step  # pinned
+    assert not any(s.get("uses", "").startswith(REPORTER) for s in steps())
+    for each in steps():
+        if "uses" in each:
+            assert re.search(r"@v\d+\.\d+\.\d+$", each["uses"]), each  # pinned
+
+
+def test_a_newer_push_cancels_the_grading_of_an_older_one_and_pip_is_cached():
+    concurrency = CLASSROOM["concurrency"]
+    assert "${{ github.ref }}" in concurrency["group"] and concurrency["cancel-in-progress"]
+    assert step("Set up Python")["with"]["cache"] == "pip"
+
+
+def run_script(script, cwd, tmp_path, **env):
+    """Run a `run:` script as GitHub does (bash -e -o pipefail); returns the completed run."""
+    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+                          cwd=cwd, env={**os.environ, **env}, capture_output=True, text=True,
+                          timeout=300)
 
 
 def run_grading_step(repository, tmp_path):
-    """Run the workflow's grade step in `repository`; returns (result dict, summary text)."""
-    script = next(step["run"] for step in steps() if step.get("id") == "grade")
+    """Run the workflow's grade step in `repository`; returns (outputs, summary, log)."""
     output, summary = tmp_path / "github_output", tmp_path / "step_summary"
     output.write_text(""), summary.write_text("")
-    env = {**os.environ, "GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(summary),
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    # GitHub runs `run:` scripts with bash -e -o pipefail.
-    completed = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
-                               cwd=repository, env=env, capture_output=True, text=True,
-                               timeout=300)
+    completed = run_script(
+        step("Grade")["run"], repository, tmp_path, GITHUB_OUTPUT=str(output),
+        GITHUB_STEP_SUMMARY=str(summary), GITHUB_WORKSPACE=str(repository),
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
-    lines = dict(line.split("=", 1) for line in output.read_text().splitlines() if line)
-    return json.loads(base64.b64decode(lines["result"])), summary.read_text()
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines() if line)
+    return outputs, summary.read_text(), completed.stdout
 
 
 @pytest.fixture(scope="module")
@@ -75,53 +142,126 @@ def student_repository(template, tmp_path):
     return Path(shutil.copytree(template, tmp_path / "repository"))
 
 
-def scores(result, repository):
-    """(sum of the reporter's test scores, score in results.json)."""
+def numbers_shown(outputs, summary, log, repository):
+    """{where: "total/maximum"} for every place the run shows the score."""
+    commands = commands_run(log)
+    notice = {p["title"]: message for name, p, message in commands if name == "notice"}
+    report = json.loads(notice["Autograding report"])
+    result = reporter_decode(outputs["result"])
     results_json = json.loads((repository / "grading-output" / "results.json").read_text())
-    return sum(test["score"] for test in result["tests"]), results_json["score"]
+    maximum = sum(test["max_score"] for test in results_json["tests"])
+    core, table_maximum, _, with_bonus = re.search(
+        r"^Total: (\S+) / (\S+)(?: \+ (\S+) bonus = (\S+))?", log, re.MULTILINE).groups()
+    reporter_text, reporter_report = reporter_notice([result])
+    return {
+        "notice": notice["Autograding complete"].removeprefix("Points "),
+        "report notice": f"{report['totalPoints']}/{report['maxPoints']}",
+        "reporter's notice of the step output": reporter_text.removeprefix("Points "),
+        "reporter's report of the step output": "{totalPoints}/{maxPoints}".format(
+            **json.loads(reporter_report)),
+        "log table": f"{with_bonus or core}/{table_maximum}",
+        "job summary": "/".join(re.search(r"\*\*Points (\S+) / (\S+)\*\*", summary).groups()),
+        "results.json": f"{js_number(results_json['score'])}/{js_number(maximum)}",
+    }
 
 
-def test_the_starter_scores_zero(student_repository, tmp_path):
-    result, summary = run_grading_step(student_repository, tmp_path)
-    assert scores(result, student_repository) == (0, 0)
-    assert result["status"] == "fail" and result["max_score"] == 100
-    assert "not implemented yet" in summary
+def assert_one_number(outputs, summary, log, repository, expected):
+    shown = numbers_shown(outputs, summary, log, repository)
+    assert set(shown.values()) == {expected}, shown
+    result = reporter_decode(outputs["result"])
+    lines, _ = reporter_console(result)
+    assert all(test["line_no"] == 0 for test in result["tests"])
+    assert not any("undefined" in line for line in lines + log.splitlines() + [summary])
+    assert outputs["isolation"] == result["isolation"] == "processes"
+    assert "isolated by: processes" in summary
+    return result
 
 
-def test_the_solution_scores_full_marks(student_repository, tmp_path):
+def test_the_starter_shows_zero_everywhere(student_repository, tmp_path):
+    outputs, summary, log = run_grading_step(student_repository, tmp_path)
+    result = assert_one_number(outputs, summary, log, student_repository, "0/100")
+    assert result["status"] == outputs["status"] == "fail"
+    assert "not implemented yet" in summary and "no bonus points" in summary
+
+
+def test_the_solution_shows_its_bonus_on_top_of_the_100(student_repository, tmp_path):
     shutil.copy(SOLUTION_DIR / "backprop.py", student_repository / "backprop.py")
-    result, summary = run_grading_step(student_repository, tmp_path)
-    assert scores(result, student_repository) == (104, 104)
+    outputs, summary, log = run_grading_step(student_repository, tmp_path)
+    result = assert_one_number(outputs, summary, log, student_repository, "104/100")
     assert result["status"] == "pass" and "Total: 100 / 100 + 4 bonus" in summary
+    bonus = [m for name, p, m in commands_run(log) if p.get("title") == "Autograding bonus"]
+    assert bonus == ["Points 104/100 include 4 bonus points: 100/100 + 4 bonus. Bonus points "
+                     "come on top of the 100, so the total may exceed it."]
+    assert bonus[0] in summary
+    assert not [name for name, _, _ in commands_run(log) if name == "error"]
 
 
-def test_a_partly_correct_submission_gets_partial_credit(student_repository, tmp_path):
+def test_a_partly_wrong_submission_is_annotated_where_it_fails(student_repository, tmp_path):
     mutant = next(m for m in MUTANTS if m.name == "backward_bias_averaged")
-    (student_repository / "backprop.py").write_text(mutant_source(mutant))
-    result, _ = run_grading_step(student_repository, tmp_path)
-    total, results_json = scores(result, student_repository)
-    assert total == results_json and 0 < total < 100
-    assert any(t["status"] == "fail" and "averaged" in t["message"] for t in result["tests"])
+    source = mutant_source(mutant)
+    (student_repository / "backprop.py").write_text(source)
+    outputs, summary, log = run_grading_step(student_repository, tmp_path)
+    total = json.loads((student_repository / "grading-output" / "results.json").read_text())
+    assert 0 < total["score"] < 100
+    result = assert_one_number(outputs, summary, log, student_repository,
+                               f"{js_number(total['score'])}/100")
+    errors = [(p, m) for name, p, m in commands_run(log) if name == "error"]
+    backward = next(n for n, line in enumerate(source.splitlines(), 1)
+                    if line.startswith("def backward("))
+    assert errors and all(p["file"] == "backprop.py" and p["line"] == str(backward)
+                          for p, _ in errors)
+    failed = {t["name"] for t in result["tests"] if t["status"] == "fail"}
+    assert {p["title"].split(" (0/")[0] for p, _ in errors} == failed
+    assert all("averaged" in message for _, message in errors)
+    # The reporter's own table would count passed checks instead of adding points: why
+    # the workflow no longer runs it.
+    assert reporter_console(result)[1] != total["score"]
 
 
 def test_a_missing_backprop_scores_zero_with_a_message(student_repository, tmp_path):
     (student_repository / "backprop.py").unlink()
-    result, summary = run_grading_step(student_repository, tmp_path)
-    assert scores(result, student_repository) == (0, 0)
+    outputs, summary, log = run_grading_step(student_repository, tmp_path)
+    assert_one_number(outputs, summary, log, student_repository, "0/100")
     assert "no backprop.py" in summary
+    # The template's notebook is graded instead: it imports a backprop that is not there,
+    # a broken rule, annotated first on the notebook's first line.
+    errors = [p for name, p, _ in commands_run(log) if name == "error"]
+    assert {(p["file"], p["line"]) for p in errors} == {("lab1.ipynb", "1")}
+    assert errors[0]["title"].startswith("rules: imports only numpy")
 
 
 def test_a_repository_without_the_grader_scores_zero_with_a_message(student_repository,
                                                                      tmp_path):
     shutil.rmtree(student_repository / "grader")
-    result, summary = run_grading_step(student_repository, tmp_path)
-    assert result["status"] == "error" and sum(t["score"] for t in result["tests"]) == 0
+    outputs, summary, log = run_grading_step(student_repository, tmp_path)
+    result = reporter_decode(outputs["result"])
+    assert result["status"] == outputs["status"] == "error"
+    assert reporter_notice([result]) == ("Points 0/100", '{"totalPoints":0,"maxPoints":100}')
+    notices = {p["title"]: m for name, p, m in commands_run(log) if name == "notice"}
+    assert notices == {"Autograding complete": "Points 0/100",
+                       "Autograding report": '{"totalPoints":0,"maxPoints":100}'}
     assert "no working grader" in summary and "no working grader" in result["tests"][0]["message"]
+    assert not any("undefined" in line for line in reporter_console(result)[0])
+
+
+@pytest.mark.parametrize("status, exit_code", [("pass", 0), ("fail", 1), ("", 1)])
+def test_the_result_step_adds_the_run_time_and_fails_short_of_full_marks(tmp_path, status,
+                                                                        exit_code):
+    summary = tmp_path / "summary"
+    summary.write_text("")
+    started = int(subprocess.check_output(["date", "+%s"], text=True)) - 42
+    completed = run_script(step("Result")["run"], tmp_path, tmp_path, STATUS=status,
+                           GRADING_STARTED=str(started), GITHUB_STEP_SUMMARY=str(summary))
+    assert completed.returncode == exit_code
+    seconds = int(re.search(r"Run time: (\d+) s", summary.read_text()).group(1))
+    assert 42 <= seconds < 100
 
 
 def test_in_this_repository_the_workflow_grades_the_reference(tmp_path):
     clone = tmp_path / "clone"
     shutil.copytree(REPO_ROOT, clone, ignore=shutil.ignore_patterns(
         ".git", ".venv", "__pycache__", "grading-output", "*.egg-info"))
-    result, _ = run_grading_step(clone, tmp_path)
-    assert scores(result, clone) == (104, 104)
+    outputs, summary, log = run_grading_step(clone, tmp_path)
+    assert_one_number(outputs, summary, log, clone, "104/100")
+    assert all(p.get("file", "").startswith("solution/")
+               for name, p, _ in commands_run(log) if name == "error")

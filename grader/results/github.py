@@ -1,19 +1,27 @@
-"""Results in GitHub Actions: the Classroom reporter's step output and the job summary.
+"""Results in GitHub Actions: the notices, the annotations on the student's code, the job
+summary and the step outputs.
 
-The autograding reporter action (classroom-resources/autograding-grading-reporter)
-reads each runner's result from an environment variable holding base64 JSON; the
-workflow passes it this step's output `result`, so one grading run gives per-check
-partial credit.
+The grader writes Classroom's two notices itself, in the format of the reporter action
+(classroom-resources/autograding-grading-reporter, src/notify-classroom.js):
+`::notice title=Autograding complete::Points X/Y` and
+`::notice title=Autograding report::{"totalPoints":X,"maxPoints":Y}`, with X the exact
+total (bonus included) and Y the maximum without bonus. The reporter itself is not used:
+its log table counts passed checks instead of adding points (README, "Publishing").
 """
 
 import base64
+import contextlib
 import json
 import os
+import secrets
+from pathlib import Path
 
-from grader.lab import TOTAL
-from grader.results import reports
+from grader.lab import REPORT, RULES, TOTAL
+from grader.results import locations, reports
 
 OUTPUT_NAME = "result"
+MAX_ERRORS = 10  # GitHub keeps at most 10 error annotations per step
+MESSAGE_LIMIT = 4000  # characters of a check's feedback in one annotation
 
 
 def require_environment():
@@ -23,6 +31,175 @@ def require_environment():
         raise SystemExit(f"--github needs {' and '.join(missing)}, which GitHub Actions sets; "
                          "run without --github elsewhere")
 
+
+# -- workflow commands ------------------------------------------------------------------
+
+def escape_data(text):
+    """A command's message, escaped as GitHub's runner unescapes it (%, CR, LF)."""
+    return str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text):
+    """A command's property value: the message escapes, and also : and ,."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(name, message, **properties):
+    """One workflow command line, `::name key=value,...::message` (empty values left out)."""
+    listed = ",".join(f"{key}={escape_property(value)}"
+                      for key, value in properties.items() if value not in (None, ""))
+    return f"::{name}{' ' + listed if listed else ''}::{escape_data(message)}"
+
+
+@contextlib.contextmanager
+def commands_stopped(enabled=True):
+    """Within the block, text printed is never read as a workflow command.
+
+    The table and feedback quote what the submission raised or printed; a submission
+    must not be able to write its own `::notice::Points 100/100`. The end token is drawn
+    here, in the grader, so no submission can know it.
+    """
+    if not enabled:
+        yield
+        return
+    token = secrets.token_hex(16)
+    print(f"::stop-commands::{token}", flush=True)
+    try:
+        yield
+    finally:
+        print(f"::{token}::", flush=True)
+
+
+# -- what the run shows -----------------------------------------------------------------
+
+def number(value):
+    """A score as JavaScript prints it (104, not 104.0), as the reporter's notices do."""
+    return int(value) if float(value).is_integer() else value
+
+
+def points(results):
+    """(total, maximum) of the run: the total counts the bonus, the maximum does not.
+
+    The same numbers as results.json's score and the reporter's sum of tests[].score.
+    """
+    return number(results.score), number(results.max_score)
+
+
+def classroom_notices(total, maximum):
+    """The reporter's two notices for `total` points out of `maximum`."""
+    report = json.dumps({"totalPoints": total, "maxPoints": maximum}, separators=(",", ":"))
+    return [command("notice", f"Points {total}/{maximum}", title="Autograding complete"),
+            command("notice", report, title="Autograding report")]
+
+
+def notices(results):
+    """Classroom's notices (as the reporter words them), then one naming the bonus."""
+    total, maximum = points(results)
+    if not maximum:  # the reporter says nothing when there is no maximum
+        return []
+    lines = classroom_notices(total, maximum)
+    if results.bonus:
+        lines.append(command("notice", bonus_sentence(results), title="Autograding bonus"))
+    return lines
+
+
+def bonus_sentence(results):
+    total, maximum = points(results)
+    bonus = number(results.bonus)
+    return (f"Points {total}/{maximum} include {bonus} bonus point{'s' if bonus != 1 else ''}: "
+            f"{number(results.score - results.bonus)}/{maximum} + {bonus} bonus. Bonus points "
+            f"come on top of the {maximum}, so the total may exceed it.")
+
+
+def relative_file(path, workspace=None):
+    """`path` relative to the repository root (GITHUB_WORKSPACE), or "" when outside it."""
+    if not path:
+        return ""
+    root = Path(workspace or os.environ.get("GITHUB_WORKSPACE") or Path.cwd()).resolve()
+    try:
+        return Path(path).resolve().relative_to(root).as_posix()
+    except ValueError:
+        return ""
+
+
+def _line(results, file, check):
+    """The line a failing check points at, or None when there is no file to point into."""
+    if not file:
+        return None
+    if results.file.endswith(".ipynb"):
+        return 1  # the grader's module is not the notebook: its message names the cell
+    return locations.check_line(results.code, check.group, check.output)
+
+
+def _failures(results, file):
+    """[(value, line, message, checks)]: failing checks grouped by the line and message
+    they show, most valuable first (a broken rule costs the whole total)."""
+    grouped = {}
+    for check in results.checks:
+        if not check.passed:
+            message = check.output.strip() or "check failed"
+            grouped.setdefault((_line(results, file, check), message), []).append(check)
+    ranked = []
+    for (line, message), checks in grouped.items():
+        checks.sort(key=lambda c: (c.group != RULES, -c.max_score))
+        value = (results.max_score if checks[0].group == RULES
+                 else sum(c.max_score for c in checks))
+        ranked.append((value, line, message, checks))
+    return sorted(ranked, key=lambda item: -item[0])  # stable: the report's order on ties
+
+
+def _title(checks, value, rules_broken):
+    title = checks[0].name
+    if len(checks) > 1:
+        title += f" and {len(checks) - 1} more check{'s' if len(checks) > 2 else ''}"
+    if checks[0].group == RULES:
+        return f"{title} (a broken rule sets the total to 0)"
+    if checks[0].group == REPORT:
+        return f"{title} (information, no points)"
+    if not any(c.max_score for c in checks):
+        return f"{title} (bonus)"
+    return f"{title} (0/{number(value)} points{', with a rule broken' if rules_broken else ''})"
+
+
+def annotations(results, workspace=None):
+    """Error annotations on the student's file, one per failing check (checks failing at
+    the same line for the same reason share one), the most valuable first, at most
+    MAX_ERRORS; then a warning for those left out."""
+    file = relative_file(results.file, workspace)
+    failures = _failures(results, file)
+    lines = []
+    for value, line, message, checks in failures[:MAX_ERRORS]:
+        if len(message) > MESSAGE_LIMIT:
+            message = message[:MESSAGE_LIMIT] + "\n... (the job summary has it all)"
+        lines.append(command("error", message, file=file, line=line,
+                             title=_title(checks, value, bool(results.broken_rules))))
+    left = failures[MAX_ERRORS:]
+    if left:
+        lost = number(sum(value for value, *_ in left))
+        lines.append(command("warning", f"{len(left)} more failing checks ({lost} points) "
+                             "are not annotated; the job summary lists every check.",
+                             title="More failing checks"))
+    return lines
+
+
+def summary(results):
+    """The job summary: the feedback, what the notice's total means, how it was graded."""
+    total, maximum = points(results)
+    if results.bonus:
+        meaning = bonus_sentence(results)
+    else:
+        meaning = (f"Points {total}/{maximum}: no bonus points. Bonus checks, when written, "
+                   f"add their points on top of the {maximum}.")
+    return (reports.feedback_markdown(results)
+            + f"\n**Points {total} / {maximum}** (the run's notice \"Autograding complete\"). "
+            + meaning + "\n\n"
+            + f"Graded in {results.execution_time:g} s; student code isolated by: "
+            + f"{results.isolation}.\n"
+            + "\n<details><summary>Every check</summary>\n\n```\n"
+            + reports.table(results) + "\n```\n\n</details>\n")
+
+
+# -- files GitHub reads -----------------------------------------------------------------
 
 def encode(result):
     """The reporter's format: base64 of the JSON text."""
@@ -34,17 +211,25 @@ def _append(variable, text):
         stream.write(text)
 
 
+def _outputs(result):
+    return "".join(f"{key}={value}\n" for key, value in (
+        (OUTPUT_NAME, encode(result)), ("status", result["status"]),
+        ("isolation", result["isolation"])))
+
+
 def publish(results):
-    """Write the step output and the job summary for graded results."""
-    _append("GITHUB_OUTPUT", f"{OUTPUT_NAME}={encode(reports.classroom(results))}\n")
-    _append("GITHUB_STEP_SUMMARY", reports.feedback_markdown(results)
-            + "\n<details><summary>Every check</summary>\n\n```\n"
-            + reports.table(results) + "\n```\n\n</details>\n")
+    """Print the notices and annotations; write the step outputs and the job summary."""
+    for line in notices(results) + annotations(results):
+        print(line, flush=True)
+    _append("GITHUB_OUTPUT", _outputs(reports.classroom(results)))
+    _append("GITHUB_STEP_SUMMARY", summary(results))
 
 
 def publish_error(message, max_score=TOTAL):
-    """Write a zero result with `message`, for a run that could not grade at all."""
-    result = {"version": 1, "status": "error", "max_score": max_score,
-              "tests": [{"name": "grading", "status": "error", "score": 0, "message": message}]}
-    _append("GITHUB_OUTPUT", f"{OUTPUT_NAME}={encode(result)}\n")
+    """A zero with `message`, for a run that could not grade at all."""
+    result = reports.classroom_error(message, max_score)
+    for line in classroom_notices(0, max_score):
+        print(line)
+    print(command("error", message, title="Grading failed"), flush=True)
+    _append("GITHUB_OUTPUT", _outputs(result))
     _append("GITHUB_STEP_SUMMARY", f"# Grading failed\n\n**Score: 0 / {max_score}**\n\n{message}\n")

@@ -3,7 +3,7 @@ results.json and GitHub Classroom's autograding result. All pure functions of Re
 
 import textwrap
 
-from grader.lab import REPORT, RULES
+from grader.lab import REPORT, RULES, TOTAL
 from grader.session.diagnosis import sentences_in
 
 REASON_WIDTH = 60
@@ -119,7 +119,9 @@ def gradescope(results):
     return {
         "score": results.score,
         "execution_time": results.execution_time,
-        "output": _headline(results) + (f"\nGraded: {results.graded}" if results.graded else ""),
+        "output": _headline(results) + (f"\nGraded: {results.graded}" if results.graded else "")
+        + f"\nIsolation: {results.isolation}",
+        "extra_data": {"isolation": results.isolation},
         "tests": [
             {"name": c.name, "score": c.score, "max_score": c.max_score,
              "status": "passed" if c.passed else "failed", "output": c.output,
@@ -130,15 +132,27 @@ def gradescope(results):
 
 
 def classroom(results):
-    """GitHub Classroom's autograding result (what its reporter action reads) as a dict."""
+    """GitHub Classroom's autograding result (what its reporter action reads) as a dict.
+
+    tests[].score adds up to the total (bonus included); every test has `line_no` 0,
+    since the reporter prints "line <line_no>" for any other value, undefined included.
+    """
     return {
         "version": 1,
         "status": "pass" if results.score >= results.max_score else "fail",
         "max_score": results.max_score,
+        "isolation": results.isolation,
         "tests": [
             {"name": c.name, "status": "pass" if c.passed else "fail",
              "score": c.score if not results.broken_rules else 0,
-             "max_score": c.max_score, "message": c.output}
+             "max_score": c.max_score, "message": c.output, "line_no": 0}
             for c in results.checks
         ],
     }
+
+
+def classroom_error(message, max_score=TOTAL):
+    """The autograding result of a run that could not grade: zero, with `message`."""
+    return {"version": 1, "status": "error", "max_score": max_score, "isolation": "none",
+            "tests": [{"name": "grading", "status": "error", "score": 0, "message": message,
+                       "line_no": 0}]}

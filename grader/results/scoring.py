@@ -8,6 +8,9 @@ from dataclasses import dataclass
 
 from grader.lab import RULES
 
+# How the submission's code was kept apart from the grader, unless the worker says otherwise.
+PROCESSES = "processes"
+
 
 @dataclass(frozen=True)
 class Results:
@@ -19,6 +22,8 @@ class Results:
     graded: str = ""  # which file was graded, and why
     code: str = ""  # the code submitted (all of a notebook's code cells)
     import_error: str = ""  # why the submission could not be imported, in full ("" if it was)
+    file: str = ""  # absolute path of the file graded ("" when there was none)
+    isolation: str = PROCESSES  # what kept the submission apart: "processes" or "sandbox"
 
     @property
     def bonus(self):
@@ -34,7 +39,8 @@ class Results:
         return totals
 
 
-def score(checks, execution_time=0.0, graded="", code="", import_error=""):
+def score(checks, execution_time=0.0, graded="", code="", import_error="", file="",
+          isolation=None):
     """Results of the CheckResults of one grading session.
 
     A broken rule (a failed check of the group "rules" worth no points: the imports) sets
@@ -52,4 +58,6 @@ def score(checks, execution_time=0.0, graded="", code="", import_error=""):
         graded=graded,
         code=code,
         import_error=import_error,
+        file=file,
+        isolation=isolation or PROCESSES,
     )

@@ -41,6 +41,11 @@ class GradingSession:
         self.record = None
         self.import_error = ""  # why the submission could not be imported, in full
 
+    @property
+    def isolation(self):
+        """What kept the submission apart, as its worker reports it (None: not known)."""
+        return getattr(self.worker, "isolation", None)
+
     def pytest_configure(self, config):
         config.addinivalue_line("markers", "check(name, group, points, visibility, bonus): "
                                            "a graded check")
