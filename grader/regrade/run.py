@@ -200,12 +200,12 @@ def missing_rows(students):
 def identify(entries, roster_path):
     """Entries with their roster identity, the missing students' rows and the warnings."""
     found = {entry.name: entry.identity for entry in entries}
-    warnings = identity.unparsed_warnings(found)
-    missing = []
+    warnings, missing = [], []
     if roster_path is not None:
         matching = identity.match_roster(found, identity.read_roster(roster_path))
-        found, warnings = matching.identities, warnings + list(matching.warnings)
+        found, warnings = matching.identities, list(matching.warnings)
         missing = missing_rows(matching.missing)
+    warnings = identity.unparsed_warnings(found) + warnings
     entries = [dataclasses.replace(entry, identity=found[entry.name]) for entry in entries]
     return entries, missing, warnings
 
