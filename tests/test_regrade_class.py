@@ -148,6 +148,7 @@ def test_copies_are_flagged_on_both_rows_and_independent_solutions_are_not(grade
     assert similar == {"DL-LAB1-312551002", "312551004_LinHao",  # disguised copy
                        "DL_LAB1_312551001_ChenWei", "dl_lab1_312551003_wang (1)"}  # one bug apart
     assert "similar to 312551004_LinHao" in table["DL-LAB1-312551002"]["flags"]
+    assert table["312551004_LinHao"]["total"] == table["DL-LAB1-312551002"]["total"] == "110"
     report = (out / "similarity.md").read_text(encoding="utf-8")
     assert "`DL-LAB1-312551002`" in report and "`312551004_LinHao`" in report
 

@@ -95,6 +95,11 @@ def test_diagnoses_are_the_headlines_of_hint_lines_without_the_layer():
     assert diagnoses("dW1 does not match.\n  got:  [1]\n  expected: [2]") == []
     assert diagnoses("x\n  every gradient misses the output sigmoid's derivative: multiply") == \
         ["every gradient misses the output sigmoid's derivative"]
+    crash = ("backward raised ValueError: shapes (7,5) and (3,1) not aligned\n"
+             "Traceback (most recent call last):\n"
+             '  File "/tmp/x/backprop.py", line 95, in backward\n'
+             '    grads["W%d" % layer] = z_in.T @ delta\n    ~~~~~~^~~~~\n')
+    assert diagnoses(crash) == []
 
 
 def test_histogram_bins_are_integers_ending_at_the_true_maximum():

@@ -1,7 +1,9 @@
 """Copy detection by token fingerprints: renamed, reordered and reformatted copies are
 found; independent correct solutions and the shared starter are not."""
 
+import io
 import re
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -23,13 +25,17 @@ ORIGINAL = (CORRECT / "tuple_cache.py").read_text(encoding="utf-8")
 
 
 def renamed(source):
-    """Every name the code assigns or defines as a parameter, renamed consistently."""
-    names = set(re.findall(r"\b([a-z_][a-z0-9_]*)\s*=[^=]", source))
-    names |= {n.strip() for args in re.findall(r"def \w+\(([^)]*)\)", source)
+    """Every name the code assigns or takes as a parameter renamed (strings untouched)."""
+    targets = re.findall(r"^\s*([a-z_]\w*(?:\s*,\s*[a-z_]\w*)*)\s*=[^=]", source, re.M)
+    names = {name.strip() for target in targets for name in target.split(",")}
+    names -= set(re.findall(r"[(,]\s*([a-z_]\w*)\s*=[^=]", source))  # keyword arguments
+    names |= {n.split("=")[0].strip() for args in re.findall(r"def \w+\(([^)]*)\)", source)
               for n in args.split(",") if n.strip()}
-    for number, name in enumerate(sorted(names)):
-        source = re.sub(rf"\b{name}\b", f"my_value_{number}", source)
-    return source
+    new_names = {name: f"my_value_{number}" for number, name in enumerate(sorted(names))}
+    tokens = [(token.type, new_names.get(token.string, token.string)
+               if token.type == tokenize.NAME else token.string)
+              for token in tokenize.generate_tokens(io.StringIO(source).readline)]
+    return tokenize.untokenize(tokens)
 
 
 def reordered(source):

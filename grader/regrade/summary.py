@@ -32,14 +32,20 @@ def _float(value):
 def diagnoses(output):
     """The diagnoses in one failure message, each cut to its headline.
 
-    "  db2 is averaged over the samples: a bias ..." gives "db is averaged over the
-    samples": the layer's number is dropped so that the same mistake in any layer counts once.
+    A diagnosis is a line indented by two spaces, "<what is wrong>: <what to do>", after
+    the message's first line and before any traceback. "  db2 is averaged over the
+    samples: a bias ..." gives "db is averaged over the samples": the layer's number is
+    dropped so that the same mistake in any layer counts once.
     """
     found = []
     for line in output.splitlines()[1:]:
-        if not line.startswith("  ") or PREVIEW.match(line.strip()):
+        if line.startswith("Traceback"):
+            break
+        text = line[2:]
+        if (not line.startswith("  ") or text[:1].isspace() or ": " not in text
+                or PREVIEW.match(text) or text.startswith("File ")):
             continue
-        headline = GRADIENT_LABEL.sub(lambda m: f"d{m[1]}", line.strip().split(":", 1)[0])
+        headline = GRADIENT_LABEL.sub(lambda m: f"d{m[1]}", text.split(": ", 1)[0])
         headline = re.sub(r"\s*\([^)]*\)", "", headline).strip().rstrip(".")
         if headline and headline not in found:
             found.append(headline)
