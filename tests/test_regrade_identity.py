@@ -25,6 +25,9 @@ NAMES = [
     ("312551011", "312551011", "", ""),
     ("Chen Wei_283746_assignsubmission_file_", "", "Chen Wei", "283746"),
     ("Lee Mei Ling_90_assignsubmission_file", "", "Lee Mei Ling", "90"),
+    ("Chen Wei_283746_assignsubmission_file_DL_LAB1_312551001_ChenWei.zip", "312551001",
+     "Chen Wei", "283746"),
+    ("Chen Wei_283746_assignsubmission_file_backprop.py", "", "Chen Wei", "283746"),
 ]
 
 

@@ -120,3 +120,20 @@ def test_the_sheet_orders_group_columns_and_fills_the_maximum(tmp_path):
         header = next(csv.reader(stream))
     assert header.index("sigmoid/5") < header.index("backward/30") < header.index("reason")
     assert GradeSheet(tmp_path / "grades.csv").rows["a"]["max_score"] == "45"
+
+
+def test_memory_is_told_apart_from_other_failures():
+    bomb = results(check("forward: values", 0, 4, output="forward raised MemoryError"),
+                   check("sigmoid: values", 3, 3))
+    assert result_row(bomb)["status"] == "memory"
+    assert result_row(bomb)["reason"] == "forward: values: forward raised MemoryError"
+
+
+def test_the_progress_names_the_submission_running_longest():
+    from grader.regrade.collect import Entry
+    from grader.regrade.run import longest_running
+
+    running = {3: (101, Entry("ann", Path("ann")), 10.0, b""),
+               4: (102, Entry("ben", Path("ben")), 4.0, b"")}
+    assert longest_running(running, 16.4) == "longest: ben 12 s"
+    assert longest_running({}, 16.4) == ""

@@ -7,7 +7,8 @@ Names understood (case, dashes, spaces and underscores between the parts all var
 - a Moodle assignment bulk download folder `<Full name>_<participant>_assignsubmission_file_`
   (Moodle writes the full name with its underscores turned into spaces, then the
   participant number of the grading worksheet's "Participant N" identifier); the ID is
-  then read from the hand-in inside it when it follows the course's pattern.
+  then read from the hand-in inside it when it follows the course's pattern. Without
+  "download as folders", the file `<Full name>_<participant>_assignsubmission_file_<file>`.
 Anything else is left unparsed (empty ID and name) and reported, never guessed.
 """
 
@@ -23,8 +24,8 @@ COPY_SUFFIX = re.compile(r"(\s*\(\d+\)|\s+-\s*copy|\s+copy)+$", re.IGNORECASE)
 HAND_IN = re.compile(rf"^DL(?:{SEPARATOR})?LAB(?:{SEPARATOR})?0?1{SEPARATOR}(?P<id>{STUDENT_ID})"
                      rf"(?:{SEPARATOR}(?P<name>.+?))?$", re.IGNORECASE)
 ID_FIRST = re.compile(rf"^(?P<id>{STUDENT_ID})(?:{SEPARATOR}(?P<name>.+?))?$")
-MOODLE = re.compile(r"^(?P<name>.+?)_(?P<participant>\d+)_assignsubmission_[a-z]+_?$",
-                    re.IGNORECASE)
+MOODLE = re.compile(r"^(?P<name>.+?)_(?P<participant>\d+)_assignsubmission_[a-z]+"
+                    r"(?:_(?P<file>.*))?$", re.IGNORECASE)
 HAND_IN_SUFFIXES = (".zip", ".py", ".ipynb")
 
 
@@ -58,7 +59,10 @@ def parse_name(text):
     stem = _stem(text)
     moodle = MOODLE.match(stem)
     if moodle:
-        return Identity(name=_clean_name(moodle["name"]), participant=moodle["participant"])
+        # Without "download as folders" the student's file name follows: it may hold the ID.
+        inner = parse_name(moodle["file"]) if moodle["file"] else Identity()
+        return Identity(student_id=inner.student_id, name=_clean_name(moodle["name"]),
+                        participant=moodle["participant"])
     for pattern in (HAND_IN, ID_FIRST):
         match = pattern.match(stem)
         if match:
