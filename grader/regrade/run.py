@@ -76,19 +76,24 @@ def grade_entry(entry, settings, zygote, pristine):
 
     out = settings.out / entry.name
     with tempfile.TemporaryDirectory(prefix="regrade-") as staging:
-        path = entry.path
+        path, unreadable = entry.path, None
         archive = path if path.suffix.lower() == ".zip" else inner_archive(path)
         try:
             if archive is not None:
-                path = unpack(archive, Path(staging))
+                path = unpack(archive, Path(staging) / "unpacked")
         except BadArchive as error:
-            return error_row(entry, str(error), settings.out)
+            # Graded as an empty folder, so that the row has every column; then said why.
+            path, unreadable = Path(staging) / "empty", str(error)
+            path.mkdir()
         results = grade(path, out_dir=out, hidden=True, timeout=settings.timeout,
                         memory=settings.memory, zygote=zygote, hidden_seed=settings.seed)
-        results = relative_paths(results, Path(staging), entry.path)
+        results = relative_paths(results, path, Path(staging), entry.path)
         flags = integrity.tampered_files(path, pristine) if path.is_dir() else []
         code = integrity.normalised_digest(results.code) if results.code else ""
     write_json(out / "results.json", reports.gradescope(results))
+    if unreadable:
+        return {**result_row(results, settings.bonus_cap),
+                **error_row(entry, unreadable, settings.out)}
     (out / "feedback.md").write_text(reports.feedback_markdown(results, visible_only=False),
                                      encoding="utf-8")
     (out / CODE_FILE).write_text(results.code, encoding="utf-8")
