@@ -91,12 +91,16 @@ def grade_entry(entry, settings, zygote, pristine):
         flags = integrity.tampered_files(path, pristine) if path.is_dir() else []
         code = integrity.normalised_digest(results.code) if results.code else ""
     write_json(out / "results.json", reports.gradescope(results))
+    code_file = out / CODE_FILE
+    if results.code and not unreadable:
+        code_file.write_text(results.code, encoding="utf-8")
+    else:
+        code_file.unlink(missing_ok=True)  # a regrade leaves no earlier code behind
     if unreadable:
         return {**result_row(results, settings.bonus_cap),
                 **error_row(entry, unreadable, settings.out)}
     (out / "feedback.md").write_text(reports.feedback_markdown(results, visible_only=False),
                                      encoding="utf-8")
-    (out / CODE_FILE).write_text(results.code, encoding="utf-8")
     return {**identity_columns(entry), **result_row(results, settings.bonus_cap),
             "flags": "; ".join(flags + rule_flags(results)), "code": code}
 
@@ -164,8 +168,8 @@ def run_pool(entries, jobs, work, on_row, out_dir, on_tick=None):
                 os.waitpid(pid, 0)
                 os.close(fd)
                 del running[fd]
-                row = error_row(entry, f"grading took over {SUBMISSION_DEADLINE:g} s", out_dir)
-                on_row({**row, "status": "timeout"})
+                on_row(error_row(entry, f"grading took over {SUBMISSION_DEADLINE:g} s",
+                                 out_dir, status="timeout"))
 
 
 # -- the zygote ---------------------------------------------------------------------------
