@@ -66,12 +66,14 @@ def test_renaming_only_changes_identifiers():
 
 
 @pytest.mark.parametrize("disguise", [renamed, reordered, reformatted, disguised])
-def test_a_disguised_copy_is_found_with_its_lines(disguise):
-    copy = disguise(ORIGINAL)
-    assert copy != ORIGINAL
-    matches = similar_pairs({"ann": ORIGINAL, "ben": copy}, starter_sources())
+@pytest.mark.parametrize("original", sorted(CORRECT.glob("*.py")), ids=lambda path: path.stem)
+def test_a_disguised_copy_is_found_with_its_lines(disguise, original):
+    source = original.read_text(encoding="utf-8")
+    copy = disguise(source)
+    assert copy != source
+    matches = similar_pairs({"ann": source, "ben": copy}, starter_sources())
     assert [(m.a, m.b) for m in matches] == [("ann", "ben")]
-    assert matches[0].similarity >= 0.9
+    assert matches[0].similarity >= 0.8
     assert matches[0].lines_a and matches[0].lines_b
 
 
