@@ -137,3 +137,14 @@ def test_the_progress_names_the_submission_running_longest():
                4: (102, Entry("ben", Path("ben")), 4.0, b"")}
     assert longest_running(running, 16.4) == "longest: ben 12 s"
     assert longest_running({}, 16.4) == ""
+
+
+def test_a_sheet_of_an_older_version_is_rewritten_in_the_new_columns(tmp_path):
+    path = tmp_path / "grades.csv"
+    path.write_text("submission,student,score,max_score,status,flags,code\n"
+                    "ann,0756110 Ann,114,110,ok,,abc\n", encoding="utf-8")
+    sheet = GradeSheet(path)
+    sheet.add({"submission": "ben", "status": "ok", "total": 90, "max_score": 110})
+    header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert "score" not in header and "student" not in header and "total" in header
+    assert set(GradeSheet(path).rows) == {"ann", "ben"}

@@ -66,8 +66,9 @@ class GradeSheet:
     def save(self):
         self.fill_max_score()
         text = io.StringIO()
+        # extrasaction: a sheet of an older version may hold columns no longer written.
         writer = csv.DictWriter(text, fieldnames=self.columns(), lineterminator="\n",
-                                restval="")
+                                restval="", extrasaction="ignore")
         writer.writeheader()
         for name in sorted(self.rows):
             writer.writerow(self.rows[name])
