@@ -3,7 +3,6 @@ a stranger, disguised copies beside independent solutions; then the grade sheet,
 summary, similarity.md, resume by content, and the grade-book exports."""
 
 import csv
-import os
 import shutil
 import subprocess
 import sys
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.paths import REPO_ROOT, SOLUTION_DIR, STARTER_DIR
+from grader.paths import REPO_ROOT, SOLUTION_DIR
 from grader.regrade.gradebook import CANVAS_COLUMNS, MOODLE_COLUMNS
 from tests.submissions.mutants import MUTANTS, mutant_source
 from tests.test_regrade_similarity import disguised
@@ -267,15 +266,3 @@ def test_plain_export_and_bad_input(graded, tmp_path):
     result = run("export-grades", tmp_path, "--format", "canvas", check=False)
     assert result.returncode == 2 and "no grade sheet" in result.stderr
     assert "Traceback" not in result.stderr
-
-
-def test_starter_is_never_flagged_similar(tmp_path):
-    root = tmp_path / "class"
-    for name in ("ann", "ben"):
-        folder_of(root / name, (STARTER_DIR / "backprop.py").read_text(encoding="utf-8"))
-    out = tmp_path / "out"
-    regrade(root, out)
-    table = read_rows(out)
-    assert all("similar to" not in row["flags"] for row in table.values())
-    assert all("identical to the starter" in row["flags"] for row in table.values())
-    assert os.path.exists(out / "similarity.md")
