@@ -7,6 +7,7 @@
     python -m grader export-gradescope OUT.zip               the Gradescope autograder
     python -m grader regrade SUBMISSION... --out DIR         regrade a class (TAs)
     python -m grader merge DIR... --out DIR                  join regrade shards
+    python -m grader export-grades DIR --format F            grades for Moodle or Canvas
 
 All but grading and merge need solution/: they exist in the course's repository only.
 """
@@ -75,7 +76,9 @@ REGRADE_OPTIONS = ("timeout", "memory", "hidden_seed", "report_points")
 
 def regrade_command(argv):
     from grader import options
+    from grader.regrade.identity import RosterError
     from grader.regrade.run import Settings, regrade
+    from grader.regrade.similarity import THRESHOLD
 
     parser = argparse.ArgumentParser(
         prog="python -m grader regrade",
@@ -86,7 +89,18 @@ def regrade_command(argv):
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N")
     options.add_arguments(parser, REGRADE_OPTIONS, flags={"hidden_seed": "--seed"})
     parser.add_argument("--resume", action="store_true",
-                        help="skip submissions already in DIR/grades.csv")
+                        help="skip submissions already in DIR/grades.csv whose content has "
+                             "not changed since")
+    parser.add_argument("--retry-errors", action="store_true",
+                        help="with --resume, grade the error, timeout and memory rows again")
+    parser.add_argument("--roster", type=Path, metavar="FILE.csv",
+                        help="CSV of the class (columns id, name, optionally email): names "
+                             "the students, adds a `missing` row for each without a submission")
+    parser.add_argument("--bonus-cap", type=float, metavar="P",
+                        help="at most P bonus points count in `total` (default: all)")
+    parser.add_argument("--similarity", type=float, default=THRESHOLD, metavar="F",
+                        help="flag pairs sharing at least this share of their own code "
+                             "(default %(default)s)")
     parser.add_argument("--shard", type=shard, default=(1, 1), metavar="I/N",
                         help="grade only the I-th of N deterministic slices")
     parser.add_argument("--no-progress", action="store_true")
@@ -95,9 +109,20 @@ def regrade_command(argv):
         parser.error("the hidden checks need the solution, which this copy does not have")
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
-    settings = Settings(out=args.out, jobs=args.jobs, resume=args.resume, shard=args.shard,
+    if args.retry_errors and not args.resume:
+        parser.error("--retry-errors goes with --resume")
+    if args.bonus_cap is not None and args.bonus_cap < 0:
+        parser.error("--bonus-cap must be 0 or more")
+    if not 0 < args.similarity <= 1:
+        parser.error(f"--similarity must be in (0, 1], not {args.similarity:g}")
+    settings = Settings(out=args.out, jobs=args.jobs, resume=args.resume,
+                        retry_errors=args.retry_errors, shard=args.shard, roster=args.roster,
+                        bonus_cap=args.bonus_cap, similarity=args.similarity,
                         grading=options.from_arguments(args, REGRADE_OPTIONS, hidden=True))
-    sheet = regrade(args.submissions, settings, progress=not args.no_progress)
+    try:
+        sheet = regrade(args.submissions, settings, progress=not args.no_progress)
+    except RosterError as error:
+        parser.error(str(error))
     print(f"{len(sheet.rows)} submissions in {args.out / 'grades.csv'}; "
           f"summary in {args.out / 'summary.md'}")
     return 0
@@ -115,8 +140,9 @@ def shard(text):
 
 
 def merge_command(argv):
+    from grader.regrade.run import finish
     from grader.regrade.sheet import SHEET, merge
-    from grader.regrade.summary import write_summary
+    from grader.regrade.summary import WARNINGS
 
     parser = argparse.ArgumentParser(
         prog="python -m grader merge",
@@ -133,13 +159,52 @@ def merge_command(argv):
             for child in directory.iterdir():
                 if child.is_dir():
                     shutil.copytree(child, args.out / child.name, dirs_exist_ok=True)
+    warnings = []
+    for directory in args.dirs:
+        if (directory / WARNINGS).is_file():
+            warnings += (directory / WARNINGS).read_text(encoding="utf-8").splitlines()
+    (args.out / WARNINGS).write_text("".join(f"{w}\n" for w in dict.fromkeys(warnings)),
+                                     encoding="utf-8")
     sheet = merge([d / SHEET for d in args.dirs], args.out / SHEET)
-    write_summary(sheet, args.out)
+    finish(sheet, args.out)
     print(f"{len(sheet.rows)} submissions in {args.out / SHEET}")
     return 0
 
 
-COMMANDS = {"regrade": regrade_command, "merge": merge_command}
+def export_grades_command(argv):
+    import time
+
+    from grader.regrade.gradebook import DEFAULT_ASSIGNMENT, FORMATS, ExportError, export_grades
+
+    parser = argparse.ArgumentParser(
+        prog="python -m grader export-grades",
+        description="Write DIR/grades.csv in a grade book's import format, matched by "
+                    "student ID (see grader/regrade/gradebook.py for the columns).")
+    parser.add_argument("dir", type=Path, metavar="DIR")
+    parser.add_argument("--format", required=True, choices=FORMATS, dest="fmt")
+    parser.add_argument("--out", type=Path, metavar="FILE",
+                        help="default DIR/grades-<format>.csv")
+    parser.add_argument("--worksheet", type=Path, metavar="FILE.csv",
+                        help="moodle: the grading worksheet downloaded from Moodle, to fill in")
+    parser.add_argument("--assignment", default=DEFAULT_ASSIGNMENT,
+                        help="canvas: the assignment column's header (default %(default)r)")
+    args = parser.parse_args(argv)
+    if args.worksheet is not None and args.fmt != "moodle":
+        parser.error("--worksheet goes with --format moodle")
+    modified = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+    try:
+        path, warnings = export_grades(args.dir, args.fmt, args.out, args.worksheet,
+                                       args.assignment, modified)
+    except ExportError as error:
+        parser.error(str(error))
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"wrote {path}")
+    return 0
+
+
+COMMANDS = {"regrade": regrade_command, "merge": merge_command,
+            "export-grades": export_grades_command}
 
 
 def main(argv=None):

@@ -3,7 +3,7 @@
 import pytest
 
 from grader.paths import STARTER_DIR
-from grader.regrade.run import status_of
+from grader.regrade.row import status_and_reason
 from grader.results.scoring import score
 from grader.session.outcome import CheckResult
 from tests.grading import grade_source, solution_source
@@ -37,6 +37,10 @@ def test_a_stub_is_not_implemented(tmp_path):
     assert {c.kind for c in results.checks if c.group == "sigmoid"} == {"not_implemented"}
 
 
+def status_from(results):
+    return status_and_reason(results)[0]
+
+
 def result(kind, message="", group="sigmoid", points=1):
     return CheckResult(name=f"{group}: a check", group=group, kind=kind, points=points,
                        visibility="visible", messages=(message,))
@@ -48,15 +52,15 @@ def result(kind, message="", group="sigmoid", points=1):
     (("not_implemented",), "ok"),
 ])
 def test_the_regrade_status_follows_the_kinds(kinds, status):
-    assert status_of(score([result(kind) for kind in kinds])) == status
+    assert status_from(score([result(kind) for kind in kinds])) == status
 
 
 def test_the_regrade_status_never_reads_the_feedback():
     worded = [result("failed", "did not finish within 10 s; MemoryError; could not be "
                                "imported; ended the grading process")]
-    assert status_of(score(worded)) == "ok"
+    assert status_from(score(worded)) == "ok"
     # The import rule (no points: a broken one zeroes the total) is an integrity matter.
-    assert status_of(score([result("failed", group="rules", points=0)])) == "integrity"
+    assert status_from(score([result("failed", group="rules", points=0)])) == "integrity"
 
 
 def test_an_unknown_kind_is_refused():

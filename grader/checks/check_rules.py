@@ -33,8 +33,7 @@ def check_imports(student, note):
 
 @check("rules: importing backprop.py trains nothing and prints nothing", points=2)
 def check_import_is_quiet(student):
-    info = student.info
-    fail_unless(info["ok"], student.import_failure())
+    info = student.require_import()
     calls = {name: count for name, count in info["training_calls"].items() if count}
     fail_unless(not calls, "importing backprop.py calls " + ", ".join(
         f"{name} {count} times" for name, count in calls.items())

@@ -5,32 +5,53 @@ an unpacked folder), a .py file, a .ipynb notebook, a .zip as the lab is handed 
 (DL_LAB1_<studentID>_<name>.zip), or a directory whose children are such submissions.
 """
 
-import re
+import hashlib
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.intake.locate import SKIPPED_FOLDERS, SUBMISSION_FILE
+from grader.regrade.identity import Identity, identity_of
 
-ZIP_NAME = re.compile(r"^DL_LAB1_(?P<id>[^_]+)_(?P<name>.+)$", re.IGNORECASE)
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 SUFFIXES = (".py", ".ipynb", ".zip")
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One submission: a unique name (the grade sheet's key), the student, its path."""
+    """One submission: a unique name (the grade sheet's key), its path, the student."""
 
     name: str
-    student: str
     path: Path
+    identity: Identity = field(default_factory=Identity)
 
 
-def student_of(path):
-    """The student a submission belongs to, read from its file or folder name."""
-    stem = path.stem if path.is_file() else path.name
-    match = ZIP_NAME.match(stem)
-    return f"{match['id']} {match['name']}" if match else stem
+def content_hash(path):
+    """SHA-256 of a submission's content (file names and bytes), "" when it is missing.
+
+    --resume regrades a submission whose hash changed (a corrected resubmission).
+    """
+    path = Path(path)
+    digest = hashlib.sha256()
+    if path.is_file():
+        digest.update(path.read_bytes())
+    elif path.is_dir():
+        for child in sorted(p for p in path.rglob("*") if p.is_file()
+                            and not SKIPPED_FOLDERS & set(p.relative_to(path).parts)):
+            digest.update(child.relative_to(path).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(child.read_bytes()).digest())
+    else:
+        return ""
+    return digest.hexdigest()[:16]
+
+
+def inner_archive(folder):
+    """The one .zip a folder holds when it holds no code (a Moodle download), else None."""
+    if not folder.is_dir() or holds_submission(folder):
+        return None
+    archives = [child for child in sorted(folder.iterdir())
+                if child.suffix.lower() == ".zip" and not child.name.startswith(".")]
+    return archives[0] if len(archives) == 1 else None
 
 
 def holds_submission(folder):
@@ -78,7 +99,7 @@ def collect(arguments):
             number += 1
             name = f"{base}-{number}"
         taken.add(name)
-        entries.append(Entry(name=name, student=student_of(path), path=path))
+        entries.append(Entry(name=name, path=path, identity=identity_of(path)))
     return entries
 
 

@@ -4,7 +4,8 @@
   pristine ones (by SHA-256), or checks added next to them;
 - forbidden imports (from the rules check);
 - a backprop.py identical to another submission's, or to the untouched starter, once
-  whitespace and comments are set aside.
+  whitespace and comments are set aside (copies disguised further, by renaming or
+  reordering, are found by grader/regrade/similarity.py).
 """
 
 import fnmatch

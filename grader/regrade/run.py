@@ -11,6 +11,7 @@ The flow, and why:
   summary.md. Nothing a submission prints or writes is ever read back.
 """
 
+import dataclasses
 import json
 import os
 import select
@@ -21,15 +22,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.options import GradeOptions
-from grader.regrade import integrity
-from grader.regrade.collect import BadArchive, collect, unpack
-from grader.regrade.sheet import SHEET, GradeSheet, flag_duplicates
-from grader.regrade.summary import write_summary
+from grader.regrade import identity, integrity
+from grader.regrade.collect import BadArchive, collect, content_hash, inner_archive, unpack
+from grader.regrade.row import relative_paths, result_row, rule_flags
+from grader.regrade.sheet import MISSING_PREFIX, SHEET, GradeSheet, flag_duplicates
+from grader.regrade.similarity import THRESHOLD, flag_similar
+from grader.regrade.summary import WARNINGS, write_summary
+from grader.results import reports
 from grader.sandbox import processes
 from grader.sandbox.launch import start_zygote
-from grader.session.outcome import CRASHED, MEMORY, NOT_RUN, TIMEOUT
 
 SUBMISSION_DEADLINE = 300.0  # seconds for one whole grade, all checks together
+CODE_FILE = "submitted_code.py"  # what was graded, kept for the copy detection
+RETRIED = ("error", "timeout", "memory")  # statuses --retry-errors grades again
 
 
 @dataclass(frozen=True)
@@ -40,62 +45,63 @@ class Settings:
     out: Path
     jobs: int = os.cpu_count() or 1
     resume: bool = False
+    retry_errors: bool = False
     shard: tuple = (1, 1)  # (i, n): grade the i-th of n slices
+    roster: Path = None
+    bonus_cap: float = None
+    similarity: float = THRESHOLD
     grading: GradeOptions = GradeOptions(hidden=True)
 
 
 # -- one submission (in a forked grading process) ---------------------------------------
 
-def status_of(results):
-    """ok, error, timeout, memory or integrity, from the kinds of the checks' outcomes.
-
-    timeout: a call ran out of time; memory: the memory limit was hit; error: the code
-    could not be found or imported, or it ended the worker; integrity: a rule is broken.
-    """
-    kinds = {check.kind for check in results.checks}
-    if TIMEOUT in kinds:
-        return "timeout"
-    if MEMORY in kinds:
-        return "memory"
-    if kinds & {CRASHED, NOT_RUN}:
-        return "error"
-    if results.broken_rules:
-        return "integrity"
-    return "ok"
+def identity_columns(entry):
+    found = entry.identity
+    return {"submission": entry.name, "student_id": found.student_id, "name": found.name,
+            "email": found.email, "participant": found.participant}
 
 
-def rule_flags(results):
-    return [f"rule: {check.output.splitlines()[0]}" for check in results.broken_rules]
-
-
-def error_row(entry, message, out_dir):
+def error_row(entry, message, out_dir, status="error"):
+    """The row (and feedback.md) of a submission no check could grade."""
     folder = Path(out_dir) / entry.name
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "feedback.md").write_text(f"# Not graded\n\n{message}\n", encoding="utf-8")
-    return {"submission": entry.name, "student": entry.student, "score": 0, "max_score": "",
-            "status": "error", "flags": message}
+    return {**identity_columns(entry), "total": 0, "public": 0, "hidden": 0, "bonus": 0,
+            "status": status, "reason": message}
 
 
 def grade_entry(entry, settings, zygote, pristine):
     """Grade one submission into settings.out / entry.name; returns its grade-sheet row."""
-    from grader.grade import grade
+    from grader.grade import grade, write_json
 
+    out = settings.out / entry.name
     with tempfile.TemporaryDirectory(prefix="regrade-") as staging:
-        path = entry.path
+        path, unreadable = entry.path, None
+        archive = path if path.suffix.lower() == ".zip" else inner_archive(path)
         try:
-            if path.suffix.lower() == ".zip":
-                path = unpack(path, Path(staging))
+            if archive is not None:
+                path = unpack(archive, Path(staging) / "unpacked")
         except BadArchive as error:
-            return error_row(entry, str(error), settings.out)
-        results = grade(path, options=settings.grading.with_(
-            out=settings.out / entry.name, zygote=zygote))
+            # Graded as an empty folder, so that the row has every column; then said why.
+            path, unreadable = Path(staging) / "empty", str(error)
+            path.mkdir()
+        results = grade(path, options=settings.grading.with_(out=out, zygote=zygote))
+        results = relative_paths(results, path, Path(staging), entry.path)
         flags = integrity.tampered_files(path, pristine) if path.is_dir() else []
         code = integrity.normalised_digest(results.code) if results.code else ""
-    row = {"submission": entry.name, "student": entry.student, "score": results.score,
-           "max_score": results.max_score, "status": status_of(results),
-           "flags": "; ".join(flags + rule_flags(results)), "code": code}
-    row.update({group: score for group, (score, _) in results.groups().items()})
-    return row
+    write_json(out / "results.json", reports.gradescope(results))
+    code_file = out / CODE_FILE
+    if results.code and not unreadable:
+        code_file.write_text(results.code, encoding="utf-8")
+    else:
+        code_file.unlink(missing_ok=True)  # a regrade leaves no earlier code behind
+    if unreadable:
+        return {**result_row(results, settings.bonus_cap),
+                **error_row(entry, unreadable, settings.out)}
+    (out / "feedback.md").write_text(reports.feedback_markdown(results, visible_only=False),
+                                     encoding="utf-8")
+    return {**identity_columns(entry), **result_row(results, settings.bonus_cap),
+            "flags": "; ".join(flags + rule_flags(results)), "code": code}
 
 
 # -- the pool ----------------------------------------------------------------------------
@@ -118,10 +124,23 @@ def _fork_grader(work, entry):
     return pid, read
 
 
-def run_pool(entries, jobs, work, on_row, out_dir):
-    """Grade entries with at most `jobs` forked graders; call on_row(row) as each ends."""
+def longest_running(running, now):
+    """"name 12 s" of the submission graded the longest among running, or ""."""
+    if not running:
+        return ""
+    _, entry, started, _ = min(running.values(), key=lambda item: (item[2], item[1].name))
+    return f"longest: {entry.name} {now - started:.0f} s"
+
+
+def run_pool(entries, jobs, work, on_row, out_dir, on_tick=None):
+    """Grade entries with at most `jobs` forked graders; call on_row(row) as each ends.
+
+    on_tick(text), when given, hears which submission has been running longest.
+    """
     queue, running = list(entries), {}
     while queue or running:
+        if on_tick is not None:
+            on_tick(longest_running(running, time.monotonic()))
         while queue and len(running) < jobs:
             entry = queue.pop(0)
             pid, fd = _fork_grader(work, entry)
@@ -148,8 +167,8 @@ def run_pool(entries, jobs, work, on_row, out_dir):
                 os.waitpid(pid, 0)
                 os.close(fd)
                 del running[fd]
-                row = error_row(entry, f"grading took over {SUBMISSION_DEADLINE:g} s", out_dir)
-                on_row({**row, "status": "timeout"})
+                on_row(error_row(entry, f"grading took over {SUBMISSION_DEADLINE:g} s",
+                                 out_dir, status="timeout"))
 
 
 # -- the command ----------------------------------------------------------------------------
@@ -161,8 +180,45 @@ def shard_of(entries, shard):
     return [entry for position, entry in enumerate(ordered) if position % count == index - 1]
 
 
+def missing_rows(students):
+    """Rows of the roster students who handed nothing in."""
+    return [{"submission": f"{MISSING_PREFIX}{student.student_id}",
+             "student_id": student.student_id, "name": student.name, "email": student.email,
+             "status": "missing", "reason": "no submission from this roster student",
+             "total": 0, "public": 0, "hidden": 0, "bonus": 0} for student in students]
+
+
+def identify(entries, roster_path):
+    """Entries with their roster identity, the missing students' rows and the warnings."""
+    found = {entry.name: entry.identity for entry in entries}
+    warnings, missing = [], []
+    if roster_path is not None:
+        matching = identity.match_roster(found, identity.read_roster(roster_path))
+        found, warnings = matching.identities, list(matching.warnings)
+        missing = missing_rows(matching.missing)
+    warnings = identity.unparsed_warnings(found) + warnings
+    entries = [dataclasses.replace(entry, identity=found[entry.name]) for entry in entries]
+    return entries, missing, warnings
+
+
+def to_grade(entries, sheet, hashes, settings):
+    """The entries a run grades: all, or with --resume the new, changed (and retried) ones."""
+    if not settings.resume:
+        return list(entries)
+
+    def finished(entry):
+        row = sheet.rows.get(entry.name)
+        return (row is not None and row.get("hash") == hashes[entry.name]
+                and not (settings.retry_errors and row.get("status") in RETRIED))
+
+    return [entry for entry in entries if not finished(entry)]
+
+
 def regrade(arguments, settings, progress=True):
-    """Regrade the submissions named by arguments; returns the GradeSheet."""
+    """Regrade the submissions named by arguments; returns the GradeSheet.
+
+    Raises identity.RosterError for a roster that cannot be used (before any grading).
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -170,13 +226,24 @@ def regrade(arguments, settings, progress=True):
     import pytest  # noqa: F401
     from tqdm import tqdm
 
-    from grader import grade  # noqa: F401
+    import grader.grade  # noqa: F401
 
     out = Path(settings.out)
+    everyone, missing, warnings = identify(collect(arguments), settings.roster)
     out.mkdir(parents=True, exist_ok=True)
-    entries = shard_of(collect(arguments), settings.shard)
+    entries = shard_of(everyone, settings.shard)
+    hashes = {entry.name: content_hash(entry.path) for entry in entries}
     sheet = GradeSheet(out / SHEET)
-    todo = [e for e in entries if not (settings.resume and e.name in sheet.rows)]
+    for entry in entries:  # the roster may have changed since: names follow it
+        if entry.name in sheet.rows:
+            sheet.rows[entry.name].update(
+                {k: v for k, v in identity_columns(entry).items() if k != "submission"})
+    for row in missing:
+        sheet.add(row, save=False)
+    todo = to_grade(entries, sheet, hashes, settings)
+    (out / WARNINGS).write_text("".join(f"{line}\n" for line in warnings), encoding="utf-8")
+    for line in warnings:
+        print(f"warning: {line}", file=sys.stderr)
     pristine = integrity.pristine_hashes()
     processes.become_subreaper()
     with tempfile.TemporaryDirectory(prefix="zygote-") as folder:
@@ -184,20 +251,32 @@ def regrade(arguments, settings, progress=True):
         tqdm.monitor_interval = 0  # no monitor thread: this process forks
         bar = tqdm(total=len(todo), unit="submission", desc="regrading", disable=not progress,
                    file=sys.stderr)
+        shown = [""]
 
         def on_row(row):
-            sheet.add(row)
+            sheet.add({**row, "hash": hashes.get(row["submission"], "")})
             bar.update(1)
+
+        def on_tick(text):
+            if text != shown[0]:
+                shown[0] = text
+                bar.set_postfix_str(text)
 
         try:
             run_pool(todo, settings.jobs,
                      lambda entry: grade_entry(entry, settings, socket_path, pristine),
-                     on_row, out)
+                     on_row, out, on_tick)
         finally:
             bar.close()
             processes.kill(zygote.pid)
             zygote.wait()
             processes.kill_strays()
-    flag_duplicates(sheet)
-    write_summary(sheet, out)
+    finish(sheet, out, settings.similarity)
     return sheet
+
+
+def finish(sheet, out, threshold=THRESHOLD):
+    """Flag identical and similar code, write similarity.md and summary.md; save."""
+    flag_duplicates(sheet)
+    flag_similar(sheet, out, CODE_FILE, threshold)
+    write_summary(sheet, out)

@@ -1,4 +1,12 @@
-"""The grade sheet, DIR/grades.csv: one row per submission, always.
+"""The grade sheet, DIR/grades.csv: one row per submission, always, and one per roster
+student without a submission (status `missing`).
+
+Columns: who (`submission`, `student_id`, `name`), the outcome (`status`, `total`,
+`max_score`, `public`, `hidden`, `bonus`, see grader/regrade/row.py), one column per
+graded group named with its maximum (`backward/32`, as in the student's table), why
+(`reason` for every row that is not ok, `flags` for review), then `email` and
+`participant` (for the grade-book exports), `hash` (of the submission's content, for
+--resume) and `code` (a digest of the code without whitespace and comments).
 
 Rows are kept sorted by submission and the file is rewritten atomically each time a
 row is added, so an interrupted run keeps every finished row and a rerun writes the
@@ -8,20 +16,27 @@ same bytes.
 import csv
 import io
 import os
+from collections import Counter
 from pathlib import Path
 
-from grader import lab
+from grader.lab import GROUPS as GROUP_ORDER
 from grader.regrade.integrity import duplicates
+from grader.regrade.row import GROUP_COLUMN
 
 SHEET = "grades.csv"
-GROUPS = tuple(group for group in lab.GROUPS if group != lab.RULES)
-# "code": digest of backprop.py with whitespace and comments set aside (duplicates).
-COLUMNS = ("submission", "student", "score", "max_score", "status", *GROUPS, "flags", "code")
-STATUSES = ("ok", "error", "timeout", "memory", "integrity")
+LEADING = ("submission", "student_id", "name", "status", "total", "max_score", "public",
+           "hidden", "bonus")
+TRAILING = ("reason", "flags", "email", "participant", "hash", "code")
+MISSING_PREFIX = "missing:"
 
 
 def number(value):
     return f"{value:g}" if isinstance(value, (int, float)) else value
+
+
+def _group_rank(column):
+    group = GROUP_COLUMN.match(column)["group"]
+    return (GROUP_ORDER.index(group) if group in GROUP_ORDER else len(GROUP_ORDER), column)
 
 
 class GradeSheet:
@@ -34,20 +49,41 @@ class GradeSheet:
             with self.path.open(newline="", encoding="utf-8") as stream:
                 self.rows = {row["submission"]: row for row in csv.DictReader(stream)}
 
-    def add(self, row):
-        """Record one submission's row and write the sheet."""
-        self.rows[row["submission"]] = {column: number(row.get(column, "")) for column in COLUMNS}
-        self.save()
+    def columns(self):
+        """The fixed columns with every group column any row has, in the lab's order."""
+        groups = {column for row in self.rows.values() for column in row
+                  if GROUP_COLUMN.match(column)}
+        return (*LEADING, *sorted(groups, key=_group_rank), *TRAILING)
+
+    def add(self, row, save=True):
+        """Record one submission's row (and write the sheet)."""
+        kept = [column for column in row if column in LEADING + TRAILING
+                or GROUP_COLUMN.match(column)]
+        self.rows[row["submission"]] = {column: number(row[column]) for column in kept}
+        if save:
+            self.save()
 
     def save(self):
+        self.fill_max_score()
         text = io.StringIO()
-        writer = csv.DictWriter(text, fieldnames=COLUMNS, lineterminator="\n")
+        # extrasaction: a sheet of an older version may hold columns no longer written.
+        writer = csv.DictWriter(text, fieldnames=self.columns(), lineterminator="\n",
+                                restval="", extrasaction="ignore")
         writer.writeheader()
         for name in sorted(self.rows):
             writer.writerow(self.rows[name])
         partial = self.path.with_name(self.path.name + ".partial")
         partial.write_text(text.getvalue(), encoding="utf-8")
         os.replace(partial, self.path)
+
+    def fill_max_score(self):
+        """Give rows graded by no check (a crash, a missing student) the class's maximum."""
+        known = Counter(row["max_score"] for row in self.rows.values() if row.get("max_score"))
+        if known:
+            maximum = known.most_common(1)[0][0]
+            for row in self.rows.values():
+                if not row.get("max_score"):
+                    row["max_score"] = maximum
 
 
 def merge(sheets, out_path):
@@ -59,11 +95,17 @@ def merge(sheets, out_path):
     return merged
 
 
+def replace_flags(row, prefixes, new):
+    """Drop row's flags starting with any of prefixes, then add the new ones."""
+    flags = [f for f in (row.get("flags") or "").split("; ")
+             if f and not f.startswith(prefixes)]
+    row["flags"] = "; ".join(flags + list(new))
+
+
 def flag_duplicates(sheet):
     """Flag rows whose code is identical to another's or to the starter, and save."""
-    digests = {name: row["code"] for name, row in sheet.rows.items() if row["code"]}
+    digests = {name: row["code"] for name, row in sheet.rows.items() if row.get("code")}
     found = duplicates(digests)
     for name, row in sheet.rows.items():
-        flags = [f for f in row["flags"].split("; ") if f and not f.startswith("identical to")]
-        row["flags"] = "; ".join(flags + ([found[name]] if name in found else []))
+        replace_flags(row, ("identical to",), [found[name]] if name in found else [])
     sheet.save()

@@ -1,14 +1,24 @@
-"""DIR/summary.md: the class at a glance, from the grade sheet and each results.json."""
+"""DIR/summary.md: the class at a glance, from the grade sheet and each results.json.
+
+Everything is counted per submission, never per check: the class's mistakes grouped by
+the diagnosis the checks wrote, apart from the submissions that did not run; every row
+that is not ok or is flagged is listed for review.
+"""
 
 import json
+import re
 import statistics
 from collections import Counter
 from pathlib import Path
 
-from grader.session.outcome import PASSED
+from grader.regrade.row import DID_NOT_RUN, STATUSES
+from grader.session.diagnosis import DIAGNOSIS, sentences_in
 
 HISTOGRAM = "histogram.png"
-COMMON_FAILURES = 10
+WARNINGS = "warnings.txt"  # identity and roster warnings of the run
+BIN_WIDTH = 10
+LISTED = 12  # names listed per mistake before "and N more"
+GRADIENT_LABEL = re.compile(r"\bd(W|b)\d\b")
 
 
 def _float(value):
@@ -18,15 +28,88 @@ def _float(value):
         return None
 
 
-def draw_histogram(scores, path, max_score):
+def diagnoses(output):
+    """The diagnoses in one failure message, each cut to its headline.
+
+    A diagnosis is a "Diagnosis: <what is wrong>: <what to do>" line of the message
+    (grader.session.diagnosis). "Diagnosis: db2 is averaged over the samples: a bias ..."
+    gives "db is averaged over the samples": the layer's number is dropped so that the
+    same mistake in any layer counts once.
+    """
+    found = []
+    for sentence in sentences_in(output):
+        if not sentence.startswith(DIAGNOSIS):
+            continue  # a hint is a guess from an error's wording, not a diagnosed mistake
+        text = sentence[len(DIAGNOSIS):]
+        headline = GRADIENT_LABEL.sub(lambda m: f"d{m[1]}", text.split(": ", 1)[0])
+        headline = re.sub(r"\s*\([^)]*\)", "", headline).strip().rstrip(".")
+        if headline and headline not in found:
+            found.append(headline)
+    return found
+
+
+def read_results(out_dir, name):
+    path = Path(out_dir) / name / "results.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))["tests"]
+    except (OSError, ValueError, KeyError):
+        return []
+
+
+def class_findings(out_dir, names):
+    """({diagnosis: [submissions]}, {check: [submissions failing it]}) over names."""
+    mistakes, failing = {}, {}
+    for name in sorted(names):
+        seen = set()
+        for test in read_results(out_dir, name):
+            if test["status"] == "passed" or not test.get("max_score"):
+                continue
+            failing.setdefault(test["name"], []).append(name)
+            for headline in diagnoses(test.get("output", "")):
+                if headline not in seen:
+                    seen.add(headline)
+                    mistakes.setdefault(headline, []).append(name)
+    return mistakes, failing
+
+
+def bins(maximum):
+    """Integer bin edges 0, 10, ... ending exactly at maximum."""
+    edges = list(range(0, int(maximum), BIN_WIDTH)) + [maximum]
+    return edges if len(edges) > 1 else [0, max(maximum, 1)]
+
+
+def bin_counts(scores, edges):
+    counts = [0] * (len(edges) - 1)
+    for score in scores:
+        index = next((i for i in range(len(counts)) if score < edges[i + 1]), len(counts) - 1)
+        counts[index] += 1
+    return counts
+
+
+def text_histogram(scores, edges):
+    counts = bin_counts(scores, edges)
+    width = len(f"{edges[-1]:g}")
+    lines = []
+    for i, count in enumerate(counts):
+        closing = "]" if i == len(counts) - 1 else ")"
+        label = f"[{edges[i]:>{width}g}, {edges[i + 1]:>{width}g}{closing}"
+        lines.append(f"{label} {'#' * count} {count}")
+    return lines
+
+
+def draw_histogram(scores, edges, path):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     figure, ax = plt.subplots(figsize=(6, 3.5))
-    ax.hist(scores, bins=20, range=(0, max(max_score, max(scores, default=0))), color="tab:blue")
-    ax.set_xlabel("score")
+    ax.hist(scores, bins=edges, color="tab:blue", edgecolor="white")
+    ax.set_xlim(0, edges[-1])
+    ax.set_xticks(edges)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel(f"public + hidden, out of {edges[-1]:g} (bonus not included)")
     ax.set_ylabel("submissions")
     ax.set_title(f"Scores of {len(scores)} submissions")
     figure.tight_layout()
@@ -34,50 +117,69 @@ def draw_histogram(scores, path, max_score):
     plt.close(figure)
 
 
-def check_outcomes(out_dir, names):
-    """{check name: [passed, total]} and Counter of failure first lines, over results.json."""
-    outcomes, failures = {}, Counter()
-    for name in names:
-        results = Path(out_dir) / name / "results.json"
-        if not results.exists():
-            continue
-        for test in json.loads(results.read_text(encoding="utf-8"))["tests"]:
-            outcome = test["extra_data"]  # the check's group and the kind of its outcome
-            passed = outcome["kind"] == PASSED
-            tally = outcomes.setdefault(test["name"], [0, 0])
-            tally[0] += passed
-            tally[1] += 1
-            if not passed:
-                first = test["output"].strip().splitlines()[0] if test["output"].strip() else ""
-                failures[f"{outcome['group']}: {first[:120]}"] += 1
-    return outcomes, failures
+def _names(names):
+    shown = ", ".join(f"`{name}`" for name in names[:LISTED])
+    return shown + (f" and {len(names) - LISTED} more" if len(names) > LISTED else "")
+
+
+def _who(row):
+    who = " ".join(part for part in (row.get("student_id"), row.get("name")) if part)
+    return f" ({who})" if who else ""
+
+
+def score_lines(ran):
+    """The totals of the submissions that ran, and the histogram (as text)."""
+    maximum = max((_float(row["max_score"]) or 0 for row in ran), default=0)
+    graded = [(_float(row["public"]) or 0) + (_float(row["hidden"]) or 0) for row in ran]
+    if not ran or not maximum:
+        return [], [], maximum
+    lines = [f"- total: mean {statistics.mean(_float(r['total']) or 0 for r in ran):.2f}, "
+             f"median {statistics.median(_float(r['total']) or 0 for r in ran):g} "
+             f"/ {maximum:g} (total = public + hidden + bonus)",
+             f"- public (what students saw): mean "
+             f"{statistics.mean(_float(r['public']) or 0 for r in ran):.2f}; hidden: mean "
+             f"{statistics.mean(_float(r['hidden']) or 0 for r in ran):.2f}; bonus earned by "
+             f"{sum(1 for r in ran if (_float(r['bonus']) or 0) > 0)}"]
+    return lines, graded, maximum
 
 
 def write_summary(sheet, out_dir):
     """Write summary.md and the score histogram into out_dir; returns the summary's path."""
     out_dir = Path(out_dir)
     rows = [sheet.rows[name] for name in sorted(sheet.rows)]
-    scores = [s for s in (_float(row["score"]) for row in rows) if s is not None]
-    max_score = max([_float(row["max_score"]) or 0 for row in rows] + [0])
-    lines = ["# Regrade summary", "", f"- submissions: {len(rows)}"]
+    ran = [row for row in rows if row["status"] not in DID_NOT_RUN]
     statuses = Counter(row["status"] for row in rows)
-    lines.append("- status: " + ", ".join(f"{s} {n}" for s, n in sorted(statuses.items())))
-    if scores:
-        lines += [f"- mean score: {statistics.mean(scores):.2f} / {max_score:g}",
-                  f"- median score: {statistics.median(scores):g} / {max_score:g}"]
-        draw_histogram(scores, out_dir / HISTOGRAM, max_score)
-        lines += ["", f"![Score histogram]({HISTOGRAM})"]
-    outcomes, failures = check_outcomes(out_dir, sheet.rows)
-    lines += ["", "## Pass rate of every check", "", "| check | passed |", "|---|---|"]
-    for check, (passed, total) in outcomes.items():
-        lines.append(f"| {check} | {passed}/{total} ({100 * passed / total:.0f} %) |")
-    lines += ["", "## Most common failures", ""]
-    lines += [f"- {count} x {text}" for text, count in failures.most_common(COMMON_FAILURES)]
-    flagged = [row for row in rows if row["flags"]]
-    lines += ["", "## Flagged for review", ""]
-    lines += [f"- `{row['submission']}` ({row['student']}): {row['flags']}" for row in flagged]
-    if not flagged:
-        lines.append("none")
+    lines = ["# Regrade summary", "", f"- rows: {len(rows)} (one per submission, and one per "
+             "roster student without a submission)",
+             "- status: " + ", ".join(f"{s} {statuses[s]}" for s in STATUSES if statuses[s])]
+    totals, graded, maximum = score_lines(ran)
+    lines += totals
+    if graded:
+        edges = bins(maximum)
+        draw_histogram(graded, edges, out_dir / HISTOGRAM)
+        lines += ["", f"![Score histogram]({HISTOGRAM})", "", "```",
+                  *text_histogram(graded, edges), "```"]
+    mistakes, failing = class_findings(out_dir, [row["submission"] for row in ran])
+    lines += ["", f"## The class's mistakes (of the {len(ran)} submissions that ran)", ""]
+    ordered = sorted(mistakes.items(), key=lambda item: (-len(item[1]), item[0]))
+    lines += [f"- {headline}: {len(names)} student{'s' * (len(names) != 1)} ({_names(names)})"
+              for headline, names in ordered] or ["none diagnosed"]
+    lines += ["", "## Checks failed, by submissions failing them", "",
+              "| check | submissions |", "|---|---|"]
+    lines += [f"| {check} | {len(names)} / {len(ran)} |" for check, names in
+              sorted(failing.items(), key=lambda item: (-len(item[1]), item[0]))]
+    did_not_run = [row for row in rows if row["status"] in DID_NOT_RUN]
+    lines += ["", "## Did not run", ""]
+    lines += [f"- `{row['submission']}`{_who(row)}: {row['status']}: {row['reason']}"
+              for row in did_not_run] or ["none"]
+    review = [row for row in rows if row["status"] != "ok" or row["flags"]]
+    lines += ["", "## For review (every row not ok, or flagged)", ""]
+    lines += [f"- `{row['submission']}`{_who(row)}: {row['status']}"
+              + (f": {row['reason']}" if row["reason"] else "")
+              + (f"; flags: {row['flags']}" if row["flags"] else "") for row in review] or ["none"]
+    warnings = out_dir / WARNINGS
+    found = warnings.read_text(encoding="utf-8").splitlines() if warnings.is_file() else []
+    lines += ["", "## Names and roster", ""] + ([f"- {w}" for w in found] or ["no warnings"])
     path = out_dir / "summary.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

@@ -95,8 +95,17 @@ def _details(checks):
     return lines
 
 
+HIDDEN_NOTE = ("Checks marked (hidden) were not visible to the student: they are the "
+               "course's hidden checks, shown here for the staff.")
+
+
 def feedback_markdown(results, visible_only=True):
-    """Markdown feedback: the total, then every failed check with its full message."""
+    """Markdown feedback: the total, then every failed check with its full message.
+
+    With visible_only=False the hidden checks' failures are included, each marked, with a
+    line saying students did not see them. Checks failing with the same message (every
+    check of a submission that cannot be imported) share one entry.
+    """
     lines = ["# Grading feedback", "", f"**{_headline(results)}**", ""]
     if results.graded:
         lines += [f"Graded: {results.graded}", ""]
@@ -108,9 +117,20 @@ def feedback_markdown(results, visible_only=True):
               if not c.passed and (c.visibility == "visible" or not visible_only)]
     if failed:
         lines += ["", "## What to fix", ""]
+    if any(c.visibility != "visible" for c in failed):
+        lines += [HIDDEN_NOTE, ""]
+    by_message = {}
     for c in failed:
-        lines += [f"### {c.name} (0 / {_points(c.max_score)})", "", "```",
-                  c.output.strip(), "```", ""]
+        by_message.setdefault(c.output.strip(), []).append(c)
+    for message, checks in by_message.items():
+        titles = [f"{c.name} (0 / {_points(c.max_score)})"
+                  + (" (hidden)" if c.visibility != "visible" else "") for c in checks]
+        if len(checks) == 1:
+            lines += [f"### {titles[0]}", ""]
+        else:
+            lines += [f"### {len(checks)} checks fail with the same message", ""]
+            lines += [f"- {title}" for title in titles] + [""]
+        lines += ["```", message, "```", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

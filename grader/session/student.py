@@ -207,14 +207,19 @@ class StudentCode:
         return (f"LOSS is {declared!r}, read as {kind!r}: where your code compares LOSS, "
                 f"compare LOSS.strip().lower() == {kind!r}")
 
-    def require(self, function):
-        """Fail unless the submission imported and defines `function`."""
+    def require_import(self):
+        """The worker's import report; fails (not run) unless the submission imported."""
         info = self.info
         if not info["ok"]:
             what = "is not graded" if info["error"]["type"] in ("missing", "notebook") \
                 else "does not import"
             raise CheckFailed(f"not run: {self.file_name} {what} (the reason is at the top)",
                               kind=import_failure_kind(info["error"]))
+        return info
+
+    def require(self, function):
+        """Fail unless the submission imported and defines `function`."""
+        info = self.require_import()
         if function not in info["functions"]:
             raise CheckFailed(f"{function} is missing: backprop.py must define "
                               f"{function} with the signature of the starter")

@@ -1,0 +1,167 @@
+"""Grade-book exports of DIR/grades.csv: `python -m grader export-grades DIR --format F`.
+
+- moodle: Moodle's assignment grading worksheet (the "offline grading worksheet" of
+  the assignfeedback_offline plugin, uploaded with "Upload grading worksheet"). Moodle's
+  importer finds three columns by their header, "Identifier" ("Participant N"),
+  "Grade" and "Last modified (grade)", and ignores the others; it skips a grade above
+  the assignment's maximum, and one changed in Moodle after "Last modified (grade)".
+  The participant number N comes from the Moodle bulk-download folder name, or from a
+  worksheet downloaded from Moodle (--worksheet), whose rows are matched by the
+  "ID number" column, else the email, else the full name.
+- canvas: Canvas's gradebook import CSV: "Student", "ID", "SIS User ID",
+  "SIS Login ID", "Section", then one column per assignment, and a "Points Possible"
+  row under the header. Rows are matched by SIS User ID (the student ID); "ID" (Canvas's
+  own number) stays empty, "SIS Login ID" holds the student ID too.
+- csv: student_id, name, email, total, max_score, status: for anything else.
+
+Each exported grade is the sheet's `total`; rows without a student ID cannot be matched
+and are left out with a warning, and so is, for Moodle, a row without a participant.
+"""
+
+import csv
+import io
+from pathlib import Path
+
+from grader.regrade.sheet import SHEET, GradeSheet
+
+MOODLE_COLUMNS = ("Identifier", "Full name", "Email address", "Status", "Grade",
+                  "Maximum Grade", "Grade can be changed", "Last modified (submission)",
+                  "Last modified (grade)", "Feedback comments")
+MOODLE_PARTICIPANT = "Participant "
+CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
+CANVAS_POINTS_ROW = "Points Possible"
+CSV_COLUMNS = ("student_id", "name", "email", "total", "max_score", "status")
+FORMATS = ("moodle", "canvas", "csv")
+DEFAULT_ASSIGNMENT = "Lab 1: backpropagation"
+
+
+class ExportError(ValueError):
+    """The export cannot be written; the message says why."""
+
+
+def _csv_text(header, rows):
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return text.getvalue()
+
+
+def gradable_rows(sheet):
+    """(rows with a student ID, warnings for the others), sorted by student ID."""
+    rows, warnings = [], []
+    for name, row in sorted(sheet.rows.items()):
+        if row.get("student_id"):
+            rows.append(row)
+        else:
+            warnings.append(f"{name}: no student ID, left out (add it with --roster)")
+    return sorted(rows, key=lambda row: (row["student_id"], row["submission"])), warnings
+
+
+def _moodle_status(row):
+    return "No submission" if row["status"] == "missing" else "Submitted for grading"
+
+
+def _feedback(row):
+    return row["reason"] if row["status"] != "ok" else ""
+
+
+WORKSHEET_KEYS = ("ID number", "Email address", "Full name")  # matched in this order
+
+
+def _key(text):
+    return " ".join(text.split()).casefold()
+
+
+def moodle_from_worksheet(rows, worksheet, modified):
+    """Moodle's downloaded worksheet with its Grade column filled from rows."""
+    try:
+        text = Path(worksheet).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ExportError(f"cannot read the worksheet {worksheet}: {error}") from None
+    table = list(csv.reader(text.splitlines()))
+    if not table or not {"Identifier", "Grade"} <= set(table[0]):
+        raise ExportError(f"{worksheet} is not a Moodle grading worksheet: its header needs "
+                          "'Identifier' and 'Grade'")
+    header = table[0]
+    if "Last modified (grade)" not in header:
+        header.append("Last modified (grade)")
+    column = {name: header.index(name) for name in header}
+    keys = {}
+    for row in rows:
+        for kind, value in (("ID number", row["student_id"]), ("Email address", row.get("email")),
+                            ("Full name", row.get("name"))):
+            if value:
+                keys.setdefault((kind, _key(value)), row)
+    warnings, filled = [], set()
+    for record in table[1:]:
+        record += [""] * (len(header) - len(record))
+        match = next((keys[kind, _key(record[column[kind]])] for kind in WORKSHEET_KEYS
+                      if kind in column and (kind, _key(record[column[kind]])) in keys), None)
+        if match is None:
+            warnings.append(f"worksheet row {record[column['Identifier']]}: no grade found")
+            continue
+        filled.add(match["submission"])
+        record[column["Grade"]] = match["total"]
+        record[column["Last modified (grade)"]] = modified
+    warnings += [f"{row['student_id']}: not in the worksheet" for row in rows
+                 if row["submission"] not in filled]
+    return _csv_text(header, table[1:]), warnings
+
+
+def moodle(rows, modified):
+    """A Moodle grading worksheet built from the participant numbers in the sheet."""
+    table, warnings = [], []
+    for row in rows:
+        if not row.get("participant"):
+            warnings.append(f"{row['student_id']}: no Moodle participant number (grade a "
+                            "Moodle bulk download, or pass --worksheet), left out")
+            continue
+        table.append([f"{MOODLE_PARTICIPANT}{row['participant']}", row["name"],
+                      row.get("email", ""), _moodle_status(row), row["total"],
+                      row["max_score"], "Yes", "", modified, _feedback(row)])
+    return _csv_text(MOODLE_COLUMNS, table), warnings
+
+
+def canvas(rows, assignment):
+    """Canvas's gradebook import CSV, with the Points Possible row."""
+    maximum = rows[0]["max_score"] if rows else ""
+    table = [[CANVAS_POINTS_ROW, "", "", "", "", maximum]]
+    table += [[row["name"], "", row["student_id"], row["student_id"], "", row["total"]]
+              for row in rows]
+    return _csv_text((*CANVAS_COLUMNS, assignment), table), []
+
+
+def plain(rows):
+    return _csv_text(CSV_COLUMNS, [[row.get(c, "") for c in CSV_COLUMNS] for row in rows]), []
+
+
+def export_grades(directory, fmt, out=None, worksheet=None, assignment=DEFAULT_ASSIGNMENT,
+                  modified=""):
+    """Write the grade-book file for DIR/grades.csv; returns (its path, warnings).
+
+    Args:
+        fmt: one of FORMATS.
+        out: the file to write (default DIR/grades-<fmt>.csv).
+        worksheet: for moodle, a grading worksheet downloaded from Moodle to fill in.
+        assignment: for canvas, the assignment column's header ("Name (id)" matches an
+            existing Canvas assignment by its id).
+        modified: for moodle, the "Last modified (grade)" time written.
+    """
+    directory = Path(directory)
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if not (directory / SHEET).is_file():
+        raise ExportError(f"no grade sheet {directory / SHEET}: run regrade first")
+    rows, warnings = gradable_rows(GradeSheet(directory / SHEET))
+    if fmt == "moodle" and worksheet is not None:
+        text, more = moodle_from_worksheet(rows, worksheet, modified)
+    elif fmt == "moodle":
+        text, more = moodle(rows, modified)
+    elif fmt == "canvas":
+        text, more = canvas(rows, assignment)
+    else:
+        text, more = plain(rows)
+    out = Path(out) if out else directory / f"grades-{fmt}.csv"
+    out.write_text(text, encoding="utf-8")
+    return out, warnings + more

@@ -1,0 +1,111 @@
+"""From one submission's Results to its grade-sheet row: status and reason, the score's
+parts, and the per-group columns named with their maximum.
+
+The score's parts (the formula the README documents):
+- public: the visible checks, out of their total (100): what the student saw;
+- hidden: the hidden checks, out of theirs;
+- bonus: points of the bonus checks (they add nothing to any maximum);
+- total = public + hidden + min(bonus, bonus_cap), out of max_score = the two maxima;
+  a broken rule sets every part to 0.
+"""
+
+import dataclasses
+import re
+
+from grader.session.marker import HIDDEN, VISIBLE
+from grader.session.outcome import CRASHED, MEMORY, NOT_RUN, TIMEOUT
+
+# Statuses in the order the summary lists them. "missing": a roster student without a
+# submission. The first four are submissions that did not run.
+DID_NOT_RUN = ("missing", "error", "timeout", "memory")
+STATUSES = ("ok", "integrity", *DID_NOT_RUN)
+
+# (status, the kinds of check outcomes that give it), the first that matches wins.
+STATUS_KINDS = (("timeout", {TIMEOUT}), ("memory", {MEMORY}), ("error", {CRASHED, NOT_RUN}))
+
+
+def _first_line(text):
+    return text.strip().splitlines()[0] if text.strip() else ""
+
+
+def status_and_reason(results):
+    """(status, reason) from the kinds of the checks' outcomes; the reason (the first
+    line of the check that decided the status) is empty for ok.
+
+    timeout: a call ran out of time; memory: the memory limit was hit; error: the code
+    could not be imported or found, or it ended the worker; integrity: a rule is broken.
+    """
+    for status, kinds in STATUS_KINDS:
+        for check in results.checks:
+            if check.kind in kinds:
+                # An error stops every check alike; a timeout names the call that hung.
+                where = "" if status == "error" else f"{check.name}: "
+                reason = results.import_error if status == "error" and results.import_error \
+                    else check.output
+                return status, where + _first_line(reason)
+    if results.broken_rules:
+        return "integrity", "; ".join(rule_flags(results))
+    return "ok", ""
+
+
+def rule_flags(results):
+    return [f"rule: {_first_line(check.output)}" for check in results.broken_rules]
+
+
+def relative_paths(results, *roots):
+    """Results whose messages name files relative to the submission, not the TA's disk."""
+    def mend(text):
+        for root in roots:
+            # A bare relative name ("." or "alice") could match ordinary words: skip it.
+            spellings = {str(root.resolve())} | ({str(root)} if "/" in str(root) else set())
+            for spelling in sorted(spellings, key=len, reverse=True):
+                text = text.replace(spelling + "/", "").replace(spelling, "the submission")
+        return text
+
+    checks = tuple(dataclasses.replace(check, messages=tuple(map(mend, check.messages)))
+                   for check in results.checks)
+    broken = tuple(new for new, old in zip(checks, results.checks) if old in results.broken_rules)
+    return dataclasses.replace(results, checks=checks, broken_rules=broken,
+                               graded=mend(results.graded),
+                               import_error=mend(results.import_error))
+
+
+def score_parts(results, bonus_cap=None):
+    """{public, hidden, bonus, total, max_score} of one submission (see the module doc)."""
+    def total_of(visibility):
+        checks = [c for c in results.checks if c.visibility == visibility and c.max_score]
+        return sum(c.score for c in checks), sum(c.max_score for c in checks)
+
+    (public, public_max), (hidden, hidden_max) = total_of(VISIBLE), total_of(HIDDEN)
+    bonus = results.bonus
+    if results.broken_rules:
+        public = hidden = bonus = 0
+    counted = bonus if bonus_cap is None else min(bonus, bonus_cap)
+    return {"public": public, "hidden": hidden, "bonus": bonus,
+            "total": public + hidden + counted, "max_score": public_max + hidden_max,
+            "public_max": public_max, "hidden_max": hidden_max}
+
+
+def group_columns(results):
+    """{"<group>/<maximum>": score} of the visible graded groups, as the student's table."""
+    totals = {}
+    for check in results.checks:
+        if check.visibility == VISIBLE and check.max_score:
+            score, maximum = totals.get(check.group, (0, 0))
+            totals[check.group] = (score + check.score, maximum + check.max_score)
+    zero = bool(results.broken_rules)
+    return {f"{group}/{maximum:g}": 0 if zero else score
+            for group, (score, maximum) in totals.items()}
+
+
+GROUP_COLUMN = re.compile(r"^(?P<group>[a-z_]+)/(?P<maximum>[0-9.]+)$")
+
+
+def result_row(results, bonus_cap=None):
+    """The grade-sheet columns a graded submission fills (identity and flags aside)."""
+    status, reason = status_and_reason(results)
+    parts = score_parts(results, bonus_cap)
+    row = {"status": status, "reason": reason,
+           **{key: parts[key] for key in ("public", "hidden", "bonus", "total", "max_score")}}
+    row.update(group_columns(results))
+    return row

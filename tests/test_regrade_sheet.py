@@ -1,0 +1,158 @@
+"""The grade sheet's columns from Results (score parts, groups, status and reason), the
+TA's feedback, and the summary's pieces, on hand-made results."""
+
+import csv
+from pathlib import Path
+
+from grader.regrade.row import group_columns, relative_paths, result_row, score_parts
+from grader.regrade.sheet import GradeSheet
+from grader.regrade.summary import bins, diagnoses, text_histogram
+from grader.results import reports
+from grader.results.scoring import score
+from grader.session.outcome import FAILED, MEMORY, NOT_RUN, PASSED, TIMEOUT, CheckResult
+
+
+def check(name, earned, max_score, visibility="visible", output="", kind=None):
+    """A check that earned `earned` of `max_score` (a bonus when max_score is 0)."""
+    bonus = max_score == 0 and earned > 0
+    points = earned if bonus else max_score
+    return CheckResult(name=name, group=name.split(":", 1)[0],
+                       kind=kind or (PASSED if earned == points else FAILED),
+                       points=points, visibility=visibility,
+                       messages=(output,) if output else (), bonus=bonus)
+
+
+def results(*checks):
+    return score(checks, execution_time=1.0)
+
+
+BACKWARD_FAILURE = ("db1 does not match the reference (relative error 0.75).\n"
+                    "  got:      [1, 2]\n  expected: [7, 14]\n"
+                    "  Diagnosis: db1 is averaged over the samples: a bias gradient sums them "
+                    "(the 1/N ...)")
+
+GRADED = results(
+    check("rules: no framework", 0, 0, output=""),
+    check("sigmoid: values", 3, 3), check("sigmoid: shape", 2, 2),
+    check("backward: reference", 0, 30, output=BACKWARD_FAILURE),
+    check("backward: fresh widths", 0, 4, "hidden", "db1 differs from the reference"),
+    check("forward: fresh", 6, 6, "hidden"),
+    check("tanh: bonus", 1, 0), check("relu: bonus", 1, 0),
+)
+
+
+def test_score_parts_add_up_to_the_total():
+    parts = score_parts(GRADED)
+    assert parts == {"public": 5, "hidden": 6, "bonus": 2, "total": 13, "max_score": 45,
+                     "public_max": 35, "hidden_max": 10}
+    assert score_parts(GRADED, bonus_cap=1)["total"] == 12
+    assert score_parts(GRADED, bonus_cap=0)["total"] == 11
+
+
+def test_a_broken_rule_zeroes_every_part():
+    broken = results(check("rules: no framework", 0, 0, output="imports torch", kind=FAILED),
+                     check("sigmoid: values", 3, 3), check("tanh: bonus", 1, 0))
+    row = result_row(broken)
+    assert (row["public"], row["hidden"], row["bonus"], row["total"]) == (0, 0, 0, 0)
+    assert row["status"] == "integrity" and row["reason"] == "rule: imports torch"
+    assert group_columns(broken) == {"sigmoid/3": 0}
+
+
+def test_group_columns_carry_the_visible_maximum():
+    assert group_columns(GRADED) == {"sigmoid/5": 5, "backward/30": 0}
+
+
+def test_status_and_reason_name_what_happened():
+    assert result_row(GRADED)["status"] == "ok" and result_row(GRADED)["reason"] == ""
+    hung = results(check("forward: values", 0, 4, output="forward did not finish within 3 s",
+                         kind=TIMEOUT),
+                   check("sigmoid: values", 3, 3))
+    assert (result_row(hung)["status"], result_row(hung)["reason"]) == \
+        ("timeout", "forward: values: forward did not finish within 3 s")
+    missing = results(check("sigmoid: values", 0, 3, output="backprop.py could not be imported: "
+                            "SyntaxError: '(' was never closed (backprop.py, line 30)",
+                             kind=NOT_RUN))
+    assert result_row(missing)["status"] == "error"
+    assert result_row(missing)["reason"].startswith("backprop.py could not be imported")
+
+
+def test_paths_become_relative_to_the_submission(tmp_path):
+    folder = tmp_path / "class" / "empty"
+    text = f"no backprop.py (and no notebook) in {folder}; see {folder}/report.pdf"
+    mended = relative_paths(results(check("sigmoid: values", 0, 3, output=text)), folder)
+    assert mended.checks[0].output == ("no backprop.py (and no notebook) in the submission; "
+                                       "see report.pdf")
+    assert str(tmp_path) not in mended.checks[0].output
+
+
+def test_the_ta_feedback_has_hidden_failures_marked_and_repeats_folded():
+    ta = reports.feedback_markdown(GRADED, visible_only=False)
+    assert "backward: fresh widths (0 / 4) (hidden)" in ta and reports.HIDDEN_NOTE in ta
+    student = reports.feedback_markdown(GRADED)
+    assert "fresh widths" not in student and reports.HIDDEN_NOTE not in student
+    same = "backprop.py could not be imported: no backprop.py in the submission"
+    empty = results(*(check(f"sigmoid: case {i}", 0, 1, output=same) for i in range(36)))
+    folded = reports.feedback_markdown(empty)
+    assert folded.count(same) == 1 and "36 checks fail with the same message" in folded
+
+
+def test_diagnoses_are_the_headlines_of_diagnosis_lines_without_the_layer():
+    assert diagnoses(BACKWARD_FAILURE) == ["db is averaged over the samples"]
+    assert diagnoses("dW1 does not match.\n  got:  [1]\n  expected: [2]") == []
+    assert diagnoses("x\n  Diagnosis: every gradient misses the output sigmoid's derivative: "
+                     "multiply") == ["every gradient misses the output sigmoid's derivative"]
+    assert diagnoses("x\n  Hint: a product got arrays of incompatible shapes: check") == []
+    crash = ("backward raised ValueError: shapes (7,5) and (3,1) not aligned\n"
+             "Traceback (most recent call last):\n"
+             '  File "/tmp/x/backprop.py", line 95, in backward\n'
+             '    grads["W%d" % layer] = z_in.T @ delta\n    ~~~~~~^~~~~\n')
+    assert diagnoses(crash) == []
+
+
+def test_histogram_bins_are_integers_ending_at_the_true_maximum():
+    assert bins(110) == [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110]
+    assert bins(105) == [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 105]
+    lines = text_histogram([0, 9.5, 110, 110, 55], bins(110))
+    assert lines[0] == "[  0,  10) ## 2" and lines[-1] == "[100, 110] ## 2"
+    assert sum(int(line.rsplit(" ", 1)[1]) for line in lines) == 5
+
+
+def test_the_sheet_orders_group_columns_and_fills_the_maximum(tmp_path):
+    sheet = GradeSheet(tmp_path / "grades.csv")
+    sheet.add({"submission": "b", "status": "ok", "total": 13, "max_score": 45,
+               "backward/30": 0, "sigmoid/5": 5})
+    sheet.add({"submission": "a", "status": "error", "reason": "not a readable zip",
+               "total": 0, "max_score": ""})
+    with Path(tmp_path / "grades.csv").open(newline="") as stream:
+        header = next(csv.reader(stream))
+    assert header.index("sigmoid/5") < header.index("backward/30") < header.index("reason")
+    assert GradeSheet(tmp_path / "grades.csv").rows["a"]["max_score"] == "45"
+
+
+def test_memory_is_told_apart_from_other_failures():
+    bomb = results(check("forward: values", 0, 4, output="forward raised MemoryError",
+                         kind=MEMORY),
+                   check("sigmoid: values", 3, 3))
+    assert result_row(bomb)["status"] == "memory"
+    assert result_row(bomb)["reason"] == "forward: values: forward raised MemoryError"
+
+
+def test_the_progress_names_the_submission_running_longest():
+    from grader.regrade.collect import Entry
+    from grader.regrade.run import longest_running
+
+    running = {3: (101, Entry("ann", Path("ann")), 10.0, b""),
+               4: (102, Entry("ben", Path("ben")), 4.0, b"")}
+    assert longest_running(running, 16.4) == "longest: ben 12 s"
+    assert longest_running({}, 16.4) == ""
+
+
+def test_a_sheet_of_an_older_version_is_rewritten_in_the_new_columns(tmp_path):
+    path = tmp_path / "grades.csv"
+    path.write_text("submission,student,score,max_score,status,flags,code\n"
+                    "ann,0756110 Ann,114,110,ok,,abc\n", encoding="utf-8")
+    sheet = GradeSheet(path)
+    sheet.add({"submission": "ben", "status": "ok", "total": 90, "max_score": 110})
+    header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert "score" not in header and "student" not in header and "total" in header
+    assert set(GradeSheet(path).rows) == {"ann", "ben"}
