@@ -68,6 +68,7 @@ MAINTENANCE = {
 
 def regrade_command(argv):
     from grader.regrade.run import DEFAULT_MEMORY_MB, DEFAULT_SEED, Settings, regrade
+    from grader.sandbox import MODES, SandboxUnavailable
 
     parser = argparse.ArgumentParser(
         prog="python -m grader regrade",
@@ -86,6 +87,8 @@ def regrade_command(argv):
                         help="skip submissions already in DIR/grades.csv")
     parser.add_argument("--shard", type=shard, default=(1, 1), metavar="I/N",
                         help="grade only the I-th of N deterministic slices")
+    parser.add_argument("--sandbox", choices=MODES, default="auto",
+                        help="bwrap, none, or bwrap where it runs (auto, the default)")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
     if not SOLUTION_DIR.is_dir():
@@ -94,8 +97,11 @@ def regrade_command(argv):
         parser.error("--jobs must be at least 1")
     settings = Settings(out=args.out, jobs=args.jobs, timeout=args.timeout,
                         memory=args.memory, seed=args.seed, resume=args.resume,
-                        shard=args.shard)
-    sheet = regrade(args.submissions, settings, progress=not args.no_progress)
+                        shard=args.shard, sandbox=args.sandbox)
+    try:
+        sheet = regrade(args.submissions, settings, progress=not args.no_progress)
+    except SandboxUnavailable as error:
+        parser.exit(2, f"python -m grader regrade: {error}\n")
     print(f"{len(sheet.rows)} submissions in {args.out / 'grades.csv'}; "
           f"summary in {args.out / 'summary.md'}")
     return 0

@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from grader import github, reports
+from grader import github, reports, sandbox
 from grader.paths import DEFAULT_SUBMISSION
 from grader.scoring import score_report
 
@@ -33,7 +33,7 @@ def run_checks(submission, out_dir, keyword=None, hidden=False, **options):
         keyword: optional pytest -k expression to run some checks only.
         hidden: also run the hidden checks (grader/hidden/), for regrading.
         options: the plugin's options (grader/plugin.py), each given when not None:
-            timeout, memory, zygote, record_reference, reference_values.
+            timeout, memory, zygote, isolation, record_reference, reference_values.
     """
     import pytest
     from pytest_jsonreport.plugin import JSONReport
@@ -100,6 +100,10 @@ def parser():
                         help="seconds one call into the submission may take (default 10)")
     result.add_argument("-k", dest="keyword", metavar="EXPR",
                         help="run only the checks whose test names match (pytest -k)")
+    result.add_argument("--sandbox", choices=sandbox.MODES, default="auto",
+                        help="isolate student code with bubblewrap (bwrap), not at all beyond "
+                             "a separate process (none), or bwrap where it runs (auto, the "
+                             "default; says so loudly when it cannot)")
     result.add_argument("--github", action="store_true",
                         help="in GitHub Actions: write the Classroom result as the step output "
                              "`result` and the feedback to the job summary")
@@ -111,7 +115,13 @@ def grade_command(argv):
     if args.github:
         github.require_environment()
     try:
-        results = grade(args.path, args.out, args.keyword, timeout=args.timeout)
+        isolation = sandbox.resolve(args.sandbox)
+    except sandbox.SandboxUnavailable as error:
+        print(f"python -m grader: {error}", file=sys.stderr)
+        return 2
+    try:
+        results = grade(args.path, args.out, args.keyword, timeout=args.timeout,
+                        isolation=isolation)
     except GraderFailure as error:
         print(f"grader error: {error}", file=sys.stderr)
         if args.github:

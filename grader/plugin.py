@@ -24,6 +24,8 @@ def pytest_addoption(parser):
     group.addoption("--memory", type=int, default=Limits.memory_mb,
                     help="MB of address space the submission's process may use")
     group.addoption("--zygote", help="Unix socket of a worker zygote to fork workers from")
+    group.addoption("--isolation", default="process", choices=("bwrap", "process"),
+                    help="how workers are isolated (grader.sandbox.resolve decides)")
     group.addoption("--hidden-seed", type=int, default=7919,
                     help="seed of the hidden checks' fresh inputs and data")
     group.addoption("--report-points", type=float, default=0,
@@ -37,6 +39,7 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "check(name, points, visibility): a graded check")
+    config.addinivalue_line("markers", "run_last: runs after every other check")
     _session["config"] = config
 
 
@@ -47,6 +50,8 @@ GROUP_ORDER = ("rules", "sigmoid", "derivative_sigmoid", "loss", "derivative_los
 
 
 def group_rank(item):
+    if item.get_closest_marker("run_last"):
+        return len(GROUP_ORDER) + 1
     marker = item.get_closest_marker("check")
     group = marker.kwargs["name"].split(":", 1)[0] if marker else ""
     return GROUP_ORDER.index(group) if group in GROUP_ORDER else len(GROUP_ORDER)
@@ -60,7 +65,8 @@ def pytest_collection_modifyitems(items):
 def student(request):
     option = request.config.getoption
     limits = Limits(timeout=option("timeout"), memory_mb=option("memory"))
-    with Submission(option("submission"), limits, zygote=option("zygote")) as submission:
+    with Submission(option("submission"), limits, zygote=option("zygote"),
+                    isolation=option("isolation")) as submission:
         request.config.stash[GRADED] = describe_submission(submission)
         yield StudentCode(submission)
 
@@ -73,6 +79,7 @@ def describe_submission(submission):
     """What the report says of the file graded (plain data, for the JSON report)."""
     notebook = submission.notebook
     return {"graded": submission.graded, "code": submission.code,
+            "isolation": submission.isolation,
             "cells": notebook.cells if notebook else {},
             "skipped_cells": notebook.skipped if notebook else []}
 

@@ -79,6 +79,7 @@ def gradescope(results):
              "visibility": c.visibility}
             for c in results.checks
         ],
+        "extra_data": {"isolation": results.isolation},
     }
 
 

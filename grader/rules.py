@@ -32,6 +32,11 @@ def _imported_names(tree):
                     yield first.value.split(".")[0], node.lineno
 
 
+def is_forbidden(module, local_modules=()):
+    """Whether the rule forbids importing the top-level module `module`."""
+    return module not in ALLOWED | set(sys.stdlib_module_names) | set(local_modules)
+
+
 def forbidden_imports(source, local_modules=()):
     """[(module, line)] of the imports the rule forbids, in order of appearance.
 
@@ -44,10 +49,9 @@ def forbidden_imports(source, local_modules=()):
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return []
-    allowed = ALLOWED | set(sys.stdlib_module_names) | set(local_modules)
     found = []
     for module, line in _imported_names(tree):
-        if module not in allowed and (module, line) not in found:
+        if is_forbidden(module, local_modules) and (module, line) not in found:
             found.append((module, line))
     return sorted(found, key=lambda item: item[1])
 

@@ -153,9 +153,13 @@ class StudentCode:
         return expect_params("backward", answer["value"], params, shapes=False), answer["modified"]
 
     def train(self, x, y, params, lr, max_epochs, timeout):
-        return self._request("training", "train", requires=("forward", "backward", "update"),
-                             x=x, y=y, params=params, lr=lr, max_epochs=max_epochs,
-                             timeout=timeout)
+        """(epochs run, params reached: float64 arrays of params' shapes) when the grader's
+        loop (grader.training) drives the submission's forward, backward and update."""
+        answer = self._request("training", "train", requires=("forward", "backward", "update"),
+                               x=x, y=y, params=params, lr=lr, max_epochs=max_epochs,
+                               timeout=timeout)
+        return answer["epochs"], expect_params("update during training", answer["params"],
+                                               params)
 
     def figure(self, function, *args):
         """The worker's description of the figure function(*args) drew."""

@@ -9,6 +9,12 @@ never stops the other checks. Closing kills whatever the submission left running
 
 Workers are started fresh (`python worker.py`) or, when a zygote is given (see
 worker.zygote), forked from a process that has numpy and matplotlib imported already.
+With isolation "bwrap" every worker starts fresh inside a bubblewrap sandbox around the
+submission's copy (grader.sandbox); zygotes serve process isolation only.
+
+Every answer also says which modules the submission tried to import (kept in `imports`,
+judged by the rules check) and which watched functions it replaced: once it replaced
+one, every later request fails with IntegrityError, so no check after the patch scores.
 """
 
 import os
@@ -22,7 +28,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader import processes, protocol
+from grader import processes, protocol, sandbox
 from grader.locate import SKIPPED_FOLDERS, NotFound, locate
 
 WORKER = Path(__file__).resolve().parent / "worker.py"
@@ -59,6 +65,18 @@ class Timeout(SubmissionError):
     pass
 
 
+class IntegrityError(SubmissionError):
+    """The submission replaced functions the worker relies on; nothing it says counts."""
+
+    def __init__(self, replaced):
+        shown = ", ".join(replaced[:3]) + (f" and {len(replaced) - 3} more"
+                                           if len(replaced) > 3 else "")
+        super().__init__(f"was not graded: integrity: replaces {shown} (the submission "
+                         "rebinds functions the grader relies on; no check after that "
+                         "earns points)")
+        self.replaced = replaced
+
+
 def failed_import(kind, message):
     """The answer the worker would give to a load that could not happen."""
     return {"ok": False, "output": "", "error": {"type": kind, "message": message,
@@ -82,14 +100,19 @@ def sandbox_copy(source_file):
 class Submission:
     """A submission under test. Use as a context manager, or call close()."""
 
-    def __init__(self, path, limits=Limits(), zygote=None):
+    def __init__(self, path, limits=Limits(), zygote=None, isolation=sandbox.PROCESS):
         """
         Args:
             path: backprop.py, or a directory holding it.
             limits: a Limits.
-            zygote: path of a zygote's Unix socket to fork workers from, or None.
+            zygote: path of a zygote's Unix socket to fork workers from, or None
+                (used with process isolation only).
+            isolation: "bwrap" (grader.sandbox) or "process"; see sandbox.resolve.
         """
-        self.limits, self.zygote = limits, zygote
+        self.limits, self.isolation = limits, isolation
+        self.zygote = zygote if isolation == sandbox.PROCESS else None
+        self.imports = []  # {"module", "line", "file"}: what the submission tried to import
+        self.replaced = []  # watched functions the submission rebound (grader.guard)
         self.timeout = limits.timeout
         self.pid = None  # the worker's, while one runs
         self.channel = None  # (read fd, write fd) of the protocol
@@ -145,9 +168,11 @@ class Submission:
             self.pid = self._receive(time.monotonic() + self.timeout)["pid"]
             return
         limits = self.limits
+        command = [sys.executable, "-I", str(WORKER)]
+        if self.isolation == sandbox.BWRAP:
+            command = sandbox.worker_command(cwd)
         process = subprocess.Popen(
-            [sys.executable, "-I", str(WORKER)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             cwd=cwd, start_new_session=True,
             env={"PATH": os.environ.get("PATH", ""), "HOME": cwd, **worker_environment()},
             preexec_fn=lambda: processes.limit_resources(limits.memory_mb, limits.cpu_seconds))
@@ -211,7 +236,7 @@ class Submission:
     def _exchange(self, request, timeout):
         try:
             self._send(request)
-            return self._receive(time.monotonic() + timeout)
+            return self._observe(self._receive(time.monotonic() + timeout))
         except TimeoutError:
             self._kill()
             raise Timeout(f"did not finish within {timeout:g} s "
@@ -220,6 +245,17 @@ class Submission:
             self._kill()
             raise SubmissionError("ended the grading process (os._exit, a crash, a signal "
                                   "or a CPU-time limit)") from None
+
+    def _observe(self, answer):
+        """Keep what an answer says of imports and replaced functions; return it."""
+        if not isinstance(answer, dict):
+            raise protocol.ProtocolError("the worker's answer is not a dict")
+        for record in answer.get("imports", []):
+            if record not in self.imports:
+                self.imports.append(record)
+        if answer.get("replaced"):
+            self.replaced = list(answer["replaced"])
+        return answer
 
     # -- requests -------------------------------------------------------------------
 
@@ -242,4 +278,9 @@ class Submission:
         info = self.load()
         if not info["ok"]:
             return info
-        return self._exchange({"op": op, **fields}, timeout or self.timeout)
+        if self.replaced:
+            raise IntegrityError(self.replaced)
+        answer = self._exchange({"op": op, **fields}, timeout or self.timeout)
+        if self.replaced:
+            raise IntegrityError(self.replaced)
+        return answer

@@ -4,8 +4,10 @@ The flow, and why:
 - this process imports the grader, pytest, numpy and matplotlib once, then forks one
   grading process per submission (up to --jobs at a time): each grade starts warm, and
   a crash or a hang of one never reaches the others or this process;
-- student code runs in workers forked from a zygote (grader/worker.py) that has numpy
-  and matplotlib imported but never the solution or the grader's state, with limits;
+- student code runs in a bubblewrap sandbox per submission (grader/sandbox.py) that
+  holds nothing of the course; where bwrap cannot run, in workers forked from a zygote
+  (grader/worker.py) that has numpy and matplotlib imported but never the solution or
+  the grader's state, with limits;
 - every grading process writes DIR/<submission>/ (results.json, feedback.md, figures);
   this process alone writes grades.csv (a row as each submission finishes) and
   summary.md. Nothing a submission prints or writes is ever read back.
@@ -21,7 +23,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader import processes
+from grader import processes, sandbox
 from grader.locate import SUBMISSION_FILE
 from grader.regrade import integrity
 from grader.regrade.collect import BadArchive, collect, unpack
@@ -43,6 +45,7 @@ class Settings:
     seed: int = DEFAULT_SEED
     resume: bool = False
     shard: tuple = (1, 1)  # (i, n): grade the i-th of n slices
+    sandbox: str = "auto"  # grader.sandbox.MODES
 
 
 # -- one submission (in a forked grading process) ---------------------------------------
@@ -61,9 +64,21 @@ def status_of(results):
     if any(text in failed for text in ("could not be imported", f"no {SUBMISSION_FILE}",
                                        "ended the grading process")):
         return "error"
-    if results.broken_rules:
+    if results.broken_rules or integrity_flags(results):
         return "integrity"
     return "ok"
+
+
+def integrity_flags(results):
+    """"integrity: replaces numpy.allclose"-style flags of checks the submission forged."""
+    found = []
+    for check in results.checks:
+        marker = check.output.find("integrity: replaces ")
+        if marker >= 0:
+            flag = check.output[marker:].split(" (", 1)[0]
+            if flag not in found:
+                found.append(flag)
+    return found
 
 
 def rule_flags(results):
@@ -78,7 +93,7 @@ def error_row(entry, message, out_dir):
             "status": "error", "flags": message}
 
 
-def grade_entry(entry, settings, zygote, pristine):
+def grade_entry(entry, settings, zygote, pristine, isolation=sandbox.PROCESS):
     """Grade one submission into settings.out / entry.name; returns its grade-sheet row."""
     from grader.grade import grade
 
@@ -91,12 +106,14 @@ def grade_entry(entry, settings, zygote, pristine):
             return error_row(entry, str(error), settings.out)
         results = grade(path, out_dir=settings.out / entry.name, hidden=True,
                         timeout=settings.timeout, memory=settings.memory, zygote=zygote,
-                        hidden_seed=settings.seed)
+                        hidden_seed=settings.seed, isolation=isolation)
         flags = integrity.tampered_files(path, pristine) if path.is_dir() else []
+        flags += integrity_flags(results)
         code = integrity.normalised_digest(results.code) if results.code else ""
     row = {"submission": entry.name, "student": entry.student, "score": results.score,
            "max_score": results.max_score, "status": status_of(results),
-           "flags": "; ".join(flags + rule_flags(results)), "code": code}
+           "flags": "; ".join(flags + rule_flags(results)), "code": code,
+           "isolation": results.isolation}
     row.update({group: score for group, (score, _) in results.groups().items()})
     return row
 
@@ -198,9 +215,11 @@ def regrade(arguments, settings, progress=True):
     sheet = GradeSheet(out / SHEET)
     todo = [e for e in entries if not (settings.resume and e.name in sheet.rows)]
     pristine = integrity.pristine_hashes()
+    isolation = sandbox.resolve(settings.sandbox)  # probed once, inherited by every grader
     processes.become_subreaper()
     with tempfile.TemporaryDirectory(prefix="zygote-") as folder:
-        zygote, socket_path = start_zygote(folder)
+        # A sandboxed worker starts fresh inside its own sandbox; the zygote serves the rest.
+        zygote, socket_path = (None, None) if isolation == sandbox.BWRAP else start_zygote(folder)
         tqdm.monitor_interval = 0  # no monitor thread: this process forks
         bar = tqdm(total=len(todo), unit="submission", desc="regrading", disable=not progress,
                    file=sys.stderr)
@@ -211,12 +230,13 @@ def regrade(arguments, settings, progress=True):
 
         try:
             run_pool(todo, settings.jobs,
-                     lambda entry: grade_entry(entry, settings, socket_path, pristine),
+                     lambda entry: grade_entry(entry, settings, socket_path, pristine, isolation),
                      on_row, out)
         finally:
             bar.close()
-            processes.kill(zygote.pid)
-            zygote.wait()
+            if zygote is not None:
+                processes.kill(zygote.pid)
+                zygote.wait()
             processes.kill_strays()
     flag_duplicates(sheet)
     write_summary(sheet, out)

@@ -16,7 +16,8 @@ from grader.regrade.integrity import duplicates
 SHEET = "grades.csv"
 GROUPS = tuple(group for group in GROUP_ORDER if group != "rules")
 # "code": digest of backprop.py with whitespace and comments set aside (duplicates).
-COLUMNS = ("submission", "student", "score", "max_score", "status", *GROUPS, "flags", "code")
+COLUMNS = ("submission", "student", "score", "max_score", "status", *GROUPS, "flags", "code",
+           "isolation")
 STATUSES = ("ok", "error", "timeout", "memory", "integrity")
 
 
