@@ -7,6 +7,7 @@
     python -m grader export-gradescope OUT.zip               the Gradescope autograder
     python -m grader regrade SUBMISSION... --out DIR         regrade a class (TAs)
     python -m grader merge DIR... --out DIR                  join regrade shards
+    python -m grader sandbox-check                           what student code can see
 
 All but grading and merge need solution/: they exist in the course's repository only.
 """
@@ -143,7 +144,18 @@ def merge_command(argv):
     return 0
 
 
-COMMANDS = {"regrade": regrade_command, "merge": merge_command}
+def sandbox_check_command(argv):
+    from grader.sandbox_check import report
+
+    argparse.ArgumentParser(
+        prog="python -m grader sandbox-check",
+        description="Print what a worker can see here (paths, processes, network, "
+                    "environment), to verify a machine before a regrade.").parse_args(argv)
+    return report()
+
+
+COMMANDS = {"regrade": regrade_command, "merge": merge_command,
+            "sandbox-check": sandbox_check_command}
 
 
 def main(argv=None):

@@ -20,8 +20,9 @@ from types import ModuleType
 # Frames of the import machinery itself, skipped to find who asked for an import.
 IMPORT_MACHINERY = ("<frozen importlib._bootstrap", str(Path(__import__("importlib").__file__)))
 LIBRARY_FOLDERS = ("site-packages", "dist-packages")
-WATCHED_MODULES = ("builtins", "sys", "numpy", "numpy.linalg", "numpy.testing", "matplotlib",
-                   "matplotlib.pyplot", "matplotlib.figure", "matplotlib.axes",
+# "__main__" is the worker itself when it runs as a script.
+WATCHED_MODULES = ("__main__", "builtins", "sys", "numpy", "numpy.linalg", "numpy.testing",
+                   "matplotlib", "matplotlib.pyplot", "matplotlib.figure", "matplotlib.axes",
                    "matplotlib.collections", "matplotlib.lines", "matplotlib.colors",
                    "grader.worker", "grader.figures", "grader.protocol", "grader.training",
                    "grader.loading", "grader.guard")
@@ -89,13 +90,15 @@ class Snapshot:
                     self.owners[f"{klass.__module__}.{klass.__qualname__}"] = (
                         klass, _members(klass))
 
-    def replaced(self):
-        """Sorted dotted names of watched functions rebound or deleted since the snapshot."""
-        found = []
+    def replaced(self, earlier=(), _vars=vars, _sorted=sorted, _set=set):
+        """Sorted dotted names of watched functions rebound or deleted since the snapshot,
+        with `earlier` ones. The builtins used are bound at definition: a patched
+        builtins.sorted must not hide itself."""
+        found = _set(earlier)
         for prefix, (owner, members) in self.owners.items():
-            current = vars(owner)
-            found += [f"{prefix}.{name}" for name, value in members.items()
-                      if current.get(name) is not value]
+            current = _vars(owner)
+            found.update(f"{prefix}.{name}" for name, value in members.items()
+                         if current.get(name) is not value)
         if self.audit is not None and self.audit not in sys.meta_path:
-            found.append("sys.meta_path (the import audit)")
-        return sorted(found)
+            found.add("sys.meta_path (the import audit)")
+        return _sorted(found)

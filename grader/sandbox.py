@@ -122,7 +122,8 @@ def bwrap_options(writable):
     options += ["--bind", writable, writable, "--chdir", writable]
     for name, value in environment(writable).items():
         options += ["--setenv", name, value]
-    return options
+    # The root is bwrap's own tmpfs, holding the mount points: nothing to write there.
+    return options + ["--remount-ro", "/"]
 
 
 def command(arguments, writable):

@@ -267,6 +267,9 @@ class Submission:
             try:
                 self._start()
                 self.info = self._exchange({"op": "load", "path": str(self.path)}, self.timeout)
+                if self.replaced:  # its own report of the import may be forged
+                    self.info = failed_import("IntegrityError", str(IntegrityError(
+                        self.replaced)).removeprefix("was not graded: "))
             except SubmissionError as error:
                 self.info = failed_import("import", f"importing it {error}")
             except OSError as error:  # the zygote is gone: a failure of the grader

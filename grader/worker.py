@@ -197,7 +197,7 @@ class Worker:
             answer = {"ok": False, "error": describe_error(error, self.submission_file)}
         answer["output"] = self.output.take()
         if self.snapshot:
-            answer["replaced"] = sorted(set(replaced) | set(self.snapshot.replaced()))
+            answer["replaced"] = self.snapshot.replaced(earlier=replaced)
         answer["imports"] = self.audit.new_records() if self.audit else []
         return answer
 

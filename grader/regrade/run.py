@@ -57,6 +57,8 @@ def status_of(results):
     could not be imported or found, or it ended the worker; integrity: a rule is broken.
     """
     failed = " ".join(check.output for check in results.checks if not check.passed)
+    if integrity_flags(results):
+        return "integrity"
     if "did not finish within" in failed:
         return "timeout"
     if "MemoryError" in failed:
@@ -64,7 +66,7 @@ def status_of(results):
     if any(text in failed for text in ("could not be imported", f"no {SUBMISSION_FILE}",
                                        "ended the grading process")):
         return "error"
-    if results.broken_rules or integrity_flags(results):
+    if results.broken_rules:
         return "integrity"
     return "ok"
 
