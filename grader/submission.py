@@ -83,12 +83,19 @@ def failed_import(kind, message):
                                                  "not_implemented": False, "traceback": ""}}
 
 
+def is_grader(folder, name):
+    """Whether folder/name is the grader a student's repository ships (with its stored
+    reference values): never part of what the worker sees."""
+    path = Path(folder) / name
+    return name == "reference_values.npz" or (name == "grader" and (path / "checks").is_dir())
+
+
 def sandbox_copy(source_file):
     """Copy the folder holding source_file into a new temp dir; returns (dir, file copy)."""
     sandbox = Path(tempfile.mkdtemp(prefix="grading-"))
 
     def ignore(folder, names):  # tooling folders, and large files other than the graded one
-        return [name for name in names if name in SKIPPED_FOLDERS or (
+        return [name for name in names if name in SKIPPED_FOLDERS or is_grader(folder, name) or (
             (Path(folder) / name) != source_file and (Path(folder) / name).is_file()
             and (Path(folder) / name).stat().st_size > LARGEST_COPIED_FILE)]
 
