@@ -17,6 +17,7 @@ import functools
 import os
 import shutil
 import site
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -135,6 +136,28 @@ def command(arguments, writable):
 def worker_command(writable):
     """The sandboxed worker (grader/worker.py as bound inside) serving on stdin/stdout."""
     return command([f"{WORKER_ROOT}/grader/worker.py"], writable)
+
+
+def start_zygote(folder):
+    """A sandboxed zygote (grader.zygote) for one job slot; returns (process, socket path).
+
+    Its one writable folder is folder/work, where the slot's submissions are copied one
+    at a time; it listens on folder/zygote.sock, a socket made here and inherited, so the
+    sandbox holds no path of the grader's.
+    """
+    folder = Path(folder)
+    (folder / "work").mkdir(exist_ok=True)
+    path = str(folder / "zygote.sock")
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(16)
+    arguments = [f"{WORKER_ROOT}/grader/worker.py", "--zygote-fd", str(server.fileno())]
+    process = subprocess.Popen(command(arguments, folder / "work"), pass_fds=[server.fileno()],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True,
+                               env={"PATH": os.environ.get("PATH", "")})
+    server.close()  # the zygote's copy stays open: connections wait for it to be ready
+    return process, path
 
 
 @functools.cache

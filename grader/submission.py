@@ -34,6 +34,7 @@ from grader.locate import SKIPPED_FOLDERS, NotFound, locate
 WORKER = Path(__file__).resolve().parent / "worker.py"
 NOTEBOOK_MODULE = "notebook_submission.py"  # the module assembled from a notebook
 DEFAULT_TIMEOUT = 10.0  # seconds for one request
+ZYGOTE_START_TIMEOUT = 60.0  # seconds a zygote may take to fork a worker (its preload)
 LARGEST_COPIED_FILE = 5 * 1024 * 1024
 WORKER_ENVIRONMENT = {"MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                       "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
@@ -90,9 +91,19 @@ def is_grader(folder, name):
     return name == "reference_values.npz" or (name == "grader" and (path / "checks").is_dir())
 
 
-def sandbox_copy(source_file):
-    """Copy the folder holding source_file into a new temp dir; returns (dir, file copy)."""
-    sandbox = Path(tempfile.mkdtemp(prefix="grading-"))
+def sandbox_copy(source_file, into=None):
+    """Copy the folder holding source_file into a new temp dir; returns (dir, file copy).
+
+    into: the folder to make the temp dir in (default: the system's), emptied first: a
+    sandboxed zygote's one writable folder, which its previous submission may have filled.
+    """
+    if into is not None:
+        for leftover in Path(into).iterdir():
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
+    sandbox = Path(tempfile.mkdtemp(prefix="grading-", dir=into))
 
     def ignore(folder, names):  # tooling folders, and large files other than the graded one
         return [name for name in names if name in SKIPPED_FOLDERS or is_grader(folder, name) or (
@@ -116,8 +127,10 @@ class Submission:
                 (used with process isolation only).
             isolation: "bwrap" (grader.sandbox) or "process"; see sandbox.resolve.
         """
-        self.limits, self.isolation = limits, isolation
-        self.zygote = zygote if isolation == sandbox.PROCESS else None
+        self.limits, self.isolation, self.zygote = limits, isolation, zygote
+        # A sandboxed zygote's workers live in its PID namespace: it kills them for us.
+        self.remote_pids = bool(zygote) and isolation == sandbox.BWRAP
+        self.started = False  # whether a worker was started for this submission yet
         self.imports = []  # {"module", "line", "file"}: what the submission tried to import
         self.replaced = []  # watched functions the submission rebound (grader.guard)
         self.timeout = limits.timeout
@@ -135,7 +148,8 @@ class Submission:
             self.path = self.original = None
             self.info = failed_import("missing", str(error))
             return
-        self.sandbox, self.path = sandbox_copy(self.original)
+        self.sandbox, self.path = sandbox_copy(
+            self.original, Path(zygote).parent / "work" if self.remote_pids else None)
         if self.path.suffix == ".ipynb":
             self._assemble_notebook()
         else:
@@ -165,14 +179,25 @@ class Submission:
 
     def _start(self):
         cwd = str(self.path.parent)
+        new_submission, self.started = not self.started, True
         if self.zygote:
             connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            connection.connect(self.zygote)
+            try:
+                connection.connect(self.zygote)
+            except OSError:
+                connection.close()
+                if not self.remote_pids:
+                    raise
+                self.zygote = None  # a submission ended the slot's zygote: start afresh
+                self.remote_pids = False
+                return self._start()
             self._keep = connection
             self.channel = (connection.fileno(), connection.fileno())
             self._send({"cwd": cwd, "memory_mb": self.limits.memory_mb,
-                        "cpu_seconds": self.limits.cpu_seconds})
-            self.pid = self._receive(time.monotonic() + self.timeout)["pid"]
+                        "cpu_seconds": self.limits.cpu_seconds,
+                        "new_submission": new_submission})
+            deadline = time.monotonic() + max(self.timeout, ZYGOTE_START_TIMEOUT)
+            self.pid = self._receive(deadline)["pid"]
             return
         limits = self.limits
         command = [sys.executable, "-I", str(WORKER)]
@@ -191,7 +216,10 @@ class Submission:
         """Kill the worker and everything it started; forget the channel."""
         if self.pid is None:
             return
-        processes.kill(self.pid)
+        if self.remote_pids:
+            self._ask_zygote_to_kill(self.pid)
+        else:
+            processes.kill(self.pid)
         if isinstance(self._keep, subprocess.Popen):
             self._keep.wait()
             self._keep.stdin.close()
@@ -200,6 +228,18 @@ class Submission:
             self._keep.close()
         self.pid = self.channel = self._keep = None
         processes.kill_strays(keep=self.children_before)
+
+    def _ask_zygote_to_kill(self, pid):
+        """Have the sandboxed zygote kill its worker pid (a pid of its namespace)."""
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+                connection.settimeout(ZYGOTE_START_TIMEOUT)
+                connection.connect(self.zygote)
+                stream = connection.makefile("rwb")
+                protocol.write_message(stream, {"kill": pid})
+                protocol.read_message(stream)
+        except (OSError, protocol.ProtocolError):
+            pass  # the zygote is gone, and its sandbox with every worker in it
 
     def close(self):
         self._kill()

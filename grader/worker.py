@@ -256,13 +256,14 @@ def preload():
 
 def main():
     """`worker.py` serves one submission on stdin/stdout; `worker.py --zygote PATH` forks
-    workers for connections to the Unix socket PATH."""
+    workers for connections to the Unix socket PATH (`--zygote-fd FD`: on the listening
+    socket inherited as FD)."""
     # The grader package is imported; the submission must not import it through the path.
     sys.path[:] = [folder for folder in sys.path if folder not in CODE_FOLDERS]
-    if sys.argv[1:2] == ["--zygote"]:
+    if sys.argv[1:2] in (["--zygote"], ["--zygote-fd"]):
         from grader.zygote import zygote
 
-        zygote(sys.argv[2])
+        zygote(int(sys.argv[2]) if sys.argv[1] == "--zygote-fd" else sys.argv[2])
     else:
         preload()  # before the submission's import, so its profile stays cheap
         serve(os.fdopen(os.dup(0), "rb"), os.fdopen(os.dup(1), "wb"))

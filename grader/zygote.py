@@ -1,30 +1,82 @@
 """The worker zygote: a process with numpy and matplotlib imported once, that forks a
-fresh worker for every grading request (started as `worker.py --zygote PATH`).
+fresh worker for every grading request (started as `worker.py --zygote PATH`, or
+`worker.py --zygote-fd FD` on a listening socket the grader made).
 
 Forking from it saves each submission the imports; it never imports the solution or
 the grader's checks, so a worker has nothing of them to reach.
+
+Inside a sandbox (grader.sandbox.start_zygote) one zygote serves one job slot: the
+submissions of that slot one after another, each in the slot's only writable folder.
+Before the first worker of a new submission it kills every process the previous one
+left and empties the sandbox's scratch space (/tmp, /dev/shm), so nothing passes from one
+submission to the next. Its workers' pids are those of the sandbox's PID namespace: the
+grader asks the zygote to kill them ({"kill": pid}) instead of signalling them itself.
 """
 
+import ctypes
 import os
+import shutil
 import socket
+from pathlib import Path
 
 from grader import protocol
 from grader.processes import become_subreaper, children, kill, limit_resources, reap
 from grader.worker import preload, serve
 
+SANDBOX_ROOT = "/opt/grader-worker"  # grader.sandbox.WORKER_ROOT, where this file is bound
+SCRATCH = ("/tmp", "/dev/shm")
+PR_SET_DUMPABLE = 4
 
-def zygote(socket_path):
-    """Fork a fresh worker for every connection to socket_path, from a preloaded process.
 
-    A connection sends {"cwd", "memory_mb", "cpu_seconds"}; the forked worker answers
-    {"pid"} on it, then serves requests on that same connection. The zygote is a child
-    subreaper: processes a worker leaves behind become its children and are killed.
+def _listen(where):
+    """The listening socket: a path to bind, or the number of an inherited one."""
+    if isinstance(where, int):
+        return socket.socket(fileno=where)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(where)
+    server.listen(16)
+    return server
+
+
+def in_sandbox():
+    """Whether this file runs from the sandbox's read-only module set (never on a host)."""
+    return str(Path(__file__).resolve()).startswith(SANDBOX_ROOT + "/")
+
+
+def scrub(kept):
+    """Empty the sandbox's scratch space, except the paths in kept (its own mounts)."""
+    if not in_sandbox():
+        return
+    for folder in SCRATCH:
+        for path in Path(folder).glob("*") if Path(folder).is_dir() else ():
+            if str(path) in kept:
+                continue
+            if path.is_dir() and not path.is_symlink():
+                for inner in path.rglob("*"):
+                    if not inner.is_dir() and str(inner) not in kept:
+                        inner.unlink(missing_ok=True)
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+
+def zygote(where):
+    """Fork a fresh worker for every connection to `where`, from a preloaded process.
+
+    A connection sends {"cwd", "memory_mb", "cpu_seconds", "new_submission"}; the forked
+    worker answers {"pid"} on it, then serves requests on that same connection. A
+    connection sending {"kill": pid} has that worker killed and gets {"killed": pid}.
+    The zygote is a child subreaper: processes a worker leaves behind become its children
+    and are killed.
     """
     preload()
     become_subreaper()
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(socket_path)
-    server.listen(16)
+    try:  # workers (same user) must not be able to trace or read this process
+        ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    kept = {str(path) for folder in SCRATCH for path in Path(folder).rglob("*")}
+    server = _listen(where)
     server.settimeout(0.2)
     workers = set()
     while True:
@@ -38,16 +90,34 @@ def zygote(socket_path):
             continue
         connection.settimeout(None)
         stream = connection.makefile("rwb")
-        settings = protocol.read_message(stream)
-        pid = os.fork()
-        if pid == 0:  # the worker
-            server.close()
-            os.setsid()
-            os.chdir(settings["cwd"])
-            limit_resources(settings["memory_mb"], settings["cpu_seconds"])
-            protocol.write_message(stream, {"pid": os.getpid()})
-            serve(stream, stream)
-            os._exit(0)
-        workers.add(pid)
+        try:
+            settings = protocol.read_message(stream)
+        except protocol.ProtocolError:
+            settings = {}
+        if "kill" in settings:
+            if settings["kill"] in workers:
+                kill(settings["kill"])
+            protocol.write_message(stream, {"killed": settings["kill"]})
+        elif "cwd" in settings:
+            if settings.get("new_submission"):
+                for pid in children():
+                    kill(pid)
+                reap()
+                workers.clear()
+                scrub(kept)
+            workers.add(_fork_worker(server, stream, settings))
         stream.close()
         connection.close()
+
+
+def _fork_worker(server, stream, settings):
+    pid = os.fork()
+    if pid == 0:  # the worker
+        server.close()
+        os.setsid()
+        os.chdir(settings["cwd"])
+        limit_resources(settings["memory_mb"], settings["cpu_seconds"])
+        protocol.write_message(stream, {"pid": os.getpid()})
+        serve(stream, stream)
+        os._exit(0)
+    return pid

@@ -13,9 +13,11 @@ The flow, and why:
   summary.md. Nothing a submission prints or writes is ever read back.
 """
 
+import functools
 import json
 import os
 import select
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -140,22 +142,30 @@ def _fork_grader(work, entry):
     return pid, read
 
 
-def run_pool(entries, jobs, work, on_row, out_dir):
-    """Grade entries with at most `jobs` forked graders; call on_row(row) as each ends."""
-    queue, running = list(entries), {}
+def run_pool(entries, jobs, work, on_row, out_dir, before_fork=None):
+    """Grade entries with at most `jobs` forked graders; call on_row(row) as each ends.
+
+    work(entry, slot) runs in the grader forked for entry; slot (0 .. jobs - 1) is one no
+    other running grader has, for the zygote of that slot; before_fork(slot), when given,
+    runs in this process just before.
+    """
+    queue, running, free = list(entries), {}, list(range(jobs))
     while queue or running:
         while queue and len(running) < jobs:
-            entry = queue.pop(0)
-            pid, fd = _fork_grader(work, entry)
-            running[fd] = (pid, entry, time.monotonic(), bytearray())
+            entry, slot = queue.pop(0), free.pop(0)
+            if before_fork:
+                before_fork(slot)
+            pid, fd = _fork_grader(functools.partial(work, slot=slot), entry)
+            running[fd] = (pid, entry, time.monotonic(), bytearray(), slot)
         ready, _, _ = select.select(list(running), [], [], 0.2)
         for fd in ready:
-            pid, entry, started, data = running[fd]
+            pid, entry, started, data, slot = running[fd]
             chunk = os.read(fd, 1 << 16)
             if chunk:
                 data += chunk
                 continue
             del running[fd]
+            free.append(slot)
             os.close(fd)
             os.waitpid(pid, 0)
             try:
@@ -164,17 +174,54 @@ def run_pool(entries, jobs, work, on_row, out_dir):
                 payload = {"crash": "the grading process ended without a result"}
             on_row(payload["row"] if "row" in payload
                    else error_row(entry, f"the grader failed: {payload['crash']}", out_dir))
-        for fd, (pid, entry, started, _) in list(running.items()):
+        for fd, (pid, entry, started, _, slot) in list(running.items()):
             if time.monotonic() - started > SUBMISSION_DEADLINE:
                 processes.kill(pid)
                 os.waitpid(pid, 0)
                 os.close(fd)
                 del running[fd]
+                free.append(slot)
                 row = error_row(entry, f"grading took over {SUBMISSION_DEADLINE:g} s", out_dir)
                 on_row({**row, "status": "timeout"})
 
 
 # -- the zygote ---------------------------------------------------------------------------
+
+class Zygotes:
+    """The zygotes workers fork from: one for all (process isolation), or one sandboxed
+    zygote per job slot (grader.sandbox.start_zygote), restarted when a submission
+    killed it."""
+
+    def __init__(self, isolation, jobs, folder):
+        self.isolation, self.folder, self.running = isolation, Path(folder), {}
+        for slot in range(1 if isolation == sandbox.PROCESS else jobs):
+            self._start(slot)
+
+    def _start(self, slot):
+        if self.isolation == sandbox.PROCESS:
+            self.running[slot] = start_zygote(self.folder)
+            return
+        slot_folder = self.folder / f"slot-{slot}"
+        if slot_folder.exists():
+            shutil.rmtree(slot_folder, ignore_errors=True)
+        slot_folder.mkdir()
+        self.running[slot] = sandbox.start_zygote(slot_folder)
+
+    def ensure(self, slot):
+        """Start the zygote of slot again if a submission ended it (sandboxed ones)."""
+        if self.isolation != sandbox.PROCESS and self.running[slot][0].poll() is not None:
+            self.running[slot][0].wait()
+            self._start(slot)
+
+    def socket(self, slot):
+        """The socket path of the zygote serving slot."""
+        return self.running[0 if self.isolation == sandbox.PROCESS else slot][1]
+
+    def close(self):
+        for process, _ in self.running.values():
+            processes.kill(process.pid)
+            process.wait()
+
 
 def start_zygote(folder):
     """Start a worker zygote listening in folder; returns (process, socket path)."""
@@ -220,8 +267,7 @@ def regrade(arguments, settings, progress=True):
     isolation = sandbox.resolve(settings.sandbox)  # probed once, inherited by every grader
     processes.become_subreaper()
     with tempfile.TemporaryDirectory(prefix="zygote-") as folder:
-        # A sandboxed worker starts fresh inside its own sandbox; the zygote serves the rest.
-        zygote, socket_path = (None, None) if isolation == sandbox.BWRAP else start_zygote(folder)
+        zygotes = Zygotes(isolation, settings.jobs, folder)
         tqdm.monitor_interval = 0  # no monitor thread: this process forks
         bar = tqdm(total=len(todo), unit="submission", desc="regrading", disable=not progress,
                    file=sys.stderr)
@@ -232,13 +278,12 @@ def regrade(arguments, settings, progress=True):
 
         try:
             run_pool(todo, settings.jobs,
-                     lambda entry: grade_entry(entry, settings, socket_path, pristine, isolation),
-                     on_row, out)
+                     lambda entry, slot: grade_entry(entry, settings, zygotes.socket(slot),
+                                                     pristine, isolation),
+                     on_row, out, before_fork=zygotes.ensure)
         finally:
             bar.close()
-            if zygote is not None:
-                processes.kill(zygote.pid)
-                zygote.wait()
+            zygotes.close()
             processes.kill_strays()
     flag_duplicates(sheet)
     write_summary(sheet, out)
