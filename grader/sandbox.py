@@ -30,7 +30,7 @@ INSTALL_HINT = ("install bubblewrap (`sudo apt-get install -y bubblewrap`); on G
 PACKAGE = Path(__file__).resolve().parent
 # The worker's side of the grader: everything grader/worker.py imports, and nothing else.
 WORKER_MODULES = ("__init__.py", "worker.py", "zygote.py", "protocol.py", "loading.py",
-                  "figures.py", "processes.py", "guard.py", "training.py")
+                  "figures.py", "processes.py", "guard.py", "training.py", "namespaces.py")
 WORKER_ROOT = "/opt/grader-worker"
 FONT_CACHE = "/tmp/matplotlib"
 SYSTEM_FOLDERS = ("/usr", "/etc/alternatives")
@@ -96,10 +96,14 @@ def environment(home):
             "PYTHONPATH": os.pathsep.join(library_folders())}
 
 
-def bwrap_options(writable):
+def bwrap_options(writable, zygote=False):
     """bwrap's options (without the command) for a sandbox whose one writable folder is
-    `writable`; it becomes the working directory and HOME."""
-    options = ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+    `writable`; it becomes the working directory and HOME. A zygote keeps CAP_SYS_ADMIN
+    of its own user namespace, to give each worker a PID namespace (grader.namespaces);
+    the workers drop it before student code runs."""
+    capabilities = ["--cap-add", "CAP_SYS_ADMIN"] if zygote else ["--cap-drop", "ALL"]
+    options = ["--unshare-all", "--unshare-user", "--die-with-parent", "--new-session",
+               *capabilities,
                "--clearenv", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     for folder in SYSTEM_FOLDERS:
         if Path(folder).is_dir():
@@ -127,9 +131,9 @@ def bwrap_options(writable):
     return options + ["--remount-ro", "/"]
 
 
-def command(arguments, writable):
+def command(arguments, writable, zygote=False):
     """The command line running `python arguments...` inside the sandbox."""
-    return [shutil.which("bwrap") or "bwrap", *bwrap_options(writable), "--",
+    return [shutil.which("bwrap") or "bwrap", *bwrap_options(writable, zygote), "--",
             python_executable(), "-s", *arguments]
 
 
@@ -152,7 +156,8 @@ def start_zygote(folder):
     server.bind(path)
     server.listen(16)
     arguments = [f"{WORKER_ROOT}/grader/worker.py", "--zygote-fd", str(server.fileno())]
-    process = subprocess.Popen(command(arguments, folder / "work"), pass_fds=[server.fileno()],
+    process = subprocess.Popen(command(arguments, folder / "work", zygote=True),
+                               pass_fds=[server.fileno()],
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True,
                                env={"PATH": os.environ.get("PATH", "")})

@@ -9,7 +9,8 @@ Inside a sandbox (grader.sandbox.start_zygote) one zygote serves one job slot: t
 submissions of that slot one after another, each in the slot's only writable folder.
 Before the first worker of a new submission it kills every process the previous one
 left and empties the sandbox's scratch space (/tmp, /dev/shm), so nothing passes from one
-submission to the next. Its workers' pids are those of the sandbox's PID namespace: the
+submission to the next. Each worker gets a PID namespace of its own (grader.namespaces):
+it cannot signal the zygote. Workers' pids are those of the sandbox's PID namespace: the
 grader asks the zygote to kill them ({"kill": pid}) instead of signalling them itself.
 """
 
@@ -19,7 +20,7 @@ import shutil
 import socket
 from pathlib import Path
 
-from grader import protocol
+from grader import namespaces, protocol
 from grader.processes import become_subreaper, children, kill, limit_resources, reap
 from grader.worker import preload, serve
 
@@ -111,13 +112,20 @@ def zygote(where):
 
 
 def _fork_worker(server, stream, settings):
-    pid = os.fork()
-    if pid == 0:  # the worker
+    """Start a worker serving on stream; returns the pid that ends it when killed."""
+    def run_worker():
         server.close()
         os.setsid()
         os.chdir(settings["cwd"])
         limit_resources(settings["memory_mb"], settings["cpu_seconds"])
-        protocol.write_message(stream, {"pid": os.getpid()})
         serve(stream, stream)
-        os._exit(0)
+
+    if in_sandbox():
+        pid = namespaces.fork_in_new_namespace(run_worker)
+    else:
+        pid = os.fork()
+        if pid == 0:
+            run_worker()
+            os._exit(0)
+    protocol.write_message(stream, {"pid": pid})
     return pid
