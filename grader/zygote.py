@@ -8,7 +8,7 @@ the grader's checks, so a worker has nothing of them to reach.
 Inside a sandbox (grader.sandbox.start_zygote) one zygote serves one job slot: the
 submissions of that slot one after another, each in the slot's only writable folder.
 Before the first worker of a new submission it kills every process the previous one
-left and empties the sandbox's scratch space (/tmp, /dev/shm), so nothing passes from one
+left and empties the sandbox's scratch space (/tmp, /dev), so nothing passes from one
 submission to the next. Each worker gets a PID namespace of its own (grader.namespaces):
 it cannot signal the zygote. Workers' pids are those of the sandbox's PID namespace: the
 grader asks the zygote to kill them ({"kill": pid}) instead of signalling them itself.
@@ -16,7 +16,6 @@ grader asks the zygote to kill them ({"kill": pid}) instead of signalling them i
 
 import ctypes
 import os
-import shutil
 import socket
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from grader.processes import become_subreaper, children, kill, limit_resources, 
 from grader.worker import preload, serve
 
 SANDBOX_ROOT = "/opt/grader-worker"  # grader.sandbox.WORKER_ROOT, where this file is bound
-SCRATCH = ("/tmp", "/dev/shm")
+SCRATCH = ("/tmp", "/dev")  # the sandbox's writable places besides the work folder
 PR_SET_DUMPABLE = 4
 
 
@@ -44,21 +43,34 @@ def in_sandbox():
     return str(Path(__file__).resolve()).startswith(SANDBOX_ROOT + "/")
 
 
+def scratch_paths():
+    """Every path under the sandbox's writable scratch folders, deepest first, leaving
+    out the work folder (the working directory, where the grader puts each submission
+    after emptying it) and the folders holding it."""
+    work = os.getcwd()
+    found = []
+    for folder in SCRATCH:
+        for top, folders, files in os.walk(folder):  # symbolic links are not followed
+            folders[:] = [name for name in folders if os.path.join(top, name) != work]
+            found += [os.path.join(top, name) for name in folders + files
+                      if not (work + "/").startswith(os.path.join(top, name) + "/")]
+    return sorted(found, key=lambda path: path.count("/"), reverse=True)
+
+
 def scrub(kept):
-    """Empty the sandbox's scratch space, except the paths in kept (its own mounts)."""
+    """Remove from the scratch space whatever was not there when the zygote started."""
     if not in_sandbox():
         return
-    for folder in SCRATCH:
-        for path in Path(folder).glob("*") if Path(folder).is_dir() else ():
-            if str(path) in kept:
-                continue
-            if path.is_dir() and not path.is_symlink():
-                for inner in path.rglob("*"):
-                    if not inner.is_dir() and str(inner) not in kept:
-                        inner.unlink(missing_ok=True)
-                shutil.rmtree(path, ignore_errors=True)
+    for path in scratch_paths():
+        if path in kept:
+            continue
+        try:
+            if os.path.isdir(path) and not os.path.islink(path):
+                os.rmdir(path)
             else:
-                path.unlink(missing_ok=True)
+                os.unlink(path)
+        except OSError:
+            pass
 
 
 def zygote(where):
@@ -76,7 +88,7 @@ def zygote(where):
         ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     except (OSError, AttributeError):
         pass
-    kept = {str(path) for folder in SCRATCH for path in Path(folder).rglob("*")}
+    kept = set(scratch_paths())
     server = _listen(where)
     server.settimeout(0.2)
     workers = set()

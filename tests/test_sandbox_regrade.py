@@ -3,12 +3,14 @@ starter: each gets its row with the grade it deserves, the honest ones are uncha
 repository is the same afterwards and nothing is left running."""
 
 import shutil
+import subprocess
+import sys
 
 import pytest
 
-from grader.paths import SOLUTION_DIR, STARTER_DIR
+from grader.paths import REPO_ROOT, SOLUTION_DIR, STARTER_DIR
 from tests.submissions import escapes
-from tests.test_regrade import regrade
+from tests.test_regrade import regrade, rows
 from tests.test_sandbox import TOKEN, leftover_processes, needs_bwrap, repository_state
 
 SOLUTIONS = ("sol_a", "sol_b", "sol_c")
@@ -68,3 +70,20 @@ def test_the_repository_and_the_output_are_untouched_and_nothing_runs(regraded):
     assert not (out / "grades.csv.partial").exists()
     assert not list(out.rglob(f"escape{TOKEN}"))
     assert leftover_processes() == []
+
+
+@needs_bwrap
+def test_nothing_passes_from_one_submission_to_the_next(tmp_path):
+    """Graded one after the other in the same sandbox (one job): the second finds nothing
+    the first wrote into /tmp, /dev/shm or next to its copy."""
+    for name, text in (("a_leaves", escapes.LEAVES_A_NOTE), ("b_reads", escapes.READS_THE_NOTE)):
+        (tmp_path / "class" / name).mkdir(parents=True)
+        (tmp_path / "class" / name / "backprop.py").write_text(text.replace("TOKEN", TOKEN))
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, "-m", "grader", "regrade", str(tmp_path / "class"), "--out", str(out),
+         "--jobs", "1", "--sandbox", "bwrap", "--no-progress"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    table = rows(out)
+    assert table["a_leaves"]["score"] == table["b_reads"]["score"] == FULL_MARKS, table

@@ -184,6 +184,25 @@ ESCAPES = {
 }
 
 
+# A pair graded one after the other by the same sandboxed zygote: the first leaves notes
+# wherever it can write, the second fails to import if it finds one.
+NOTE_PLACES = "('/tmp', '/dev/shm', '/dev', '.', '..', '../..', '/tmp/matplotlib')"
+LEAVES_A_NOTE = solution_source() + f"""
+import os as _os
+for _folder in {NOTE_PLACES}:
+    try:
+        open(_os.path.join(_folder, 'note-TOKEN'), 'w').write('the answers')
+    except OSError:
+        pass
+"""
+READS_THE_NOTE = solution_source() + f"""
+import os as _os
+_found = [_f for _f in {NOTE_PLACES} if _os.path.exists(_os.path.join(_f, 'note-TOKEN'))]
+if _found:
+    raise RuntimeError(f"a note from the previous submission in {{_found}}")
+"""
+
+
 def source(name, token="0", port=9):
     """The escape `name` as Python source; token: a decimal string unique to the run."""
     _, make = ESCAPES[name]
