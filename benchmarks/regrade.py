@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from grader.paths import SOLUTION_DIR  # noqa: E402
+from grader.sandbox import WORKER_ROOT  # noqa: E402
+from grader.submission import WORKER  # noqa: E402
 from tests.submissions.mutants import MUTANTS, mutant_source  # noqa: E402
 
 
@@ -35,11 +37,13 @@ def build_class(folder, count):
 
 def worker_peak_mb(stop, peaks):
     """Sample every worker's VmHWM (peak resident memory) until stop is set."""
-    marker = b"grader/worker.py"  # a worker, sandboxed or not
+    markers = (str(WORKER).encode(), f"{WORKER_ROOT}/grader/worker.py".encode())
     while not stop.is_set():
         for proc in Path("/proc").iterdir():
             try:
-                if marker in (proc / "cmdline").read_bytes():
+                cmdline = (proc / "cmdline").read_bytes()
+                program = cmdline.partition(b"\0")[0]  # bwrap's own line names worker.py too
+                if not program.endswith(b"bwrap") and any(m in cmdline for m in markers):
                     status = (proc / "status").read_text()
                     kb = int(status.split("VmHWM:")[1].split()[0])
                     peaks.append(kb / 1024)

@@ -8,7 +8,9 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from grader import github, reports, sandbox
@@ -68,17 +70,26 @@ def grade(submission, out_dir=DEFAULT_OUT, keyword=None, hidden=False, **options
     out_dir.mkdir(parents=True, exist_ok=True)
     results = score_report(run_checks(submission, out_dir, keyword, hidden, **options))
     write_json(out_dir / "results.json", reports.gradescope(results))
-    (out_dir / "feedback.md").write_text(reports.feedback_markdown(results), encoding="utf-8")
+    write_text(out_dir / "feedback.md", reports.feedback_markdown(results))
     return results
 
 
-def write_json(path, data):
-    """Write JSON atomically: readers never see half a file."""
+def write_text(path, text):
+    """Write a file atomically (readers never see half of it), under a fresh temporary
+    name, over whatever stands at path: a directory planted there is removed first."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        stream.write(text)
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
     os.replace(partial, path)
+
+
+def write_json(path, data):
+    """Write JSON atomically (see write_text)."""
+    write_text(path, json.dumps(data, indent=2) + "\n")
 
 
 def parser():

@@ -5,10 +5,12 @@ fallback says so once and still audits imports and replaced functions."""
 import ast
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from grader import sandbox
 from grader.paths import REPO_ROOT, SOLUTION_DIR
 from tests.grading import by_name, grade_source, solution_source
 from tests.submissions import escapes
+from tests.test_regrade import rows
 
 BWRAP_PROBLEM = sandbox.unavailable_reason()
 needs_bwrap = pytest.mark.skipif(BWRAP_PROBLEM is not None,
@@ -39,18 +42,32 @@ def repository_state():
     return status, (SOLUTION_DIR / "backprop.py").read_bytes()
 
 
-def leftover_processes():
-    """Processes a grading left running: sandboxes, workers, the daemon of the escapes."""
+def sandbox_processes():
+    """{pid: command line} of sandboxes, workers and the daemon of the escapes."""
     markers = [f"6escape{TOKEN}".encode(), f"6{TOKEN}".encode(), b"grader-worker"]
-    found = []
+    found = {}
     for proc in Path("/proc").iterdir():
         try:
             cmdline = (proc / "cmdline").read_bytes()
         except OSError:
             continue
         if proc.name != str(os.getpid()) and any(m in cmdline for m in markers):
-            found.append(cmdline.replace(b"\0", b" ").decode(errors="replace"))
+            found[proc.name] = cmdline.replace(b"\0", b" ").decode(errors="replace")
     return found
+
+
+_before_tests = sandbox_processes()  # (a regrade running beside the tests is not ours)
+
+
+def leftover_processes():
+    """Command lines of such processes still running (after a moment for kills to land)."""
+    for _ in range(20):
+        left = {pid: line for pid, line in sandbox_processes().items()
+                if pid not in _before_tests}
+        if not left:
+            return []
+        time.sleep(0.1)
+    return sorted(left.values())
 
 
 @pytest.fixture
@@ -173,20 +190,26 @@ def test_the_same_file_finds_the_solution_without_the_sandbox(tmp_path):
     assert results.score == 100
 
 
-@needs_bwrap
-@pytest.mark.parametrize("name", ["kills_its_parent", "writes_into_the_output"])
-def test_python_m_grader_survives_attacks_on_itself(name, tmp_path):
+# Killing its parent is tried in the sandbox only: without it, it would kill this test.
+@pytest.mark.parametrize("name, mode", [
+    pytest.param("kills_its_parent", "bwrap", marks=needs_bwrap),
+    pytest.param("writes_into_the_output", "bwrap", marks=needs_bwrap),
+    ("writes_into_the_output", "none")])
+def test_python_m_grader_survives_attacks_on_itself(name, mode, tmp_path):
     folder, out = tmp_path / "submission", tmp_path / f"out-escape{TOKEN}"
     folder.mkdir()
     (folder / "backprop.py").write_text(escapes.source(name, TOKEN), encoding="utf-8")
     before = repository_state()
-    result = run_grader(folder, "--out", out, "--sandbox", "bwrap")
+    result = run_grader(folder, "--out", out, "--sandbox", mode)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "Total: 100 / 100 + 4 bonus = 104" in result.stdout
     written = json.loads((out / "results.json").read_text())
-    assert written["score"] == SOLUTION_SCORE and written["extra_data"]["isolation"] == "bwrap"
-    assert sorted(p.name for p in out.iterdir()) == [
-        "feedback.md", "results.json", "show_learning_curve.png", "show_result.png"]
+    assert written["score"] == SOLUTION_SCORE
+    assert written["extra_data"]["isolation"] == ("bwrap" if mode == "bwrap" else "process")
+    assert (out / "feedback.md").is_file()
+    if mode == "bwrap":  # without the sandbox its folders stay beside the results, harmless
+        assert sorted(p.name for p in out.iterdir()) == [
+            "feedback.md", "results.json", "show_learning_curve.png", "show_result.png"]
     assert repository_state() == before and leftover_processes() == []
 
 
@@ -247,3 +270,41 @@ def test_an_honest_submission_replaces_nothing_and_imports_nothing_forbidden(tmp
     results = grade_source(source, tmp_path)
     assert [c.output for c in results.checks if not c.passed] == []
     assert results.score == SOLUTION_SCORE
+
+
+def test_a_student_repository_is_copied_without_its_grader(tmp_path):
+    """The template ships the grader and its stored reference values inside the student's
+    repository: the worker's copy leaves them out, and keeps the student's own modules."""
+    from grader.submission import sandbox_copy
+
+    (tmp_path / "grader" / "checks").mkdir(parents=True)
+    (tmp_path / "grader" / "reference_values.npz").write_bytes(b"answers")
+    (tmp_path / "grader" / "checks" / "check_forward.py").write_text("")
+    (tmp_path / "backprop.py").write_text("")
+    (tmp_path / "helpers.py").write_text("")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "reference_values.npz").write_bytes(b"answers")
+    folder, copy = sandbox_copy(tmp_path / "backprop.py")
+    try:
+        copied = sorted(p.relative_to(copy.parent).as_posix() for p in copy.parent.rglob("*"))
+        assert copied == ["backprop.py", "data", "helpers.py"]
+    finally:
+        shutil.rmtree(folder)
+
+
+def test_regrade_without_bwrap_warns_once_and_records_process_isolation(tmp_path):
+    """Also when a submission plants directories where the grade sheet is written."""
+    shutil.copytree(SOLUTION_DIR, tmp_path / "class" / "alice")
+    (tmp_path / "class" / "mallory").mkdir()
+    (tmp_path / "class" / "mallory" / "backprop.py").write_text(
+        escapes.source("writes_into_the_output", TOKEN))
+    result = subprocess.run(
+        [sys.executable, "-m", "grader", "regrade", str(tmp_path / "class"), "--out",
+         str(tmp_path / f"out-escape{TOKEN}"), "--jobs", "1", "--no-progress"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "PATH": str(tmp_path)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stderr.count("WARNING: no sandbox") == 1
+    table = rows(tmp_path / f"out-escape{TOKEN}")
+    assert {name: (row["score"], row["isolation"]) for name, row in table.items()} == {
+        "alice": ("114", "process"), "mallory": ("114", "process")}

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader import processes, sandbox
+from grader.grade import write_text
 from grader.locate import SUBMISSION_FILE
 from grader.regrade import integrity
 from grader.regrade.collect import BadArchive, collect, unpack
@@ -92,7 +93,7 @@ def rule_flags(results):
 def error_row(entry, message, out_dir):
     folder = Path(out_dir) / entry.name
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "feedback.md").write_text(f"# Not graded\n\n{message}\n", encoding="utf-8")
+    write_text(folder / "feedback.md", f"# Not graded\n\n{message}\n")
     return {"submission": entry.name, "student": entry.student, "score": 0, "max_score": "",
             "status": "error", "flags": message}
 

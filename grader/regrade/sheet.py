@@ -7,9 +7,9 @@ same bytes.
 
 import csv
 import io
-import os
 from pathlib import Path
 
+from grader.grade import write_text
 from grader.plugin import GROUP_ORDER
 from grader.regrade.integrity import duplicates
 
@@ -46,9 +46,7 @@ class GradeSheet:
         writer.writeheader()
         for name in sorted(self.rows):
             writer.writerow(self.rows[name])
-        partial = self.path.with_name(self.path.name + ".partial")
-        partial.write_text(text.getvalue(), encoding="utf-8")
-        os.replace(partial, self.path)
+        write_text(self.path, text.getvalue())
 
 
 def merge(sheets, out_path):
