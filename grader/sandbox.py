@@ -9,6 +9,11 @@ A sandboxed worker is started as `bwrap [options] python worker.py`, with:
   killed with its parent; an environment of a few fixed settings only.
 matplotlib's font cache is bound read-only into /tmp/matplotlib, so start-up stays fast.
 
+`python -m grader` starts each worker fresh in a sandbox of its own (`worker_command`); a
+regrade starts one sandboxed zygote per job slot (`start_zygote`), which forks a worker
+per submission, each in a PID namespace of its own (grader.zygote, grader.namespaces):
+the imports are paid once per slot, as without the sandbox.
+
 Where bubblewrap cannot run (not installed, user namespaces refused, not Linux), `resolve`
 says so once and the worker runs with process isolation only (grader.processes).
 """

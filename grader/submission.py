@@ -9,8 +9,9 @@ never stops the other checks. Closing kills whatever the submission left running
 
 Workers are started fresh (`python worker.py`) or, when a zygote is given (see
 worker.zygote), forked from a process that has numpy and matplotlib imported already.
-With isolation "bwrap" every worker starts fresh inside a bubblewrap sandbox around the
-submission's copy (grader.sandbox); zygotes serve process isolation only.
+With isolation "bwrap" a worker runs inside a bubblewrap sandbox (grader.sandbox): started
+fresh around the submission's copy, or forked by the sandboxed zygote of a regrade's job
+slot, with the copy in that sandbox's one writable folder.
 
 Every answer also says which modules the submission tried to import (kept in `imports`,
 judged by the rules check) and which watched functions it replaced: once it replaced
@@ -123,8 +124,9 @@ class Submission:
         Args:
             path: backprop.py, or a directory holding it.
             limits: a Limits.
-            zygote: path of a zygote's Unix socket to fork workers from, or None
-                (used with process isolation only).
+            zygote: path of a zygote's Unix socket to fork workers from, or None. With
+                isolation "bwrap", a sandboxed zygote (sandbox.start_zygote): the copy
+                goes into its work folder, and workers start afresh if it has ended.
             isolation: "bwrap" (grader.sandbox) or "process"; see sandbox.resolve.
         """
         self.limits, self.isolation, self.zygote = limits, isolation, zygote
