@@ -25,6 +25,7 @@ import site
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 MODES = ("auto", "bwrap", "none")
@@ -177,17 +178,20 @@ def unavailable_reason():
         return f"bubblewrap needs Linux; this is {sys.platform}"
     if shutil.which("bwrap") is None:
         return "the bwrap program is not installed"
-    probe = Path(os.environ.get("TMPDIR", "/tmp")) / f"grader-sandbox-probe-{os.getpid()}"
-    probe.mkdir(exist_ok=True)
+    probe = tempfile.mkdtemp(prefix="grader-sandbox-probe-")
     try:
-        result = subprocess.run(command(["-c", "pass"], probe), capture_output=True, text=True,
-                                timeout=PROBE_TIMEOUT, stdin=subprocess.DEVNULL)
+        # Python in a worker's sandbox; the namespaces of a zygote's (no Python needed).
+        zygote = [shutil.which("bwrap"), *bwrap_options(probe, zygote=True), "--", "true"]
+        for probe_command in (command(["-c", "pass"], probe), zygote):
+            result = subprocess.run(probe_command, text=True, capture_output=True,
+                                    timeout=PROBE_TIMEOUT, stdin=subprocess.DEVNULL)
+            if result.returncode != 0:
+                return ("bwrap failed: "
+                        f"{' '.join(result.stderr.split())[:300] or result.returncode}")
     except (OSError, subprocess.TimeoutExpired) as error:
         return f"bwrap did not start ({error})"
     finally:
         shutil.rmtree(probe, ignore_errors=True)
-    if result.returncode != 0:
-        return f"bwrap failed: {' '.join(result.stderr.split())[:300] or result.returncode}"
     return None
 
 
