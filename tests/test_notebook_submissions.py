@@ -129,7 +129,7 @@ def test_bad_notebooks_are_a_zero_with_a_message(name, tmp_path):
     folder.mkdir()
     (folder / "lab1.ipynb").write_text(text)
     results = grade(folder / "lab1.ipynb", out_dir=tmp_path / "out")
-    assert results.score == 0 and len(results.checks) >= 38
+    assert results.score == 0 and len(results.checks) >= 39
     assert not any(c.internal_error for c in results.checks)
     assert all(message in c.output for c in results.checks
                if c.group == "sigmoid"), by_name(results)
