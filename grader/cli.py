@@ -8,6 +8,7 @@
     python -m grader regrade SUBMISSION... --out DIR         regrade a class (TAs)
     python -m grader merge DIR... --out DIR                  join regrade shards
     python -m grader export-grades DIR --format F            grades for Moodle or Canvas
+    python -m grader sandbox-check                           what student code can see
 
 All but grading and merge need solution/: they exist in the course's repository only.
 """
@@ -71,7 +72,7 @@ MAINTENANCE = {
 
 
 # The options of each submission's grade that the regrade command line offers.
-REGRADE_OPTIONS = ("timeout", "memory", "hidden_seed", "report_points")
+REGRADE_OPTIONS = ("timeout", "memory", "hidden_seed", "report_points", "sandbox")
 
 
 def regrade_command(argv):
@@ -79,6 +80,7 @@ def regrade_command(argv):
     from grader.regrade.identity import RosterError
     from grader.regrade.run import Settings, regrade
     from grader.regrade.similarity import THRESHOLD
+    from grader.sandbox.bwrap import SandboxUnavailable
 
     parser = argparse.ArgumentParser(
         prog="python -m grader regrade",
@@ -123,6 +125,8 @@ def regrade_command(argv):
         sheet = regrade(args.submissions, settings, progress=not args.no_progress)
     except RosterError as error:
         parser.error(str(error))
+    except SandboxUnavailable as error:
+        parser.exit(2, f"python -m grader regrade: {error}\n")
     print(f"{len(sheet.rows)} submissions in {args.out / 'grades.csv'}; "
           f"summary in {args.out / 'summary.md'}")
     return 0
@@ -203,8 +207,18 @@ def export_grades_command(argv):
     return 0
 
 
+def sandbox_check_command(argv):
+    from grader.sandbox.visibility import report
+
+    argparse.ArgumentParser(
+        prog="python -m grader sandbox-check",
+        description="Print what a worker can see here (paths, processes, network, "
+                    "environment), to verify a machine before a regrade.").parse_args(argv)
+    return report()
+
+
 COMMANDS = {"regrade": regrade_command, "merge": merge_command,
-            "export-grades": export_grades_command}
+            "export-grades": export_grades_command, "sandbox-check": sandbox_check_command}
 
 
 def main(argv=None):

@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -19,11 +20,12 @@ from grader.options import GradeOptions
 from grader.paths import CHECKS_DIR, DEFAULT_SUBMISSION, HIDDEN_CHECKS_DIR
 from grader.results import github, reports
 from grader.results.scoring import score
+from grader.sandbox import bwrap
 from grader.sandbox.handle import WorkerHandle
 from grader.sandbox.launch import Limits
 
 # The options of a grade that its command line offers (the others are set by callers).
-COMMAND_OPTIONS = ("out", "timeout", "memory", "report_points", "keyword")
+COMMAND_OPTIONS = ("out", "timeout", "memory", "report_points", "keyword", "sandbox")
 AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
 # pytest's own plugins a grading session has no use for; unraisableexception alone
 # spends a tenth of a second in gc.collect() at the end of every session.
@@ -38,12 +40,16 @@ class GraderFailure(RuntimeError):
 def run_checks(submission, options):
     """Run every check on `submission` with `options` (GradeOptions); returns the
     GradingSession, holding each check's CheckResult and what was graded."""
-    with Prepared(submission) as prepared:
+    isolation = bwrap.resolve(options.sandbox)
+    # A sandboxed zygote sees one folder of the host: the submission is copied there.
+    into = bwrap.work_folder(options.zygote) if options.zygote and isolation == bwrap.BWRAP \
+        else None
+    with Prepared(submission, into) as prepared:
         worker = None
         if not prepared.problem:
             worker = WorkerHandle(prepared.path, Limits(timeout=options.timeout,
                                                         memory_mb=options.memory),
-                                  zygote=options.zygote, sandbox=options.sandbox)
+                                  zygote=options.zygote, isolation=isolation)
             # Started before pytest is even imported: the worker's start-up (numpy,
             # matplotlib, the submission's import) overlaps pytest's start and collection.
             worker.start()
@@ -116,17 +122,26 @@ def grade(submission, out_dir=None, keyword=None, hidden=None, options=None, **f
                     prepared.code, session.import_error, file=str(prepared.original or ""),
                     isolation=session.isolation)
     write_json(out / "results.json", reports.gradescope(results))
-    (out / "feedback.md").write_text(reports.feedback_markdown(results), encoding="utf-8")
+    write_text(out / "feedback.md", reports.feedback_markdown(results))
     return results
 
 
-def write_json(path, data):
-    """Write JSON atomically: readers never see half a file."""
+def write_text(path, text):
+    """Write a file atomically (readers never see half of it), under a fresh temporary
+    name, over whatever stands at path: a directory planted there is removed first."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        stream.write(text)
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
     os.replace(partial, path)
+
+
+def write_json(path, data):
+    """Write JSON atomically (see write_text)."""
+    write_text(path, json.dumps(data, indent=2) + "\n")
 
 
 def parser():
@@ -153,6 +168,11 @@ def grade_command(argv):
     if args.github:
         github.require_environment()
     options = grade_options.from_arguments(args, COMMAND_OPTIONS)
+    try:
+        bwrap.resolve(options.sandbox)  # once, before any work: says why it cannot run
+    except bwrap.SandboxUnavailable as error:
+        print(f"python -m grader: {error}", file=sys.stderr)
+        return 2
     try:
         with github.commands_stopped(args.github):  # the table quotes the submission
             results = grade(args.path, options=options)

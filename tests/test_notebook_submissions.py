@@ -133,7 +133,7 @@ def test_bad_notebooks_are_a_zero_with_a_message(name, tmp_path):
     folder.mkdir()
     (folder / "lab1.ipynb").write_text(text)
     results = grade(folder / "lab1.ipynb", out_dir=tmp_path / "out")
-    assert results.score == 0 and len(results.checks) >= 38
+    assert results.score == 0 and len(results.checks) >= 39
     assert not any(c.internal_error for c in results.checks)
     assert message in results.import_error  # shown once, above the table
     assert all(c.output.startswith("not run: lab1.ipynb is not graded") for c in results.checks

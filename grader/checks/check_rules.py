@@ -2,7 +2,9 @@
 import that trains or prints costs the points of its own check only. That check runs
 last (conftest.py): its points need a working function."""
 
-from grader.intake.rules import describe, forbidden_imports
+import pytest
+
+from grader.intake.rules import describe, forbidden_imports, is_forbidden
 from grader.session.marker import check, fail_unless
 
 
@@ -14,21 +16,44 @@ def scanned_sources(submission):
     return [("", submission.code)]
 
 
+def local_modules(submission):
+    return [p.stem for p in submission.path.parent.glob("*.py") if p != submission.path]
+
+
 @check("rules: imports only numpy, matplotlib and the standard library", points=0)
 def check_imports(student, note):
     submission = student.submission
     if submission.path is None:
         note("nothing to scan: there is no file to grade")
         return
-    local = [p.stem for p in submission.path.parent.glob("*.py") if p != submission.path]
     found = [f"{describe(module)}{where} on line {line}"
              for where, code in scanned_sources(submission)
-             for module, line in forbidden_imports(code, local)]
+             for module, line in forbidden_imports(code, local_modules(submission))]
     fail_unless(not found, f"{student.file_name} imports " + "; ".join(found)
                 + ". The lab allows only numpy, matplotlib and the standard library.")
     if not student.info["ok"]:
         note(f"no forbidden import in the text; {student.file_name} itself could not be "
              "imported, so nothing else was checked")
+
+
+@pytest.mark.run_last  # after every call into the submission: all its imports are known
+@check("rules: imports nothing else while running (audited at run time)", points=0)
+def check_run_time_imports(student):
+    """The worker's import audit (grader.sandbox.guard) saw every attempted import, also
+    failed ones and computed names; the static scan above already named the constant ones."""
+    submission = student.submission
+    if submission.path is None or student.worker is None:
+        return
+    local = local_modules(submission)
+    static = {module for _, code in scanned_sources(submission)
+              for module, _ in forbidden_imports(code, local)}
+    found = sorted({(record["module"], record["line"]) for record in student.worker.imports
+                    if is_forbidden(record["module"], local) and record["module"] not in static},
+                   key=lambda item: item[1])
+    fail_unless(not found, f"{student.file_name} imports " + "; ".join(
+        f"{describe(module)} on line {line}" for module, line in found)
+        + " (seen at run time: the name is computed or hidden from a plain reading). The lab "
+          "allows only numpy, matplotlib and the standard library.")
 
 
 @check("rules: importing backprop.py trains nothing and prints nothing", points=2)

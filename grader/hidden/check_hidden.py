@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from grader.lab import LAYER_KEYS
+from grader.sandbox import training
 from grader.session.cases import init_params, rng
 from grader.session.gradcheck import rel_error
 from grader.session.marker import HIDDEN, check, fail_unless
@@ -14,6 +15,10 @@ from grader.session.reference import loss_value
 
 TOLERANCE = 1e-6
 N = 13
+WIDTHS = (2, 4, 4, 1)
+LEARNING_RATE = 1.0
+REFERENCE_BUDGET = 2000  # epochs the reference gets to separate a candidate data set
+BUDGET = 4000  # epochs a submission gets on it
 
 
 @pytest.fixture(scope="session")
@@ -79,21 +84,17 @@ def fresh_linear(options, reference):
     seed = options.hidden_seed
     for attempt in range(20):
         x, y = lab.generate_linear(n=100, seed=seed + attempt)
-        params = init_params((2, 4, 4, 1), 1)
-        for _ in range(2000):
-            y_pred, cache = lab.forward(x, params)
-            if np.all((y_pred >= 0.5) == (y >= 0.5)):
-                return x, y
-            params = lab.update(params, lab.backward(y, cache, params), 1.0)
+        _, params = training.train((lab.forward, lab.backward, lab.update), x, y,
+                                   init_params(WIDTHS, 1), LEARNING_RATE, REFERENCE_BUDGET)
+        if training.accuracy(training.forward(x, params), y) == 1.0:
+            return x, y
     raise RuntimeError("no fresh linear data set the reference separates")
 
 
 @check("convergence: 100 % accuracy on fresh linear data", points=2, visibility=HIDDEN)
 def check_hidden_convergence(student, fresh_linear):
     x, y = fresh_linear
-    answer = student.train(x, y, init_params((2, 4, 4, 1), 1), lr=1.0, max_epochs=4000,
-                           timeout=30.0)
-    y_pred = answer["y_pred"]
-    accuracy = float(np.mean((y_pred >= 0.5) == (y >= 0.5))) if y_pred.shape == y.shape else 0
-    fail_unless(accuracy == 1.0, f"accuracy {100 * accuracy:.2f} % after {answer['epochs']} "
-                                 "epochs")
+    epochs, trained = student.train(x, y, init_params(WIDTHS, 1), lr=LEARNING_RATE,
+                                    max_epochs=BUDGET, timeout=30.0)
+    accuracy = training.accuracy(training.forward(x, trained), y)
+    fail_unless(accuracy == 1.0, f"accuracy {100 * accuracy:.2f} % after {epochs} epochs")

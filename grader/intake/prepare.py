@@ -15,12 +15,29 @@ NOTEBOOK_MODULE = "notebook_submission.py"  # the module assembled from a notebo
 LARGEST_COPIED_FILE = 5 * 1024 * 1024
 
 
-def working_copy(source_file):
-    """Copy the folder holding source_file into a new temp dir; returns (dir, file copy)."""
-    folder = Path(tempfile.mkdtemp(prefix="grading-"))
+def is_grader(folder, name):
+    """Whether folder/name is the grader a student's repository ships (with its stored
+    reference values): never part of what the worker sees."""
+    path = Path(folder) / name
+    return name == "reference_values.npz" or (name == "grader" and (path / "checks").is_dir())
+
+
+def working_copy(source_file, into=None):
+    """Copy the folder holding source_file into a new temp dir; returns (dir, file copy).
+
+    into: the folder to make the temp dir in (default: the system's), emptied first: a
+    sandboxed zygote's one writable folder, which its previous submission may have filled.
+    """
+    if into is not None:
+        for leftover in Path(into).iterdir():
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="grading-", dir=into))
 
     def ignore(parent, names):  # tooling folders, and large files other than the graded one
-        return [name for name in names if name in SKIPPED_FOLDERS or (
+        return [name for name in names if name in SKIPPED_FOLDERS or is_grader(parent, name) or (
             (Path(parent) / name) != source_file and (Path(parent) / name).is_file()
             and (Path(parent) / name).stat().st_size > LARGEST_COPIED_FILE)]
 
@@ -37,7 +54,9 @@ class Prepared:
     notebook: grader.intake.notebook.Assembled, for a notebook submission.
     """
 
-    def __init__(self, path):
+    def __init__(self, path, into=None):
+        """path: the submission (a file or a folder); into: where to copy it (see
+        working_copy)."""
         self.folder = self.path = self.original = None
         self.reason, self.code, self.notebook, self.problem = "", "", None, None
         parsed = {}  # the notebooks locate read, so that none is parsed twice
@@ -46,7 +65,7 @@ class Prepared:
         except NotFound as error:
             self.problem = ("missing", str(error))
             return
-        self.folder, self.path = working_copy(self.original)
+        self.folder, self.path = working_copy(self.original, into)
         if self.path.suffix == ".ipynb":
             self._assemble_notebook(parsed.get(self.original))
         else:

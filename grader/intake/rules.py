@@ -61,6 +61,9 @@ def imports_in(source):
         return list(_imported_names(ast.parse(source)))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return list(_text_imports(source))
+def is_forbidden(module, local_modules=()):
+    """Whether the rule forbids importing the top-level module `module`."""
+    return module not in ALLOWED | set(sys.stdlib_module_names) | set(local_modules)
 
 
 def forbidden_imports(source, local_modules=()):
@@ -70,10 +73,9 @@ def forbidden_imports(source, local_modules=()):
         source: the submission's Python text (one file, or one notebook cell).
         local_modules: names of the submission's own modules next to it (allowed).
     """
-    allowed = ALLOWED | set(sys.stdlib_module_names) | set(local_modules)
     found = []
     for module, line in imports_in(source):
-        if module not in allowed and (module, line) not in found:
+        if is_forbidden(module, local_modules) and (module, line) not in found:
             found.append((module, line))
     return sorted(found, key=lambda item: item[1])
 

@@ -13,7 +13,7 @@ import dataclasses
 import re
 
 from grader.session.marker import HIDDEN, VISIBLE
-from grader.session.outcome import CRASHED, MEMORY, NOT_RUN, TIMEOUT
+from grader.session.outcome import CRASHED, INTEGRITY, MEMORY, NOT_RUN, TIMEOUT
 
 # Statuses in the order the summary lists them. "missing": a roster student without a
 # submission. The first four are submissions that did not run.
@@ -21,7 +21,9 @@ DID_NOT_RUN = ("missing", "error", "timeout", "memory")
 STATUSES = ("ok", "integrity", *DID_NOT_RUN)
 
 # (status, the kinds of check outcomes that give it), the first that matches wins.
-STATUS_KINDS = (("timeout", {TIMEOUT}), ("memory", {MEMORY}), ("error", {CRASHED, NOT_RUN}))
+STATUS_KINDS = (("integrity", {INTEGRITY}), ("timeout", {TIMEOUT}), ("memory", {MEMORY}),
+                ("error", {CRASHED, NOT_RUN}))
+INTEGRITY_FLAG = "integrity: replaces "  # how an integrity failure names what was replaced
 
 
 def _first_line(text):
@@ -46,6 +48,17 @@ def status_and_reason(results):
     if results.broken_rules:
         return "integrity", "; ".join(rule_flags(results))
     return "ok", ""
+
+
+def integrity_flags(results):
+    """["integrity: replaces numpy.allclose", ...] of the checks the submission forged."""
+    found = []
+    for check in results.checks:
+        marker = check.output.find(INTEGRITY_FLAG) if check.kind == INTEGRITY else -1
+        flag = check.output[marker:].split(" (", 1)[0] if marker >= 0 else None
+        if flag and flag not in found:
+            found.append(flag)
+    return found
 
 
 def rule_flags(results):

@@ -5,16 +5,19 @@ The flow, and why:
   grading process per submission (up to --jobs at a time): each grade starts warm, and
   a crash or a hang of one never reaches the others or this process;
 - student code runs in workers forked from a zygote (grader/sandbox/) that has numpy
-  and matplotlib imported but never the solution or the grader's state, with limits;
+  and matplotlib imported but never the solution or the grader's state, with limits:
+  with bubblewrap, one sandboxed zygote per job slot that holds nothing of the course;
 - every grading process writes DIR/<submission>/ (results.json, feedback.md, figures);
   this process alone writes grades.csv (a row as each submission finishes) and
   summary.md. Nothing a submission prints or writes is ever read back.
 """
 
 import dataclasses
+import functools
 import json
 import os
 import select
+import shutil
 import sys
 import tempfile
 import time
@@ -24,12 +27,12 @@ from pathlib import Path
 from grader.options import GradeOptions
 from grader.regrade import identity, integrity
 from grader.regrade.collect import BadArchive, collect, content_hash, inner_archive, unpack
-from grader.regrade.row import relative_paths, result_row, rule_flags
+from grader.regrade.row import integrity_flags, relative_paths, result_row, rule_flags
 from grader.regrade.sheet import MISSING_PREFIX, SHEET, GradeSheet, flag_duplicates
 from grader.regrade.similarity import THRESHOLD, flag_similar
 from grader.regrade.summary import WARNINGS, write_summary
 from grader.results import reports
-from grader.sandbox import processes
+from grader.sandbox import bwrap, processes
 from grader.sandbox.launch import start_zygote
 
 SUBMISSION_DEADLINE = 300.0  # seconds for one whole grade, all checks together
@@ -63,16 +66,18 @@ def identity_columns(entry):
 
 def error_row(entry, message, out_dir, status="error"):
     """The row (and feedback.md) of a submission no check could grade."""
+    from grader.grade import write_text
+
     folder = Path(out_dir) / entry.name
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "feedback.md").write_text(f"# Not graded\n\n{message}\n", encoding="utf-8")
+    write_text(folder / "feedback.md", f"# Not graded\n\n{message}\n")
     return {**identity_columns(entry), "total": 0, "public": 0, "hidden": 0, "bonus": 0,
             "status": status, "reason": message}
 
 
 def grade_entry(entry, settings, zygote, pristine):
     """Grade one submission into settings.out / entry.name; returns its grade-sheet row."""
-    from grader.grade import grade, write_json
+    from grader.grade import grade, write_json, write_text
 
     out = settings.out / entry.name
     with tempfile.TemporaryDirectory(prefix="regrade-") as staging:
@@ -88,20 +93,21 @@ def grade_entry(entry, settings, zygote, pristine):
         results = grade(path, options=settings.grading.with_(out=out, zygote=zygote))
         results = relative_paths(results, path, Path(staging), entry.path)
         flags = integrity.tampered_files(path, pristine) if path.is_dir() else []
+        flags += integrity_flags(results)
         code = integrity.normalised_digest(results.code) if results.code else ""
     write_json(out / "results.json", reports.gradescope(results))
     code_file = out / CODE_FILE
     if results.code and not unreadable:
-        code_file.write_text(results.code, encoding="utf-8")
+        write_text(code_file, results.code)
     else:
         code_file.unlink(missing_ok=True)  # a regrade leaves no earlier code behind
     if unreadable:
         return {**result_row(results, settings.bonus_cap),
                 **error_row(entry, unreadable, settings.out)}
-    (out / "feedback.md").write_text(reports.feedback_markdown(results, visible_only=False),
-                                     encoding="utf-8")
+    write_text(out / "feedback.md", reports.feedback_markdown(results, visible_only=False))
     return {**identity_columns(entry), **result_row(results, settings.bonus_cap),
-            "flags": "; ".join(flags + rule_flags(results)), "code": code}
+            "flags": "; ".join(flags + rule_flags(results)), "code": code,
+            "isolation": results.isolation}
 
 
 # -- the pool ----------------------------------------------------------------------------
@@ -128,31 +134,37 @@ def longest_running(running, now):
     """"name 12 s" of the submission graded the longest among running, or ""."""
     if not running:
         return ""
-    _, entry, started, _ = min(running.values(), key=lambda item: (item[2], item[1].name))
+    _, entry, started, _, _ = min(running.values(), key=lambda item: (item[2], item[1].name))
     return f"longest: {entry.name} {now - started:.0f} s"
 
 
-def run_pool(entries, jobs, work, on_row, out_dir, on_tick=None):
+def run_pool(entries, jobs, work, on_row, out_dir, on_tick=None, before_fork=None):
     """Grade entries with at most `jobs` forked graders; call on_row(row) as each ends.
 
-    on_tick(text), when given, hears which submission has been running longest.
+    work(entry, slot) runs in the grader forked for entry; slot (0 .. jobs - 1) is one no
+    other running grader has, for the zygote of that slot; before_fork(slot), when given,
+    runs in this process just before. on_tick(text), when given, hears which submission
+    has been running longest.
     """
-    queue, running = list(entries), {}
+    queue, running, free = list(entries), {}, list(range(jobs))
     while queue or running:
         if on_tick is not None:
             on_tick(longest_running(running, time.monotonic()))
         while queue and len(running) < jobs:
-            entry = queue.pop(0)
-            pid, fd = _fork_grader(work, entry)
-            running[fd] = (pid, entry, time.monotonic(), bytearray())
+            entry, slot = queue.pop(0), free.pop(0)
+            if before_fork:
+                before_fork(slot)
+            pid, fd = _fork_grader(functools.partial(work, slot=slot), entry)
+            running[fd] = (pid, entry, time.monotonic(), bytearray(), slot)
         ready, _, _ = select.select(list(running), [], [], 0.2)
         for fd in ready:
-            pid, entry, started, data = running[fd]
+            pid, entry, started, data, slot = running[fd]
             chunk = os.read(fd, 1 << 16)
             if chunk:
                 data += chunk
                 continue
             del running[fd]
+            free.append(slot)
             os.close(fd)
             os.waitpid(pid, 0)
             try:
@@ -161,14 +173,53 @@ def run_pool(entries, jobs, work, on_row, out_dir, on_tick=None):
                 payload = {"crash": "the grading process ended without a result"}
             on_row(payload["row"] if "row" in payload
                    else error_row(entry, f"the grader failed: {payload['crash']}", out_dir))
-        for fd, (pid, entry, started, _) in list(running.items()):
+        for fd, (pid, entry, started, _, slot) in list(running.items()):
             if time.monotonic() - started > SUBMISSION_DEADLINE:
                 processes.kill(pid)
                 os.waitpid(pid, 0)
                 os.close(fd)
                 del running[fd]
+                free.append(slot)
                 on_row(error_row(entry, f"grading took over {SUBMISSION_DEADLINE:g} s",
                                  out_dir, status="timeout"))
+
+
+# -- the zygotes ---------------------------------------------------------------------------
+
+class Zygotes:
+    """The zygotes workers fork from: one for all (process isolation), or one sandboxed
+    zygote per job slot (grader.sandbox.bwrap.start_zygote), restarted when a submission
+    killed it."""
+
+    def __init__(self, isolation, jobs, folder):
+        self.isolation, self.folder, self.running = isolation, Path(folder), {}
+        for slot in range(1 if isolation == bwrap.PROCESS else jobs):
+            self._start(slot)
+
+    def _start(self, slot):
+        if self.isolation == bwrap.PROCESS:
+            self.running[slot] = start_zygote(self.folder)
+            return
+        slot_folder = self.folder / f"slot-{slot}"
+        if slot_folder.exists():
+            shutil.rmtree(slot_folder, ignore_errors=True)
+        slot_folder.mkdir()
+        self.running[slot] = bwrap.start_zygote(slot_folder)
+
+    def ensure(self, slot):
+        """Start the zygote of slot again if a submission ended it (sandboxed ones)."""
+        if self.isolation != bwrap.PROCESS and self.running[slot][0].poll() is not None:
+            self.running[slot][0].wait()
+            self._start(slot)
+
+    def socket(self, slot):
+        """The socket path of the zygote serving slot."""
+        return self.running[0 if self.isolation == bwrap.PROCESS else slot][1]
+
+    def close(self):
+        for process, _ in self.running.values():
+            processes.kill(process.pid)
+            process.wait()
 
 
 # -- the command ----------------------------------------------------------------------------
@@ -245,9 +296,10 @@ def regrade(arguments, settings, progress=True):
     for line in warnings:
         print(f"warning: {line}", file=sys.stderr)
     pristine = integrity.pristine_hashes()
+    isolation = bwrap.resolve(settings.grading.sandbox)  # probed once, inherited by graders
     processes.become_subreaper()
     with tempfile.TemporaryDirectory(prefix="zygote-") as folder:
-        zygote, socket_path = start_zygote(folder)
+        zygotes = Zygotes(isolation, settings.jobs, folder)
         tqdm.monitor_interval = 0  # no monitor thread: this process forks
         bar = tqdm(total=len(todo), unit="submission", desc="regrading", disable=not progress,
                    file=sys.stderr)
@@ -264,12 +316,12 @@ def regrade(arguments, settings, progress=True):
 
         try:
             run_pool(todo, settings.jobs,
-                     lambda entry: grade_entry(entry, settings, socket_path, pristine),
-                     on_row, out, on_tick)
+                     lambda entry, slot: grade_entry(entry, settings, zygotes.socket(slot),
+                                                     pristine),
+                     on_row, out, on_tick, before_fork=zygotes.ensure)
         finally:
             bar.close()
-            processes.kill(zygote.pid)
-            zygote.wait()
+            zygotes.close()
             processes.kill_strays()
     finish(sheet, out, settings.similarity)
     return sheet

@@ -15,10 +15,10 @@ same bytes.
 
 import csv
 import io
-import os
 from collections import Counter
 from pathlib import Path
 
+from grader.grade import write_text
 from grader.lab import GROUPS as GROUP_ORDER
 from grader.regrade.integrity import duplicates
 from grader.regrade.row import GROUP_COLUMN
@@ -26,7 +26,7 @@ from grader.regrade.row import GROUP_COLUMN
 SHEET = "grades.csv"
 LEADING = ("submission", "student_id", "name", "status", "total", "max_score", "public",
            "hidden", "bonus")
-TRAILING = ("reason", "flags", "email", "participant", "hash", "code")
+TRAILING = ("reason", "flags", "isolation", "email", "participant", "hash", "code")
 MISSING_PREFIX = "missing:"
 
 
@@ -72,9 +72,7 @@ class GradeSheet:
         writer.writeheader()
         for name in sorted(self.rows):
             writer.writerow(self.rows[name])
-        partial = self.path.with_name(self.path.name + ".partial")
-        partial.write_text(text.getvalue(), encoding="utf-8")
-        os.replace(partial, self.path)
+        write_text(self.path, text.getvalue())
 
     def fill_max_score(self):
         """Give rows graded by no check (a crash, a missing student) the class's maximum."""

@@ -7,9 +7,7 @@ with its group, kind and points; this module only adds up.
 from dataclasses import dataclass
 
 from grader.lab import RULES
-
-# How the submission's code was kept apart from the grader, unless the worker says otherwise.
-PROCESSES = "processes"
+from grader.sandbox.bwrap import PROCESS
 
 
 @dataclass(frozen=True)
@@ -23,7 +21,7 @@ class Results:
     code: str = ""  # the code submitted (all of a notebook's code cells)
     import_error: str = ""  # why the submission could not be imported, in full ("" if it was)
     file: str = ""  # absolute path of the file graded ("" when there was none)
-    isolation: str = PROCESSES  # what kept the submission apart: "processes" or "sandbox"
+    isolation: str = PROCESS  # what kept the submission apart: "bwrap" or "process"
 
     @property
     def bonus(self):
@@ -59,5 +57,5 @@ def score(checks, execution_time=0.0, graded="", code="", import_error="", file=
         code=code,
         import_error=import_error,
         file=file,
-        isolation=isolation or PROCESSES,
+        isolation=isolation or PROCESS,
     )

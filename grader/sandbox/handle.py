@@ -7,7 +7,14 @@ memory limit) is restarted on the next request, so one bad function never stops 
 other checks. Closing kills whatever the submission left running.
 
 Workers are started fresh or, when a zygote's socket is given, forked from a zygote
-that has numpy and matplotlib imported already (grader.sandbox.launch).
+that has numpy and matplotlib imported already (grader.sandbox.launch). With isolation
+"bwrap" a worker runs inside a bubblewrap sandbox (grader.sandbox.bwrap): started fresh
+around the submission's copy, or forked by the sandboxed zygote of a regrade's job slot,
+with the copy in that sandbox's one writable folder.
+
+Every answer also says which modules the submission tried to import (kept in `imports`,
+judged by the rules check) and which watched functions it replaced: once it replaced
+one, every later request fails with IntegrityError, so no check after the patch scores.
 """
 
 import os
@@ -16,12 +23,13 @@ import socket
 import subprocess
 import time
 
-from grader.sandbox import processes, protocol
+from grader.sandbox import bwrap, processes, protocol
 from grader.sandbox.launch import Limits, start_worker
 
 # Seconds a worker may take to be ready (its own imports, on a loaded machine): the
 # grader's time, not the submission's.
 START_SECONDS = 120
+ZYGOTE_START_SECONDS = 60.0  # seconds a zygote may take to fork a worker (its preload)
 
 
 class SubmissionError(Exception):
@@ -32,10 +40,23 @@ class Timeout(SubmissionError):
     pass
 
 
+class IntegrityError(SubmissionError):
+    """The submission replaced functions the worker relies on; nothing it says counts."""
+
+    def __init__(self, replaced):
+        shown = ", ".join(replaced[:3]) + (f" and {len(replaced) - 3} more"
+                                           if len(replaced) > 3 else "")
+        super().__init__(f"was not graded: integrity: replaces {shown} (the submission "
+                         "rebinds functions the grader relies on; no check after that "
+                         "earns points)")
+        self.replaced = replaced
+
+
 def failed_import(kind, message, cause=None):
     """The answer the worker would give to a load that could not happen.
 
-    cause: "timeout" or "crashed" when the worker ran out of time or ended while importing.
+    cause: "timeout", "crashed" or "integrity" when the worker ran out of time, ended or
+    replaced watched functions while importing.
     """
     return {"ok": False, "output": "", "error": {"type": kind, "message": message,
                                                  "not_implemented": False, "traceback": "",
@@ -45,16 +66,24 @@ def failed_import(kind, message, cause=None):
 class WorkerHandle:
     """A worker serving the module at `module_path`. Use as a context manager, or close()."""
 
-    def __init__(self, module_path, limits=None, zygote=None, sandbox="auto"):
+    def __init__(self, module_path, limits=None, zygote=None, isolation=bwrap.PROCESS):
         """
         Args:
             module_path: the Python file to import, in the folder the worker runs in.
             limits: a Limits (default: Limits()).
-            zygote: path of a zygote's Unix socket to fork workers from, or None.
-            sandbox: the isolation backend asked for ("auto", ...).
+            zygote: path of a zygote's Unix socket to fork workers from, or None. With
+                isolation "bwrap", a sandboxed zygote (bwrap.start_zygote): module_path
+                must be in its work folder (work_folder), and workers start afresh if it
+                has ended.
+            isolation: "bwrap" or "process" (grader.sandbox.bwrap.resolve decides).
         """
         self.module_path = module_path
-        self.limits, self.zygote, self.sandbox = limits or Limits(), zygote, sandbox
+        self.limits, self.zygote, self.isolation = limits or Limits(), zygote, isolation
+        # A sandboxed zygote's workers live in its PID namespace: it kills them for us.
+        self.remote_pids = bool(zygote) and isolation == bwrap.BWRAP
+        self.started = False  # whether a worker was started for this submission yet
+        self.imports = []  # {"module", "line", "file"}: what the submission tried to import
+        self.replaced = []  # watched functions the submission rebound (grader.sandbox.guard)
         self.timeout = self.limits.timeout
         self.pid = None  # the worker's, while one runs
         self.channel = None  # (read fd, write fd) of the protocol
@@ -65,16 +94,28 @@ class WorkerHandle:
 
     def _start(self):
         cwd = self.module_path.parent
+        new_submission, self.started = not self.started, True
         if self.zygote:
             connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            connection.connect(self.zygote)
+            try:
+                connection.connect(self.zygote)
+            except OSError:
+                connection.close()
+                if not self.remote_pids:
+                    raise
+                self.zygote = None  # a submission ended the slot's zygote: start afresh
+                self.remote_pids = False
+                return self._start()
             self._keep = connection
             self.channel = (connection.fileno(), connection.fileno())
             self._send({"cwd": str(cwd), "memory_mb": self.limits.memory_mb,
-                        "cpu_seconds": self.limits.cpu_seconds})
-            self.pid = self._receive(time.monotonic() + self.timeout)["pid"]
+                        "cpu_seconds": self.limits.cpu_seconds,
+                        "new_submission": new_submission})
+            deadline = time.monotonic() + max(self.timeout, ZYGOTE_START_SECONDS)
+            self.pid = self._receive(deadline)["pid"]
             return
-        process = start_worker(cwd, self.limits)
+        command = bwrap.worker_command(cwd) if self.isolation == bwrap.BWRAP else None
+        process = start_worker(cwd, self.limits, command)
         self._keep = process
         self.pid = process.pid
         self.channel = (process.stdout.fileno(), process.stdin.fileno())
@@ -83,7 +124,10 @@ class WorkerHandle:
         """Kill the worker and everything it started; forget the channel."""
         if self.pid is None:
             return
-        processes.kill(self.pid)
+        if self.remote_pids:
+            self._ask_zygote_to_kill(self.pid)
+        else:
+            processes.kill(self.pid)
         if isinstance(self._keep, subprocess.Popen):
             self._keep.wait()
             self._keep.stdin.close()
@@ -93,6 +137,18 @@ class WorkerHandle:
         self.pid = self.channel = self._keep = None
         self.loading = False
         processes.kill_strays(keep=self.children_before)
+
+    def _ask_zygote_to_kill(self, pid):
+        """Have the sandboxed zygote kill its worker pid (a pid of its namespace)."""
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+                connection.settimeout(ZYGOTE_START_SECONDS)
+                connection.connect(self.zygote)
+                stream = connection.makefile("rwb")
+                protocol.write_message(stream, {"kill": pid})
+                protocol.read_message(stream)
+        except (OSError, protocol.ProtocolError):
+            pass  # the zygote is gone, and its sandbox with every worker in it
 
     def close(self):
         self._kill()
@@ -142,13 +198,24 @@ class WorkerHandle:
     def _answer(self, timeout):
         """The worker's answer to the request sent last, waiting at most timeout seconds."""
         try:
-            return self._receive(time.monotonic() + timeout)
+            return self._observe(self._receive(time.monotonic() + timeout))
         except TimeoutError:
             self._kill()
             raise Timeout(f"did not finish within {timeout:g} s "
                           "(an endless loop, or far too slow)") from None
         except (protocol.ProtocolError, OSError):
             raise self._ended() from None
+
+    def _observe(self, answer):
+        """Keep what an answer says of imports and replaced functions; return it."""
+        if not isinstance(answer, dict):
+            raise protocol.ProtocolError("the worker's answer is not a dict")
+        for record in answer.get("imports", []):
+            if record not in self.imports:
+                self.imports.append(record)
+        if answer.get("replaced"):
+            self.replaced = list(answer["replaced"])
+        return answer
 
     # -- requests -------------------------------------------------------------------
 
@@ -189,6 +256,9 @@ class WorkerHandle:
             try:
                 self._ready()
                 self.info = self._answer(self.timeout)
+                if self.replaced:  # its own report of the import may be forged
+                    self.info = failed_import("IntegrityError", str(IntegrityError(
+                        self.replaced)).removeprefix("was not graded: "), "integrity")
             except SubmissionError as error:
                 self._import_failed(error)
         return self.info
@@ -198,5 +268,10 @@ class WorkerHandle:
         info = self.load()
         if not info["ok"]:
             return info
+        if self.replaced:
+            raise IntegrityError(self.replaced)
         self._send_request({"op": op, **fields})
-        return self._answer(timeout or self.timeout)
+        answer = self._answer(timeout or self.timeout)
+        if self.replaced:
+            raise IntegrityError(self.replaced)
+        return answer

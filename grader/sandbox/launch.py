@@ -40,11 +40,12 @@ def worker_environment():
     return {**WORKER_ENVIRONMENT, "MPLCONFIGDIR": cache}
 
 
-def start_worker(cwd, limits):
+def start_worker(cwd, limits, command=None):
     """A fresh worker process in cwd, in a session of its own, under limits (a Popen
-    whose stdin and stdout are the protocol channel)."""
+    whose stdin and stdout are the protocol channel); command: the command line that
+    starts it (default: this Python on entry.py; a sandbox's, grader.sandbox.bwrap)."""
     return subprocess.Popen(
-        [sys.executable, "-I", str(ENTRY), "worker"],
+        command or [sys.executable, "-I", str(ENTRY), "worker"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         cwd=cwd, start_new_session=True,
         env={"PATH": os.environ.get("PATH", ""), "HOME": str(cwd), **worker_environment()},

@@ -11,7 +11,11 @@ Requests (dicts with an "op"):
     call_many {"function", "arg_lists", "first_of_pair"} run it on many inputs
     train     {"x", "y", "params", "lr", "max_epochs"} the grader's training loop
     figure    {"function", "args"}              run a plotting function, describe the figure
-Answers are {"ok": True, ...} or {"ok": False, "error": {...}}.
+Answers are {"ok": True, ...} or {"ok": False, "error": {...}}, and every answer also
+carries "imports" (the submission's import attempts since the last answer, see
+grader.guard) and "replaced" (watched functions rebound before or during the request).
+None of it is a verdict: the grader judges (training: the params come back, the grader
+computes the accuracy).
 """
 
 import io
@@ -25,15 +29,11 @@ from pathlib import Path
 import numpy as np
 
 from grader.lab import DEFAULT_LOSS, TRAINING_FUNCTIONS
-from grader.sandbox import protocol
+from grader.sandbox import guard, protocol, training
 from grader.sandbox.loading import import_file
 
 MODULE_NAME = "submission"
 OUTPUT_LIMIT = 20_000  # characters of captured output kept per request
-
-
-class TrainingError(Exception):
-    """A contract function returned something the training loop cannot use."""
 
 
 class CappedOutput(io.TextIOBase):
@@ -106,6 +106,7 @@ class Worker:
         self.submission_file = None
         self.kept = {}  # handle -> object that stays in this process (forward caches)
         self.output = CappedOutput()
+        self.audit = self.snapshot = None  # set up just before the submission's import
 
     # -- requests -------------------------------------------------------------------
 
@@ -121,6 +122,9 @@ class Worker:
                     and code.co_filename == self.submission_file):
                 calls[code.co_name] += 1
 
+        self.audit = guard.ImportAudit(path.parent)
+        self.audit.install()
+        self.snapshot = guard.Snapshot(self.audit)
         started = time.perf_counter()
         sys.setprofile(count_calls)
         try:
@@ -169,28 +173,11 @@ class Worker:
         return {"values": values}
 
     def train(self, x, y, params, lr, max_epochs):
-        """The grader's own loop; stops at the first epoch whose predictions are all right."""
-        forward, backward, update = (getattr(self.module, name) for name in TRAINING_FUNCTIONS)
-        for epoch in range(1, max_epochs + 1):
-            result = forward(x, params)
-            if not isinstance(result, (tuple, list)) or len(result) != 2:
-                raise TrainingError(f"forward returned a {type(result).__name__}; "
-                                    "expected (y_pred, cache)")
-            y_pred = np.array(result[0], dtype=np.float64)
-            if y_pred.shape != y.shape:
-                raise TrainingError(f"forward returned y_pred of shape {y_pred.shape}; "
-                                    f"expected {y.shape}")
-            if np.all((y_pred >= 0.5) == (y >= 0.5)):
-                return {"epochs": epoch - 1, "y_pred": y_pred}
-            grads = backward(y, result[1], params)
-            if not isinstance(grads, dict):
-                raise TrainingError(f"backward returned a {type(grads).__name__}; "
-                                    "expected a dict of gradients")
-            params = update(params, grads, lr)
-            if not isinstance(params, dict):
-                raise TrainingError(f"update returned a {type(params).__name__}; "
-                                    "expected the new params dict")
-        return {"epochs": max_epochs, "y_pred": y_pred}
+        """The grader's loop (grader.training) on the submission's functions; returns the
+        epochs run and the params reached, which the grader judges with its own forward."""
+        functions = tuple(getattr(self.module, name) for name in TRAINING_FUNCTIONS)
+        epochs, params = training.train(functions, x, y, params, lr, max_epochs)
+        return {"epochs": epochs, "params": describe(params)}
 
     def figure(self, function, args):
         import matplotlib.pyplot as plt
@@ -208,12 +195,16 @@ class Worker:
 
     def handle(self, request):
         op = request.pop("op")
+        replaced = self.snapshot.replaced() if self.snapshot else []
         try:
             answer = getattr(self, op)(**request)
             answer["ok"] = True
         except BaseException as error:  # noqa: B036 - SystemExit and KeyboardInterrupt too
             answer = {"ok": False, "error": describe_error(error, self.submission_file)}
         answer["output"] = self.output.take()
+        if self.snapshot:
+            answer["replaced"] = self.snapshot.replaced(earlier=replaced)
+        answer["imports"] = self.audit.new_records() if self.audit else []
         return answer
 
 
@@ -266,5 +257,7 @@ def preload():
     matplotlib.use("Agg")
     import matplotlib.pyplot  # noqa: F401
 
-    from grader.sandbox import figures  # noqa: F401
+    plt = matplotlib.pyplot
+    plt.close(plt.figure())  # the backend's lazy set-up happens now, before the snapshot
 
+    from grader.sandbox import figures  # noqa: F401

@@ -7,6 +7,8 @@ Kinds, so that nothing downstream has to read the feedback's prose:
     timeout           a call into the submission ran out of time
     memory            the submission hit the memory limit
     crashed           the submission ended its worker (os._exit, a signal, the CPU limit)
+    integrity         the submission replaced functions the grader relies on (numpy's,
+                      builtins, the worker's): nothing it answered after that counts
     not_run           nothing could be called: no file, a file that cannot be imported
                       or read, or the grader itself failed on the check
 """
@@ -15,7 +17,8 @@ from dataclasses import dataclass
 
 PASSED, FAILED, NOT_IMPLEMENTED = "passed", "failed", "not_implemented"
 TIMEOUT, MEMORY, CRASHED, NOT_RUN = "timeout", "memory", "crashed", "not_run"
-KINDS = (PASSED, FAILED, NOT_IMPLEMENTED, TIMEOUT, MEMORY, CRASHED, NOT_RUN)
+INTEGRITY = "integrity"
+KINDS = (PASSED, FAILED, NOT_IMPLEMENTED, TIMEOUT, MEMORY, CRASHED, NOT_RUN, INTEGRITY)
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,19 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from grader.lab import LOSSES
-from grader.sandbox.handle import SubmissionError, Timeout, failed_import
+from grader.lab import LOSSES, TRAINING_FUNCTIONS
+from grader.sandbox.handle import IntegrityError, SubmissionError, Timeout, failed_import
 from grader.session.cases import widths_label
 from grader.session.marker import CheckFailed
-from grader.session.outcome import CRASHED, FAILED, MEMORY, NOT_IMPLEMENTED, NOT_RUN, TIMEOUT
+from grader.session.outcome import (
+    CRASHED,
+    FAILED,
+    INTEGRITY,
+    MEMORY,
+    NOT_IMPLEMENTED,
+    NOT_RUN,
+    TIMEOUT,
+)
 
 NOT_IMPLEMENTED_TEXT = "not implemented yet"
 
@@ -119,7 +127,7 @@ def call_failure_kind(error):
 
 def import_failure_kind(error):
     """The kind of every check's outcome when the submission could not be imported."""
-    causes = {"timeout": TIMEOUT, "crashed": CRASHED}
+    causes = {"timeout": TIMEOUT, "crashed": CRASHED, "integrity": INTEGRITY}
     if error.get("cause") in causes:
         return causes[error["cause"]]
     return MEMORY if error["type"] == "MemoryError" else NOT_RUN
@@ -210,6 +218,9 @@ class StudentCode:
     def require_import(self):
         """The worker's import report; fails (not run) unless the submission imported."""
         info = self.info
+        if not info["ok"] and info["error"]["type"] == "IntegrityError":
+            raise CheckFailed(f"{self.file_name} was not graded: {info['error']['message']}",
+                              kind=INTEGRITY)
         if not info["ok"]:
             what = "is not graded" if info["error"]["type"] in ("missing", "notebook") \
                 else "does not import"
@@ -240,6 +251,8 @@ class StudentCode:
         except Timeout as error:
             self.stuck[blame] = f"{blame} {error}"
             raise CheckFailed(self.stuck[blame], kind=TIMEOUT) from None
+        except IntegrityError as error:
+            raise CheckFailed(f"{blame} {error}", kind=INTEGRITY) from None
         except SubmissionError as error:
             raise CheckFailed(f"{blame} {error}", kind=CRASHED) from None
         if not answer["ok"]:
@@ -326,9 +339,13 @@ class StudentCode:
         return expect_params("backward", answer["value"], params, shapes=False), answer["modified"]
 
     def train(self, x, y, params, lr, max_epochs, timeout):
-        return self._request("training", "train", requires=("forward", "backward", "update"),
-                             x=x, y=y, params=params, lr=lr, max_epochs=max_epochs,
-                             timeout=timeout)
+        """(epochs run, params reached: float64 arrays of params' shapes) when the grader's
+        loop (grader.sandbox.training) drives the submission's forward, backward and update."""
+        answer = self._request("training", "train", requires=TRAINING_FUNCTIONS,
+                               x=x, y=y, params=params, lr=lr, max_epochs=max_epochs,
+                               timeout=timeout)
+        return answer["epochs"], expect_params("update during training", answer["params"],
+                                               params)
 
     def figure(self, function, *args):
         """The worker's description of the figure function(*args) drew."""

@@ -6,6 +6,9 @@ cd "$root/source"
 if ! python3 -c "import venv, ensurepip" 2>/dev/null; then
   apt-get update && apt-get install -y python3 python3-venv python3-pip
 fi
+if ! command -v bwrap >/dev/null; then
+  { apt-get update && apt-get install -y bubblewrap; } || true  # the sandbox; warns if missing
+fi
 python3 -m venv .venv
 constraints=""
 if .venv/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then

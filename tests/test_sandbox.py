@@ -1,0 +1,320 @@
+"""The sandbox: hostile submissions graded by `python -m grader` end where they deserve,
+leave nothing behind and change nothing of the repository; without bubblewrap, the
+fallback says so once and still audits imports and replaced functions."""
+
+import ast
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from grader.paths import REPO_ROOT, SOLUTION_DIR
+from grader.sandbox import bwrap as sandbox
+from tests.grading import by_name, grade_source, solution_source
+from tests.submissions import escapes
+from tests.test_regrade import rows
+
+BWRAP_PROBLEM = sandbox.unavailable_reason()
+needs_bwrap = pytest.mark.skipif(BWRAP_PROBLEM is not None,
+                                 reason=f"bubblewrap cannot run here: {BWRAP_PROBLEM}")
+SOLUTION_SCORE = 104  # the reference's marks without the hidden checks: 100 + 4 bonus
+SECRET = "escape-secret-value"
+TOKEN = str(os.getpid())
+
+
+def run_grader(*arguments, env=None):
+    return subprocess.run([sys.executable, "-m", "grader", *map(str, arguments)],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **(env or {})})
+
+
+def repository_state():
+    """`git status` and the solution's bytes: what no submission may change."""
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"],
+                            cwd=REPO_ROOT, capture_output=True, text=True).stdout
+    return status, (SOLUTION_DIR / "backprop.py").read_bytes()
+
+
+def sandbox_processes():
+    """{pid: command line} of sandboxes, workers and the daemon of the escapes."""
+    markers = [f"6escape{TOKEN}".encode(), f"6{TOKEN}".encode(), b"grader-worker"]
+    found = {}
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if proc.name != str(os.getpid()) and any(m in cmdline for m in markers):
+            found[proc.name] = cmdline.replace(b"\0", b" ").decode(errors="replace")
+    return found
+
+
+_before_tests = sandbox_processes()  # (a regrade running beside the tests is not ours)
+
+
+def leftover_processes():
+    """Command lines of such processes still running (after a moment for kills to land)."""
+    for _ in range(20):
+        left = {pid: line for pid, line in sandbox_processes().items()
+                if pid not in _before_tests}
+        if not left:
+            return []
+        time.sleep(0.1)
+    return sorted(left.values())
+
+
+@pytest.fixture
+def listener():
+    """A TCP server on localhost; returns (port, list of what connections sent)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.2)
+    received, stop = [], threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                connection, _ = server.accept()
+            except (TimeoutError, OSError):
+                continue
+            received.append(connection.recv(100))
+            connection.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], received
+    stop.set()
+    thread.join()
+    server.close()
+
+
+def assert_outcome(name, results):
+    """The grade each escape deserves (see escapes.ESCAPES)."""
+    kind, _ = escapes.ESCAPES[name]
+    checks = by_name(results)
+    if kind == "zero":
+        assert results.score == 0, name
+        assert results.broken_rules or all(c.score == 0 for c in results.checks), name
+    elif kind == "full":
+        assert results.score == SOLUTION_SCORE, [(c.name, c.output) for c in results.checks
+                                                 if not c.passed]
+    elif kind == "integrity":
+        flagged = [c for c in results.checks if "integrity: replaces" in c.output]
+        assert flagged and all(c.score == 0 for c in flagged), name
+        assert results.score < SOLUTION_SCORE
+    elif kind == "leak":
+        failed = [c for c in checks.values() if c.group == "forward" and not c.passed]
+        assert failed and "HOME" in failed[0].output  # it did read the environment ...
+        assert SECRET not in json.dumps([c.output for c in results.checks])  # ... not ours
+
+
+# -- the sandbox ---------------------------------------------------------------------------
+
+def test_the_worker_module_set_is_closed_and_holds_no_reference():
+    """Every grader module the worker side imports is bound into the sandbox, and none of
+    them is the reference, the checks or the paths of the repository."""
+    package = REPO_ROOT / "grader"
+
+    def module_file(name):  # "grader.sandbox.guard" -> "sandbox/guard.py" (in grader/)
+        parts = name.split(".")[1:]
+        for end in range(len(parts), 0, -1):
+            for candidate in ("/".join(parts[:end]) + ".py",
+                              "/".join(parts[:end]) + "/__init__.py"):
+                if (package / candidate).is_file():
+                    return candidate
+        raise AssertionError(f"no module file for {name}")
+
+    for module in sandbox.WORKER_MODULES:
+        tree = ast.parse((package / module).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [f"{node.module}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            for name in names:
+                if name.startswith("grader."):
+                    assert module_file(name) in sandbox.WORKER_MODULES, (module, name)
+    assert not {"session/reference.py", "paths.py", "authoring/data.py", "session/cases.py",
+                "session/datasets.py"} & set(sandbox.WORKER_MODULES)
+
+
+def test_resolve_chooses_and_warns_once(monkeypatch, capsys):
+    monkeypatch.setattr(sandbox, "unavailable_reason", lambda: "no bwrap in this test")
+    monkeypatch.setattr(sandbox, "_warned", [])
+    assert sandbox.resolve("none") == sandbox.PROCESS
+    assert sandbox.resolve("auto") == sandbox.PROCESS
+    assert sandbox.resolve("auto") == sandbox.PROCESS
+    assert capsys.readouterr().err.count("WARNING: no sandbox: no bwrap in this test") == 1
+    with pytest.raises(sandbox.SandboxUnavailable, match="no bwrap in this test.*apt-get"):
+        sandbox.resolve("bwrap")
+    with pytest.raises(ValueError, match="'docker'"):
+        sandbox.resolve("docker")
+
+
+@needs_bwrap
+def test_sandbox_check_shows_nothing_of_the_course():
+    result = run_grader("sandbox-check", env={"GITHUB_TOKEN": SECRET})
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "isolation: bwrap" in out
+    for hidden in ("solution", "grader/hidden", "tests"):
+        assert f"{REPO_ROOT / hidden}: not visible" in out
+    assert f"{REPO_ROOT}: visible, read-only, 1 entries (.venv)" in out
+    assert "connect to 1.1.1.1: refused" in out and "interfaces: ['lo']" in out
+    assert "processes visible: 2" in out
+    assert SECRET not in out and "GITHUB" not in out
+
+
+@needs_bwrap
+@pytest.mark.parametrize("name", sorted(set(escapes.ESCAPES) - {"kills_its_parent",
+                                                                "writes_into_the_output"}))
+def test_an_escape_ends_with_the_grade_it_deserves(name, tmp_path, monkeypatch, listener):
+    port, received = listener
+    monkeypatch.setenv("GITHUB_TOKEN", SECRET)
+    before = repository_state()
+    try:
+        results = grade_source(escapes.source(name, TOKEN, port), tmp_path, sandbox="bwrap")
+    finally:
+        after = repository_state()
+        if after[1] != before[1]:  # never leave the reference broken, whatever happened
+            (SOLUTION_DIR / "backprop.py").write_bytes(before[1])
+    assert results.isolation == "bwrap"
+    assert_outcome(name, results)
+    assert after == before
+    assert received == []
+    assert leftover_processes() == []
+
+
+@needs_bwrap
+def test_the_same_file_finds_the_solution_without_the_sandbox(tmp_path):
+    """The delegating stub is a real attack: with process isolation only, it scores."""
+    results = grade_source(escapes.source("delegates_to_found_solution"), tmp_path,
+                           sandbox="none")
+    assert results.score == 100
+
+
+# Killing its parent is tried in the sandbox only: without it, it would kill this test.
+@pytest.mark.parametrize("name, mode", [
+    pytest.param("kills_its_parent", "bwrap", marks=needs_bwrap),
+    pytest.param("writes_into_the_output", "bwrap", marks=needs_bwrap),
+    ("writes_into_the_output", "none")])
+def test_python_m_grader_survives_attacks_on_itself(name, mode, tmp_path):
+    folder, out = tmp_path / "submission", tmp_path / f"out-escape{TOKEN}"
+    folder.mkdir()
+    (folder / "backprop.py").write_text(escapes.source(name, TOKEN), encoding="utf-8")
+    before = repository_state()
+    result = run_grader(folder, "--out", out, "--sandbox", mode)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "Total: 100 / 100 + 4 bonus = 104" in result.stdout
+    written = json.loads((out / "results.json").read_text())
+    assert written["score"] == SOLUTION_SCORE
+    assert written["extra_data"]["isolation"] == ("bwrap" if mode == "bwrap" else "process")
+    assert (out / "feedback.md").is_file()
+    if mode == "bwrap":  # without the sandbox its folders stay beside the results, harmless
+        assert sorted(p.name for p in out.iterdir()) == [
+            "feedback.md", "results.json", "show_learning_curve.png", "show_result.png"]
+    assert repository_state() == before and leftover_processes() == []
+
+
+# -- the fallback ---------------------------------------------------------------------------
+
+def test_without_bwrap_auto_warns_once_and_grades_with_processes(tmp_path):
+    no_bwrap = {"PATH": str(tmp_path)}  # no bwrap on this PATH
+    result = run_grader(SOLUTION_DIR, "--out", tmp_path / "out", "-k", "sigmoid",
+                        env=no_bwrap)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("WARNING: no sandbox: the bwrap program is not installed") == 1
+    written = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert written["extra_data"]["isolation"] == "process" and written["score"] > 0
+    refused = run_grader(SOLUTION_DIR, "--out", tmp_path / "out", "--sandbox", "bwrap",
+                         env=no_bwrap)
+    assert refused.returncode == 2
+    assert "--sandbox bwrap: the bwrap program is not installed" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+@pytest.mark.parametrize("name", ["computed_import_at_import", "computed_import_in_forward",
+                                  "patches_numpy", "patches_matplotlib_in_show_result",
+                                  "patches_builtins_and_worker"])
+def test_process_isolation_still_audits_imports_and_patches(name, tmp_path):
+    results = grade_source(escapes.source(name, TOKEN), tmp_path, sandbox="none")
+    assert results.isolation == "process"
+    assert_outcome(name, results)
+
+
+def test_a_run_time_import_is_named_with_its_line(tmp_path):
+    results = grade_source(escapes.source("computed_import_in_forward"), tmp_path)
+    rule = by_name(results)["rules: imports nothing else while running (audited at run time)"]
+    line = next(number for number, text in enumerate(
+        escapes.source("computed_import_in_forward").splitlines(), start=1) if "'rch'" in text)
+    assert not rule.passed and f"torch (a deep-learning or autodiff framework) on line {line}" \
+        in rule.output
+    assert results.broken_rules == (rule,) and results.score == 0
+
+
+def test_a_patch_costs_only_the_checks_after_it(tmp_path):
+    results = grade_source(escapes.source("patches_matplotlib_in_show_result"), tmp_path)
+    groups = results.groups()
+    for group in ("sigmoid", "loss", "forward", "backward", "update", "convergence"):
+        assert groups[group][0] == groups[group][1] > 0, group  # ran before the patch
+    for group in ("show_result", "show_learning_curve", "tanh"):
+        assert groups[group][0] == 0, group
+    flagged = by_name(results)["show_result: two panels with points, side by side"]
+    assert "integrity: replaces matplotlib.axes._axes.Axes.get_title" in flagged.output
+
+
+def test_an_honest_submission_replaces_nothing_and_imports_nothing_forbidden(tmp_path):
+    """Every correct example stays clean: the audit and the snapshot never blame numpy's or
+    matplotlib's own lazy imports, nor ordinary use (matplotlib.use, np.random.seed)."""
+    source = solution_source().replace(
+        "import numpy as np\n",
+        "import numpy as np\nimport matplotlib\nmatplotlib.use('Agg')\nnp.random.seed(0)\n"
+        "import importlib\nimportlib.import_module('js' + 'on')\n", 1)
+    results = grade_source(source, tmp_path)
+    assert [c.output for c in results.checks if not c.passed] == []
+    assert results.score == SOLUTION_SCORE
+
+
+def test_a_student_repository_is_copied_without_its_grader(tmp_path):
+    """The template ships the grader and its stored reference values inside the student's
+    repository: the worker's copy leaves them out, and keeps the student's own modules."""
+    from grader.intake.prepare import working_copy as sandbox_copy
+
+    (tmp_path / "grader" / "checks").mkdir(parents=True)
+    (tmp_path / "grader" / "reference_values.npz").write_bytes(b"answers")
+    (tmp_path / "grader" / "checks" / "check_forward.py").write_text("")
+    (tmp_path / "backprop.py").write_text("")
+    (tmp_path / "helpers.py").write_text("")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "reference_values.npz").write_bytes(b"answers")
+    folder, copy = sandbox_copy(tmp_path / "backprop.py")
+    try:
+        copied = sorted(p.relative_to(copy.parent).as_posix() for p in copy.parent.rglob("*"))
+        assert copied == ["backprop.py", "data", "helpers.py"]
+    finally:
+        shutil.rmtree(folder)
+
+
+def test_regrade_without_bwrap_warns_once_and_records_process_isolation(tmp_path):
+    """Also when a submission plants directories where the grade sheet is written."""
+    shutil.copytree(SOLUTION_DIR, tmp_path / "class" / "alice")
+    (tmp_path / "class" / "mallory").mkdir()
+    (tmp_path / "class" / "mallory" / "backprop.py").write_text(
+        escapes.source("writes_into_the_output", TOKEN))
+    result = subprocess.run(
+        [sys.executable, "-m", "grader", "regrade", str(tmp_path / "class"), "--out",
+         str(tmp_path / f"out-escape{TOKEN}"), "--jobs", "1", "--no-progress"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "PATH": str(tmp_path)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stderr.count("WARNING: no sandbox") == 1
+    table = rows(tmp_path / f"out-escape{TOKEN}")
+    assert {name: (row["total"], row["isolation"]) for name, row in table.items()} == {
+        "alice": ("114", "process"), "mallory": ("114", "process")}
