@@ -74,7 +74,8 @@ def describe_submission(submission):
     notebook = submission.notebook
     return {"graded": submission.graded, "code": submission.code,
             "cells": notebook.cells if notebook else {},
-            "skipped_cells": notebook.skipped if notebook else []}
+            "skipped_cells": notebook.skipped if notebook else [],
+            "not_enforced": list(submission.not_enforced)}
 
 
 _session = {}  # the running session's config (one session at a time per process)

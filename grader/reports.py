@@ -25,6 +25,13 @@ def _headline(results):
     return text
 
 
+def _isolation_note(results):
+    """The limits this platform did not enforce, as one line ("" where all were)."""
+    if not results.not_enforced:
+        return ""
+    return "Not enforced on this system: " + "; ".join(results.not_enforced)
+
+
 def table(results, visible_only=True):
     """The score table: one row per check (points, name, one-line reason), then the total."""
     checks = [c for c in results.checks if c.visibility == "visible" or not visible_only]
@@ -47,6 +54,8 @@ def table(results, visible_only=True):
     lines += ["-" * len(header), _headline(results)]
     if results.graded:
         lines.append(f"Graded: {results.graded}")
+    if results.not_enforced:
+        lines.append(_isolation_note(results))
     return "\n".join(lines)
 
 
@@ -55,6 +64,8 @@ def feedback_markdown(results, visible_only=True):
     lines = ["# Grading feedback", "", f"**{_headline(results)}**", ""]
     if results.graded:
         lines += [f"Graded: {results.graded}", ""]
+    if results.not_enforced:
+        lines += [_isolation_note(results), ""]
     for group, (score, max_score) in results.groups().items():
         lines.append(f"- `{group}`: {_points(score)} / {_points(max_score)}")
     failed = [c for c in results.checks
@@ -72,7 +83,8 @@ def gradescope(results):
     return {
         "score": results.score,
         "execution_time": results.execution_time,
-        "output": _headline(results) + (f"\nGraded: {results.graded}" if results.graded else ""),
+        "output": _headline(results) + (f"\nGraded: {results.graded}" if results.graded else "")
+        + (f"\n{_isolation_note(results)}" if results.not_enforced else ""),
         "tests": [
             {"name": c.name, "score": c.score, "max_score": c.max_score,
              "status": "passed" if c.passed else "failed", "output": c.output,

@@ -36,6 +36,7 @@ class Results:
     execution_time: float
     graded: str = ""  # which file was graded, and why
     code: str = ""  # the code submitted (all of a notebook's code cells)
+    not_enforced: tuple = ()  # isolation limits this platform could not enforce
 
     @property
     def bonus(self):
@@ -86,4 +87,5 @@ def score_report(report):
         execution_time=round(report.get("duration", 0.0), 3),
         graded=report.get("submission", {}).get("graded", ""),
         code=report.get("submission", {}).get("code", ""),
+        not_enforced=tuple(report.get("submission", {}).get("not_enforced", ())),
     )

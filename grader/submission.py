@@ -1,24 +1,25 @@
 """The grader's side of a submission: a handle on the worker process that runs it.
 
 The submission's folder is copied into a fresh temporary directory, which becomes the
-worker's working directory; the worker (grader/worker.py) runs with resource limits in
-a session of its own, and every request to it comes back as plain data. A request that
-takes too long kills the worker's whole process group; a worker that dies (os._exit, a
-crash, a kill, a memory limit) is restarted on the next request, so one bad function
-never stops the other checks. Closing kills whatever the submission left running.
+worker's working directory; the worker (grader/worker.py) runs with the resource limits
+the platform has (grader.processes) in a session of its own, and every request to it
+comes back as plain data over pipes. A request that takes too long (a deadline on the
+channel's queue: no signals, no select) kills the worker's whole process tree; a worker
+that dies (os._exit, a crash, a kill, a memory limit) is restarted on the next request,
+so one bad function never stops the other checks. Closing kills whatever the
+submission left running.
 
-Workers are started fresh (`python worker.py`) or, when a zygote is given (see
-worker.zygote), forked from a process that has numpy and matplotlib imported already.
+Workers are started fresh (`python worker.py`, every platform) or, when a zygote is
+given (grader/zygote.py, Linux only: processes.ZYGOTE_SUPPORTED), forked from a
+process that has numpy and matplotlib imported already, over an AF_UNIX socket.
 """
 
 import os
-import select
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,11 +93,13 @@ class Submission:
         self.limits, self.zygote = limits, zygote
         self.timeout = limits.timeout
         self.pid = None  # the worker's, while one runs
-        self.channel = None  # (read fd, write fd) of the protocol
+        self.channel = None  # the protocol.Channel to the worker
         self.info = None  # what the worker said when it imported the submission
         self.sandbox = None
         processes.become_subreaper()
         self.children_before = processes.children()
+        # What this platform cannot enforce of the limits, for the report.
+        self.not_enforced = processes.not_enforced(limits.memory_mb, limits.cpu_seconds)
         self.notebook = None  # grader.notebook.Assembled, for a notebook submission
         self.code = ""  # all the code submitted, for the static rules
         try:
@@ -139,32 +142,35 @@ class Submission:
             connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             connection.connect(self.zygote)
             self._keep = connection
-            self.channel = (connection.fileno(), connection.fileno())
-            self._send({"cwd": cwd, "memory_mb": self.limits.memory_mb,
-                        "cpu_seconds": self.limits.cpu_seconds})
-            self.pid = self._receive(time.monotonic() + self.timeout)["pid"]
+            self.channel = protocol.Channel(connection.makefile("rb"), connection.makefile("wb"))
+            self.channel.send({"cwd": cwd, "memory_mb": self.limits.memory_mb,
+                               "cpu_seconds": self.limits.cpu_seconds})
+            self.pid = self.channel.receive(self.timeout)["pid"]
             return
-        limits = self.limits
-        process = subprocess.Popen(
-            [sys.executable, "-I", str(WORKER)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            cwd=cwd, start_new_session=True,
-            env={"PATH": os.environ.get("PATH", ""), "HOME": cwd, **worker_environment()},
-            preexec_fn=lambda: processes.limit_resources(limits.memory_mb, limits.cpu_seconds))
+        env = {"PATH": os.environ.get("PATH", ""), **processes.platform_environment(cwd),
+               **worker_environment()}
+        process = processes.start_worker([sys.executable, "-I", str(WORKER)], cwd, env,
+                                         self.limits.memory_mb, self.limits.cpu_seconds)
         self._keep = process
         self.pid = process.pid
-        self.channel = (process.stdout.fileno(), process.stdin.fileno())
+        self.channel = protocol.Channel(process.stdout, process.stdin)
 
     def _kill(self):
         """Kill the worker and everything it started; forget the channel."""
         if self.pid is None:
             return
-        processes.kill(self.pid)
         if isinstance(self._keep, subprocess.Popen):
-            self._keep.wait()
-            self._keep.stdin.close()
-            self._keep.stdout.close()
+            processes.kill_tree(self._keep)
+            try:
+                self._keep.stdin.close()
+            except OSError:
+                pass  # a worker that died mid-request leaves a broken pipe
         else:
+            processes.kill_tree(self.pid)
+            try:
+                self._keep.shutdown(socket.SHUT_RDWR)  # wakes the channel's reader
+            except OSError:
+                pass
             self._keep.close()
         self.pid = self.channel = self._keep = None
         processes.kill_strays(keep=self.children_before)
@@ -182,36 +188,10 @@ class Submission:
     def __exit__(self, *exc_info):
         self.close()
 
-    # -- channel --------------------------------------------------------------------
-
-    def _send(self, message):
-        data = protocol.dumps(message)
-        while data:
-            data = data[os.write(self.channel[1], data):]
-
-    def _read_exactly(self, size, deadline):
-        fd, chunks = self.channel[0], []
-        while size:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
-                raise TimeoutError
-            chunk = os.read(fd, min(size, 1 << 20))
-            if not chunk:
-                raise protocol.ProtocolError("worker closed its output")
-            chunks.append(chunk)
-            size -= len(chunk)
-        return b"".join(chunks)
-
-    def _receive(self, deadline):
-        (size,) = protocol.LENGTH.unpack(self._read_exactly(protocol.LENGTH.size, deadline))
-        if size > protocol.MAX_MESSAGE_BYTES:
-            raise protocol.ProtocolError(f"message of {size} bytes exceeds the limit")
-        return protocol.loads(self._read_exactly(size, deadline))
-
     def _exchange(self, request, timeout):
         try:
-            self._send(request)
-            return self._receive(time.monotonic() + timeout)
+            self.channel.send(request)
+            return self.channel.receive(timeout)
         except TimeoutError:
             self._kill()
             raise Timeout(f"did not finish within {timeout:g} s "
