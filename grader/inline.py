@@ -22,6 +22,7 @@ stays as light and as unaffected as it was.
 import html
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -30,6 +31,7 @@ from pathlib import Path
 PACKAGE_PARENT = Path(__file__).resolve().parent.parent
 NOTEBOOK_NAME = "lab1.ipynb"
 SCRIPT_NAME = "backprop.py"
+IMPORTS_SCRIPT = re.compile(r"^\s*(import|from)\s+backprop\b", re.MULTILINE)
 HIDDEN_GROUPS = ("report",)  # about a saved notebook's outputs: meaningless for the history
 GRADER_TIMEOUT = 600  # seconds for the whole grade
 
@@ -52,8 +54,8 @@ def check(function=None, path=None, timeout=None):
     try:
         with tempfile.TemporaryDirectory(prefix="grader-check-") as scratch:
             scratch = Path(scratch)
-            submission, graded = (Path(path), f"{path}") if path else (
-                write_history(scratch / "submission"), "the cells run in this kernel")
+            submission, graded = (Path(path), f"{path}") if path else write_history(
+                scratch / "submission")
             if not submission.exists():
                 raise CheckError(f"no file {submission} (from the folder {Path.cwd()})")
             results = run_grader(submission, scratch / "out", timeout)
@@ -79,7 +81,7 @@ def kernel_cells():
 
 def write_history(folder):
     """Write the kernel's cells as a notebook (with the backprop.py it imports) into
-    folder; returns the notebook's path."""
+    folder; returns (the notebook's path, what is graded, for the report)."""
     folder.mkdir(parents=True)
     cells = [{"cell_type": "code", "execution_count": count, "metadata": {}, "outputs": [],
               "source": source} for count, source in kernel_cells()]
@@ -88,16 +90,21 @@ def write_history(folder):
         cell["id"] = f"cell-{number}"
     target = folder / NOTEBOOK_NAME
     target.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
+    graded = "the cells run in this kernel"
     script = imported_script()
-    if script is not None:
+    if script is not None and any(IMPORTS_SCRIPT.search(cell["source"]) for cell in cells):
         (folder / SCRIPT_NAME).write_bytes(script.read_bytes())
-    return target
+        here = Path.cwd().resolve()
+        shown = script.relative_to(here) if script.is_relative_to(here) else script
+        graded += f", and {shown} as it is on disk for what they import from it"
+    return target, graded
 
 
 def imported_script():
     """The backprop.py the kernel imported, else the one in the working directory."""
     module = sys.modules.get(Path(SCRIPT_NAME).stem)
-    candidates = [Path(getattr(module, "__file__", "") or ""), Path.cwd() / SCRIPT_NAME]
+    candidates = [Path(getattr(module, "__file__", "") or "").resolve(),
+                  Path.cwd().resolve() / SCRIPT_NAME]
     return next((path for path in candidates if path.name == SCRIPT_NAME and path.is_file()),
                 None)
 
