@@ -29,6 +29,7 @@ from grader.locate import SKIPPED_FOLDERS, NotFound, locate
 WORKER = Path(__file__).resolve().parent / "worker.py"
 NOTEBOOK_MODULE = "notebook_submission.py"  # the module assembled from a notebook
 DEFAULT_TIMEOUT = 10.0  # seconds for one request
+STARTUP_TIMEOUT = 120.0  # seconds for a fresh worker's own imports, before any request
 LARGEST_COPIED_FILE = 5 * 1024 * 1024
 WORKER_ENVIRONMENT = {"MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                       "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
@@ -154,6 +155,12 @@ class Submission:
         self._keep = process
         self.pid = process.pid
         self.channel = protocol.Channel(process.stdout, process.stdin)
+        try:
+            self.channel.receive(STARTUP_TIMEOUT)  # {"ready": True}, before any student code
+        except (TimeoutError, protocol.ProtocolError) as error:
+            self._kill()
+            raise RuntimeError(f"the worker did not start within {STARTUP_TIMEOUT:g} s "
+                               f"({type(error).__name__})") from None
 
     def _kill(self):
         """Kill the worker and everything it started; forget the channel."""

@@ -14,7 +14,8 @@ from grader.exports import ASSETS, GRADER_FILES, REFERENCE_FILE, copy_files, rec
 
 STUDENT_FILES = (("starter/backprop.py", "backprop.py"), ("starter/lab1.ipynb", "lab1.ipynb"),
                  (".github/workflows/classroom.yml", ".github/workflows/classroom.yml"))
-ASSET_FILES = (("README.md", "README.md"), ("Makefile", "Makefile"), ("gitignore", ".gitignore"))
+ASSET_FILES = (("README.md", "README.md"), ("Makefile", "Makefile"), ("gitignore", ".gitignore"),
+               ("grade.py", "grade.py"))
 
 
 def export_template(out):
