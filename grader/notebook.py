@@ -22,7 +22,7 @@ KEPT = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.C
 CONSTANT_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 # The line that brings in-notebook feedback (grader/inline.py) into a cell: tooling, like
 # a magic, and no import of the submission's.
-CHECK_IMPORT = re.compile(r"^from grader import check\s*(#.*)?$")
+CHECK_IMPORT = re.compile(r"^from grader import check\s*(;\s*|(?=#)|$)")
 ACCURACY_LINE = re.compile(r"accuracy\W*[:=]?\s*[0-9.]+\s*%?", re.IGNORECASE)
 
 
@@ -97,8 +97,8 @@ def without_magics(text):
     None for a cell magic."""
     if text.lstrip().startswith("%%"):
         return None
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) or CHECK_IMPORT.match(line)
-                     else line for line in text.splitlines())
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else CHECK_IMPORT.sub("", line)
+                     for line in text.splitlines())
 
 
 def kept(node):

@@ -13,6 +13,7 @@ import pytest
 from nbclient import NotebookClient
 
 from grader import inline
+from grader.notebook import without_magics
 
 pytestmark = pytest.mark.student_facing
 
@@ -34,7 +35,7 @@ def notebook_with_check(pid_log):
         "def derivative_sigmoid(y):\n    return y * (1 + y)  # wrong: y * (1 - y)",
         "for step in range(3):\n    print('a training loop that check() never runs')",
         "from grader import check\n\ncheck('sigmoid')",
-        "check('derivative_sigmoid')",
+        "from grader import check; check('derivative_sigmoid')",
         "everything = check()\nprint(everything.passed, len(everything.tests) > 20)",
         "check('sigmoidd')",
         f"print(kernel_pid)\nprint(sorted(set(sys.modules) & {set(HEAVY_MODULES)!r}))",
@@ -116,3 +117,14 @@ def test_a_saved_file_can_be_named(tmp_path):
     assert feedback.passed and "sigmoid: 7 / 7" in str(feedback)
     missing = inline.check(path=tmp_path / "nothing.ipynb")
     assert "no file" in str(missing)
+
+
+@pytest.mark.parametrize(("line", "graded_as"), [
+    ("from grader import check", ""),
+    ("from grader import check; check('backward')", "check('backward')"),
+    ("from grader import check  # feedback", "# feedback"),
+    ("from grader import checks", "from grader import checks"),  # anything else stays
+    ("import grader", "import grader"),
+])
+def test_the_check_import_is_dropped_from_a_graded_notebook_and_nothing_else(line, graded_as):
+    assert without_magics(line) == graded_as

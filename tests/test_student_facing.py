@@ -67,6 +67,7 @@ def test_a_notebook_of_the_solution_scores_full_marks(tmp_path):
     notebook = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell(code),
         nbformat.v4.new_code_cell("from grader import check\n\ncheck()"),
+        nbformat.v4.new_code_cell("from grader import check; check('forward')"),
         nbformat.v4.new_code_cell("while True:\n    pass  # never run by the grader")])
     nbformat.write(notebook, tmp_path / "lab1.ipynb")
     printed, results = grade_command(tmp_path / "lab1.ipynb", tmp_path)
