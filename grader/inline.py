@@ -163,7 +163,9 @@ class Feedback:
         # A broken rule zeroes everything, so it shows whatever function was asked for.
         self.tests = [t for t in tests if only is None or group_of(t) == only] or tests
         self.tests = broken + [t for t in self.tests if t not in broken]
-        self.headline = (results or {}).get("output", "").splitlines()[:1]
+        output = (results or {}).get("output", "").splitlines()
+        # The total, and what this system could not enforce (never silently dropped).
+        self.headline = output[:1] + [line for line in output if line.startswith("Not enforced")]
         if only is not None:
             earned = sum(t["score"] for t in self.tests if t["max_score"])
             most = sum(t["max_score"] for t in self.tests)

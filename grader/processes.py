@@ -16,6 +16,11 @@ that killing the worker's process group misses them. On Linux the process that s
 workers becomes a "child subreaper": orphaned descendants are re-parented to it instead
 of to init, so it can find every one of them among its children and kill them.
 
+On Windows the tree is ended with `taskkill /T /F` (part of every Windows, no dependency).
+A job object would also catch processes that detach and could cap memory, but needs a
+page of ctypes that only a Windows machine can test; until then both limits are named
+by not_enforced there.
+
 GRADER_SIMULATE_MISSING (comma-separated feature names, see FEATURES) makes this module
 behave as if those features were absent, so the fallbacks are tested on Linux too.
 """

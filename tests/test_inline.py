@@ -109,12 +109,15 @@ def test_outside_a_notebook_check_says_what_to_do_instead():
     assert "python -m grader" in feedback._repr_html_()
 
 
-def test_a_saved_file_can_be_named(tmp_path):
+def test_a_saved_file_can_be_named_and_unenforced_limits_are_shown(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADER_SIMULATE_MISSING", "resource")  # inherited by the grader
     (tmp_path / "backprop.py").write_text(
         "import numpy as np\n\n\ndef sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n",
         encoding="utf-8")
     feedback = inline.check("sigmoid", path=tmp_path / "backprop.py")
     assert feedback.passed and "sigmoid: 7 / 7" in str(feedback)
+    for shown_as in (str(feedback), feedback._repr_html_()):
+        assert "Not enforced on this system: no limit on memory, CPU time" in shown_as
     missing = inline.check(path=tmp_path / "nothing.ipynb")
     assert "no file" in str(missing)
 

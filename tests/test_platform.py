@@ -6,8 +6,10 @@ Absence is made real in a subprocess: `resource` cannot be imported, `os.fork`,
 and GRADER_SIMULATE_MISSING turns off what cannot be deleted (the subreaper, /proc).
 """
 
+import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -177,3 +179,28 @@ def test_a_channel_rejects_garbage():
     with pytest.raises(protocol.ProtocolError, match="exceeds the limit"):
         channel.receive(30)
     process.wait()
+
+
+def regrade_rows(folder, out, **env):
+    completed = subprocess.run(
+        [sys.executable, "-m", "grader", "regrade", str(folder), "--out", str(out), "--jobs",
+         "2", "--no-progress"], cwd=REPO_ROOT, env={**os.environ, **env},
+        capture_output=True, text=True, timeout=600)
+    assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
+    with (out / "grades.csv").open(newline="", encoding="utf-8") as stream:
+        return list(csv.DictReader(stream))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"),
+                    reason="regrade forks one grader per submission: Linux only")
+def test_a_regrade_without_the_zygote_gives_the_same_sheet(tmp_path):
+    folder = tmp_path / "class"
+    (folder / "alice").mkdir(parents=True)
+    shutil.copy(SOLUTION_DIR / "backprop.py", folder / "alice" / "backprop.py")
+    shutil.copytree(mutant_folder(tmp_path), folder / "bob")
+    native = regrade_rows(folder, tmp_path / "native")
+    spawned = regrade_rows(folder, tmp_path / "spawned",
+                           **{processes.SIMULATION_VARIABLE: "fork,af_unix"})
+    assert spawned == native and len(native) == 2  # the sheet is the same, byte for byte
+    assert native[0]["status"] == "ok" and float(native[0]["score"]) > 100
+
