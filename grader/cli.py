@@ -95,6 +95,9 @@ def regrade_command(argv):
         parser.error("the hidden checks need the solution, which this copy does not have")
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
+    if not hasattr(os, "fork"):
+        parser.error("regrade forks one grading process per submission, which this system "
+                     "cannot: run it on Linux (or in WSL on Windows)")
     settings = Settings(out=args.out, jobs=args.jobs, resume=args.resume, shard=args.shard,
                         grading=options.from_arguments(args, REGRADE_OPTIONS, hidden=True))
     sheet = regrade(args.submissions, settings, progress=not args.no_progress)

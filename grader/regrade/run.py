@@ -180,7 +180,8 @@ def regrade(arguments, settings, progress=True):
     pristine = integrity.pristine_hashes()
     processes.become_subreaper()
     with tempfile.TemporaryDirectory(prefix="zygote-") as folder:
-        zygote, socket_path = start_zygote(folder)
+        # Without a safe fork (or AF_UNIX) each worker is a plain fresh process instead.
+        zygote, socket_path = start_zygote(folder) if processes.ZYGOTE_SUPPORTED else (None, None)
         tqdm.monitor_interval = 0  # no monitor thread: this process forks
         bar = tqdm(total=len(todo), unit="submission", desc="regrading", disable=not progress,
                    file=sys.stderr)
@@ -195,8 +196,8 @@ def regrade(arguments, settings, progress=True):
                      on_row, out)
         finally:
             bar.close()
-            processes.kill(zygote.pid)
-            zygote.wait()
+            if zygote is not None:
+                processes.kill_tree(zygote)
             processes.kill_strays()
     flag_duplicates(sheet)
     write_summary(sheet, out)

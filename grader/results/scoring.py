@@ -24,6 +24,7 @@ class Results:
     import_error: str = ""  # why the submission could not be imported, in full ("" if it was)
     file: str = ""  # absolute path of the file graded ("" when there was none)
     isolation: str = PROCESSES  # what kept the submission apart: "processes" or "sandbox"
+    not_enforced: tuple = ()  # isolation limits this platform could not enforce
 
     @property
     def bonus(self):
@@ -40,7 +41,7 @@ class Results:
 
 
 def score(checks, execution_time=0.0, graded="", code="", import_error="", file="",
-          isolation=None):
+          isolation=None, not_enforced=()):
     """Results of the CheckResults of one grading session.
 
     A broken rule (a failed check of the group "rules" worth no points: the imports) sets
@@ -60,4 +61,5 @@ def score(checks, execution_time=0.0, graded="", code="", import_error="", file=
         import_error=import_error,
         file=file,
         isolation=isolation or PROCESSES,
+        not_enforced=tuple(not_enforced),
     )

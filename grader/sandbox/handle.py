@@ -1,20 +1,20 @@
 """The grader's handle on the worker process that runs one submission.
 
-The worker (grader.sandbox.worker) runs with resource limits in a session of its own,
-and every request to it comes back as plain data. A request that takes too long kills
-the worker's whole process group; a worker that dies (os._exit, a crash, a kill, a
-memory limit) is restarted on the next request, so one bad function never stops the
-other checks. Closing kills whatever the submission left running.
+The worker (grader.sandbox.worker) runs with the resource limits the platform has
+(grader.sandbox.processes) in a session of its own, and every request to it comes back
+as plain data over a protocol.Channel. A request that takes too long (a deadline on the
+channel's queue: no signals, no select, so it works on Windows too) kills the worker's
+whole process tree; a worker that dies (os._exit, a crash, a kill, a memory limit) is
+restarted on the next request, so one bad function never stops the other checks.
+Closing kills whatever the submission left running.
 
 Workers are started fresh or, when a zygote's socket is given, forked from a zygote
-that has numpy and matplotlib imported already (grader.sandbox.launch).
+that has numpy and matplotlib imported already, over an AF_UNIX socket (Linux only:
+processes.ZYGOTE_SUPPORTED; grader.sandbox.launch).
 """
 
-import os
-import select
 import socket
 import subprocess
-import time
 
 from grader.sandbox import processes, protocol
 from grader.sandbox.launch import Limits, start_worker
@@ -57,11 +57,14 @@ class WorkerHandle:
         self.limits, self.zygote, self.sandbox = limits or Limits(), zygote, sandbox
         self.timeout = self.limits.timeout
         self.pid = None  # the worker's, while one runs
-        self.channel = None  # (read fd, write fd) of the protocol
+        self.channel = None  # the protocol.Channel to the worker, while one runs
         self.info = None  # what the worker said when it imported the submission
         self.loading = False  # the import request is sent, its answer not read yet
         processes.become_subreaper()
         self.children_before = processes.children()
+        # What this platform cannot enforce of the limits, for the report.
+        self.not_enforced = processes.not_enforced(self.limits.memory_mb,
+                                                   self.limits.cpu_seconds)
 
     def _start(self):
         cwd = self.module_path.parent
@@ -69,27 +72,37 @@ class WorkerHandle:
             connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             connection.connect(self.zygote)
             self._keep = connection
-            self.channel = (connection.fileno(), connection.fileno())
-            self._send({"cwd": str(cwd), "memory_mb": self.limits.memory_mb,
-                        "cpu_seconds": self.limits.cpu_seconds})
-            self.pid = self._receive(time.monotonic() + self.timeout)["pid"]
+            self.channel = protocol.Channel(connection.makefile("rb"), connection.makefile("wb"))
+            self.channel.send({"cwd": str(cwd), "memory_mb": self.limits.memory_mb,
+                               "cpu_seconds": self.limits.cpu_seconds})
+            self.pid = self.channel.receive(self.timeout)["pid"]
             return
         process = start_worker(cwd, self.limits)
         self._keep = process
         self.pid = process.pid
-        self.channel = (process.stdout.fileno(), process.stdin.fileno())
+        self.channel = protocol.Channel(process.stdout, process.stdin)
 
     def _kill(self):
-        """Kill the worker and everything it started; forget the channel."""
+        """Kill the worker and everything it started; forget the channel.
+
+        The channel's reader thread closes the worker's output itself (see
+        protocol.Channel); only the writing side is closed here.
+        """
         if self.pid is None:
             return
-        processes.kill(self.pid)
         if isinstance(self._keep, subprocess.Popen):
-            self._keep.wait()
-            self._keep.stdin.close()
-            self._keep.stdout.close()
+            processes.kill_tree(self._keep)
         else:
+            processes.kill_tree(self.pid)
+            try:
+                self._keep.shutdown(socket.SHUT_RDWR)  # wakes the channel's reader
+            except OSError:
+                pass
             self._keep.close()
+        try:
+            self.channel.writer.close()
+        except OSError:
+            pass  # a worker that died mid-request leaves a broken pipe
         self.pid = self.channel = self._keep = None
         self.loading = False
         processes.kill_strays(keep=self.children_before)
@@ -104,30 +117,6 @@ class WorkerHandle:
     def __exit__(self, *exc_info):
         self.close()
 
-    # -- channel --------------------------------------------------------------------
-
-    def _send(self, message):
-        data = protocol.dumps(message)
-        while data:
-            data = data[os.write(self.channel[1], data):]
-
-    def _read(self, size, deadline):
-        """Exactly size bytes of the worker's output; TimeoutError past the deadline."""
-        fd, chunks = self.channel[0], []
-        while size:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
-                raise TimeoutError
-            chunk = os.read(fd, min(size, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size -= len(chunk)
-        return b"".join(chunks)
-
-    def _receive(self, deadline):
-        return protocol.read_framed(lambda size: self._read(size, deadline))
-
     def _ended(self):
         self._kill()
         return SubmissionError("ended the grading process (os._exit, a crash, a signal or a "
@@ -135,14 +124,14 @@ class WorkerHandle:
 
     def _send_request(self, request):
         try:
-            self._send(request)
+            self.channel.send(request)
         except OSError:
             raise self._ended() from None
 
     def _answer(self, timeout):
         """The worker's answer to the request sent last, waiting at most timeout seconds."""
         try:
-            return self._receive(time.monotonic() + timeout)
+            return self.channel.receive(timeout)
         except TimeoutError:
             self._kill()
             raise Timeout(f"did not finish within {timeout:g} s "
@@ -168,7 +157,7 @@ class WorkerHandle:
     def _ready(self):
         """Wait for the worker's ready message (sent before it reads the import request)."""
         try:
-            ready = self._receive(time.monotonic() + START_SECONDS)
+            ready = self.channel.receive(START_SECONDS)
         except (TimeoutError, protocol.ProtocolError, OSError):
             raise self._ended() from None
         if ready != {"ready": True}:
