@@ -111,6 +111,9 @@ def regrade_command(argv):
         parser.error("the hidden checks need the solution, which this copy does not have")
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
+    if not hasattr(os, "fork"):
+        parser.error("regrade forks one grading process per submission, which this system "
+                     "cannot: run it on Linux (or in WSL on Windows)")
     if args.retry_errors and not args.resume:
         parser.error("--retry-errors goes with --resume")
     if args.bonus_cap is not None and args.bonus_cap < 0:

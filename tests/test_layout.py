@@ -15,7 +15,7 @@ FLOORS = {
     "results": 5,
     "grade": 6,
     "regrade": 7, "authoring": 7,
-    "cli": 8, "__main__": 9,
+    "cli": 8, "inline": 8, "__main__": 9,
 }
 MODULES = sorted(path for path in GRADER_DIR.rglob("*.py") if path != GRADER_DIR / "__init__.py")
 

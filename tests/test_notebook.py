@@ -1,15 +1,21 @@
-"""The lab notebook: the solution runs and reaches 100% accuracy, the starter matches it.
+"""The lab notebook: the starter, with the reference backprop.py beside it, runs and shows
+every output the lab asks for; the starter matches the solution, and asks the discussion's
+questions without their answers.
 
-Cells whose outputs are checked carry a tag in their metadata (see TEST_CELLS and
-FIGURE_CELLS), so the checks do not depend on the cells' positions.
+Cells whose outputs are checked carry a tag in their metadata (see TEST_CELLS,
+FIGURE_CELLS, ACCURACY_CELL and CHECK_CELL), so the checks do not depend on the cells'
+positions.
 """
 
+import json
+import re
 import shutil
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from grader.authoring.starter import ANSWER_PLACEHOLDER, MARKDOWN_BEGIN, MARKDOWN_END, strip_answers
 from grader.paths import SOLUTION_DIR, STARTER_DIR
 
 NOTEBOOK = "lab1.ipynb"
@@ -29,6 +35,11 @@ FIGURE_CELLS = (
     "no-activation",
     "result-no-activation",
 )
+ACCURACY_CELL = "accuracy"  # prints the accuracy on both data sets
+CHECK_CELL = "check"  # from grader import check; check()
+# Tag of the cell comparing runs -> labels of the runs it prints a row for.
+COMPARISON_CELLS = {"learning-rates": ("lr = 0.01", "lr = 0.1", "lr = 1", "lr = 10", "lr = 100"),
+                    "widths": ("h = 2", "h = 4", "h = 10"), "no-activation": ("sigmoid", "none")}
 
 
 def read_notebook(path):
@@ -81,14 +92,11 @@ def assert_perfect_test(notebook, tag, n_samples):
 
 @pytest.fixture(scope="module")
 def executed_notebook(tmp_path_factory):
-    """The solution notebook, run once for this module in a scratch copy of solution/.
-
-    Copying keeps the run from touching the repository; the notebook imports backprop
-    from its own folder, so the module is copied next to it.
-    """
+    """The starter notebook with the reference backprop.py filled in, run once for this
+    module in a scratch folder (what a student who solved the lab runs)."""
     workdir = tmp_path_factory.mktemp("lab1")
-    for name in (NOTEBOOK, "backprop.py"):
-        shutil.copy(SOLUTION_DIR / name, workdir / name)
+    shutil.copy(STARTER_DIR / NOTEBOOK, workdir / NOTEBOOK)
+    shutil.copy(SOLUTION_DIR / "backprop.py", workdir / "backprop.py")
     notebook = read_notebook(workdir / NOTEBOOK)
     client = NotebookClient(
         notebook,
@@ -122,6 +130,29 @@ def test_solution_draws_figure(executed_notebook, tag):
     assert len(png_images(cell_with_tag(executed_notebook, tag))) == 1
 
 
+def test_solution_prints_full_accuracy_on_both_data_sets(executed_notebook):
+    lines = printed_text(cell_with_tag(executed_notebook, ACCURACY_CELL)).splitlines()
+    assert [line.split(":")[0] for line in lines] == ["linear data", "XOR data"]
+    assert all(line.endswith("accuracy 100.00%") for line in lines), lines
+
+
+@pytest.mark.parametrize(("tag", "labels"), COMPARISON_CELLS.items())
+def test_each_experiment_prints_its_final_loss_and_accuracy(executed_notebook, tag, labels):
+    rows = printed_text(cell_with_tag(executed_notebook, tag)).splitlines()[1:]
+    assert [row.split()[:-2] for row in rows] == [label.split() for label in labels]
+    for row in rows:
+        loss, accuracy = row.split()[-2:]
+        assert float(loss) >= 0 and re.fullmatch(r"\d+\.\d\d%", accuracy), row
+
+
+def test_the_check_cell_shows_full_marks(executed_notebook):
+    (result,) = [o for o in cell_with_tag(executed_notebook, CHECK_CELL).outputs
+                 if o.output_type == "execute_result"]
+    assert "Total: 100 / 100 + 4 bonus = 104" in result.data["text/html"]
+    assert "<table>" in result.data["text/html"]
+    assert "Total: 100 / 100 + 4 bonus = 104" in result.data["text/plain"]
+
+
 @pytest.mark.parametrize(("tag", "n_samples"), TEST_CELLS.items())
 def test_stored_outputs_show_full_accuracy(solution_notebook, tag, n_samples):
     assert_perfect_test(solution_notebook, tag, n_samples)
@@ -137,4 +168,35 @@ def test_starter_has_no_outputs(starter_notebook):
 
 def test_starter_has_the_solution_cells(starter_notebook, solution_notebook):
     """Catches a solution notebook edited without `python -m grader make-starter`."""
-    assert cell_sources(starter_notebook) == cell_sources(solution_notebook)
+    expected = [(kind, strip_answers(source) if kind == "markdown" else source)
+                for kind, source in cell_sources(solution_notebook)]
+    assert cell_sources(starter_notebook) == expected
+
+
+def answer_regions(markdown):
+    """The lines inside the answer regions of a markdown cell's text."""
+    inside, found = False, []
+    for line in markdown.splitlines():
+        if MARKDOWN_BEGIN.match(line) or MARKDOWN_END.match(line):
+            inside = bool(MARKDOWN_BEGIN.match(line))
+        elif inside and line.strip():
+            found.append(line.strip())
+    return found
+
+
+def test_the_starter_asks_the_discussion_questions_without_answering_them(
+        starter_notebook, solution_notebook):
+    answered = [(starter.source, answer_regions(solution.source)) for starter, solution
+                in zip(starter_notebook.cells, solution_notebook.cells)
+                if solution.cell_type == "markdown" and answer_regions(solution.source)]
+    assert len(answered) >= 4  # the plateau, learning rates, widths, no activation
+    starter_text = json.dumps([cell.source for cell in starter_notebook.cells])
+    for question, answer in answered:
+        assert "**Question" in question and ANSWER_PLACEHOLDER.strip() in question
+        for line in answer:
+            assert line not in starter_text, line
+
+
+def test_answer_regions_become_a_placeholder():
+    text = "Q?\n\n<!-- BEGIN SOLUTION -->\nThe answer.\n<!-- END SOLUTION -->\nMore.\n"
+    assert strip_answers(text) == f"Q?\n\n{ANSWER_PLACEHOLDER}More.\n"

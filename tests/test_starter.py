@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from grader.authoring.starter import GENERATED, RegionError, render, strip_solution
+from grader.authoring.starter import GENERATED, RegionError, render, strip_answers, strip_solution
 from grader.paths import REPO_ROOT, SOLUTION_DIR, STARTER_DIR
 from grader.sandbox.loading import import_file
 
@@ -73,3 +73,13 @@ def test_make_starter_command_writes_both_files(tmp_path):
     written = make_starter(tmp_path / "solution", tmp_path / "starter")
     assert sorted(p.name for p in written) == sorted(t for _, t in GENERATED)
     assert REPO_ROOT.exists()
+
+
+@pytest.mark.parametrize("markdown", [
+    "<!-- BEGIN SOLUTION -->\nanswer\n",
+    "answer\n<!-- END SOLUTION -->\n",
+    "<!-- BEGIN SOLUTION -->\n<!-- BEGIN SOLUTION -->\n<!-- END SOLUTION -->\n",
+])
+def test_unbalanced_answer_regions_are_errors(markdown):
+    with pytest.raises(RegionError, match="SOLUTION"):
+        strip_answers(markdown)

@@ -21,6 +21,9 @@ from pathlib import Path
 MAX_NOTEBOOK_BYTES = 200 * 1024 * 1024
 KEPT = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 CONSTANT_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+# The line that brings in-notebook feedback (grader/inline.py) into a cell: tooling, like
+# a magic, and no import of the submission's.
+CHECK_IMPORT = re.compile(r"^from grader import check\s*(;\s*|(?=#)|$)")
 ACCURACY_LINE = re.compile(r"accuracy\W*[:=]?\s*[0-9.]+\s*%?", re.IGNORECASE)
 
 
@@ -94,10 +97,11 @@ def cell_label(index, cell):
 
 
 def without_magics(text):
-    """A cell's code without IPython magics and shell lines; None for a cell magic."""
+    """A cell's code without IPython magics, shell lines and `from grader import check`;
+    None for a cell magic."""
     if text.lstrip().startswith("%%"):
         return None
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else CHECK_IMPORT.sub("", line)
                      for line in text.splitlines())
 
 

@@ -189,11 +189,13 @@ def run_pool(entries, jobs, work, on_row, out_dir, on_tick=None, before_fork=Non
 class Zygotes:
     """The zygotes workers fork from: one for all (process isolation), or one sandboxed
     zygote per job slot (grader.sandbox.bwrap.start_zygote), restarted when a submission
-    killed it."""
+    killed it; none where fork or AF_UNIX is missing (each worker is then a fresh process).
+    """
 
     def __init__(self, isolation, jobs, folder):
         self.isolation, self.folder, self.running = isolation, Path(folder), {}
-        for slot in range(1 if isolation == bwrap.PROCESS else jobs):
+        slots = 1 if isolation == bwrap.PROCESS else jobs
+        for slot in range(slots if processes.ZYGOTE_SUPPORTED else 0):
             self._start(slot)
 
     def _start(self, slot):
@@ -208,18 +210,19 @@ class Zygotes:
 
     def ensure(self, slot):
         """Start the zygote of slot again if a submission ended it (sandboxed ones)."""
-        if self.isolation != bwrap.PROCESS and self.running[slot][0].poll() is not None:
+        if (self.isolation != bwrap.PROCESS and slot in self.running
+                and self.running[slot][0].poll() is not None):
             self.running[slot][0].wait()
             self._start(slot)
 
     def socket(self, slot):
-        """The socket path of the zygote serving slot."""
-        return self.running[0 if self.isolation == bwrap.PROCESS else slot][1]
+        """The socket path of the zygote serving slot (None: no zygote)."""
+        running = self.running.get(0 if self.isolation == bwrap.PROCESS else slot)
+        return running[1] if running else None
 
     def close(self):
         for process, _ in self.running.values():
-            processes.kill(process.pid)
-            process.wait()
+            processes.kill_tree(process)
 
 
 # -- the command ----------------------------------------------------------------------------

@@ -29,6 +29,13 @@ def _headline(results):
     return text
 
 
+def _isolation_note(results):
+    """The limits this platform did not enforce, as one line ("" where all were)."""
+    if not results.not_enforced:
+        return ""
+    return "Not enforced on this system: " + "; ".join(results.not_enforced)
+
+
 def table(results, visible_only=True):
     """The score table: one row per check (points, name, one-line reason), then the total,
     then each failing check's reason and diagnosis in full.
@@ -60,6 +67,8 @@ def table(results, visible_only=True):
     lines += ["-" * len(header), _headline(results)]
     if results.graded:
         lines.append(f"Graded: {results.graded}")
+    if results.not_enforced:
+        lines.append(_isolation_note(results))
     if not results.import_error:
         lines += _details(checks)
     return "\n".join(lines)
@@ -109,6 +118,8 @@ def feedback_markdown(results, visible_only=True):
     lines = ["# Grading feedback", "", f"**{_headline(results)}**", ""]
     if results.graded:
         lines += [f"Graded: {results.graded}", ""]
+    if results.not_enforced:
+        lines += [_isolation_note(results), ""]
     if results.import_error:
         lines += ["```", results.import_error, "```", ""]
     for group, (score, max_score) in results.groups().items():
@@ -140,6 +151,7 @@ def gradescope(results):
         "score": results.score,
         "execution_time": results.execution_time,
         "output": _headline(results) + (f"\nGraded: {results.graded}" if results.graded else "")
+        + (f"\n{_isolation_note(results)}" if results.not_enforced else "")
         + f"\nIsolation: {results.isolation}",
         "extra_data": {"isolation": results.isolation},
         "tests": [

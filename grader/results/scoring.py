@@ -22,6 +22,7 @@ class Results:
     import_error: str = ""  # why the submission could not be imported, in full ("" if it was)
     file: str = ""  # absolute path of the file graded ("" when there was none)
     isolation: str = PROCESS  # what kept the submission apart: "bwrap" or "process"
+    not_enforced: tuple = ()  # isolation limits this platform could not enforce
 
     @property
     def bonus(self):
@@ -38,7 +39,7 @@ class Results:
 
 
 def score(checks, execution_time=0.0, graded="", code="", import_error="", file="",
-          isolation=None):
+          isolation=None, not_enforced=()):
     """Results of the CheckResults of one grading session.
 
     A broken rule (a failed check of the group "rules" worth no points: the imports) sets
@@ -58,4 +59,5 @@ def score(checks, execution_time=0.0, graded="", code="", import_error="", file=
         import_error=import_error,
         file=file,
         isolation=isolation or PROCESS,
+        not_enforced=tuple(not_enforced),
     )

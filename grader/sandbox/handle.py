@@ -1,27 +1,27 @@
 """The grader's handle on the worker process that runs one submission.
 
-The worker (grader.sandbox.worker) runs with resource limits in a session of its own,
-and every request to it comes back as plain data. A request that takes too long kills
-the worker's whole process group; a worker that dies (os._exit, a crash, a kill, a
-memory limit) is restarted on the next request, so one bad function never stops the
-other checks. Closing kills whatever the submission left running.
+The worker (grader.sandbox.worker) runs with the resource limits the platform has
+(grader.sandbox.processes) in a session of its own, and every request to it comes back
+as plain data over a protocol.Channel. A request that takes too long (a deadline on the
+channel's queue: no signals, no select, so it works on Windows too) kills the worker's
+whole process tree; a worker that dies (os._exit, a crash, a kill, a memory limit) is
+restarted on the next request, so one bad function never stops the other checks.
+Closing kills whatever the submission left running.
 
 Workers are started fresh or, when a zygote's socket is given, forked from a zygote
-that has numpy and matplotlib imported already (grader.sandbox.launch). With isolation
-"bwrap" a worker runs inside a bubblewrap sandbox (grader.sandbox.bwrap): started fresh
-around the submission's copy, or forked by the sandboxed zygote of a regrade's job slot,
-with the copy in that sandbox's one writable folder.
+that has numpy and matplotlib imported already, over an AF_UNIX socket (Linux only:
+processes.ZYGOTE_SUPPORTED; grader.sandbox.launch). With isolation "bwrap" a worker runs
+inside a bubblewrap sandbox (grader.sandbox.bwrap): started fresh around the submission's
+copy, or forked by the sandboxed zygote of a regrade's job slot, with the copy in that
+sandbox's one writable folder.
 
 Every answer also says which modules the submission tried to import (kept in `imports`,
 judged by the rules check) and which watched functions it replaced: once it replaced
 one, every later request fails with IntegrityError, so no check after the patch scores.
 """
 
-import os
-import select
 import socket
 import subprocess
-import time
 
 from grader.sandbox import bwrap, processes, protocol
 from grader.sandbox.launch import Limits, start_worker
@@ -86,11 +86,14 @@ class WorkerHandle:
         self.replaced = []  # watched functions the submission rebound (grader.sandbox.guard)
         self.timeout = self.limits.timeout
         self.pid = None  # the worker's, while one runs
-        self.channel = None  # (read fd, write fd) of the protocol
+        self.channel = None  # the protocol.Channel to the worker, while one runs
         self.info = None  # what the worker said when it imported the submission
         self.loading = False  # the import request is sent, its answer not read yet
         processes.become_subreaper()
         self.children_before = processes.children()
+        # What this platform cannot enforce of the limits, for the report.
+        self.not_enforced = processes.not_enforced(self.limits.memory_mb,
+                                                   self.limits.cpu_seconds)
 
     def _start(self):
         cwd = self.module_path.parent
@@ -107,33 +110,42 @@ class WorkerHandle:
                 self.remote_pids = False
                 return self._start()
             self._keep = connection
-            self.channel = (connection.fileno(), connection.fileno())
-            self._send({"cwd": str(cwd), "memory_mb": self.limits.memory_mb,
-                        "cpu_seconds": self.limits.cpu_seconds,
-                        "new_submission": new_submission})
-            deadline = time.monotonic() + max(self.timeout, ZYGOTE_START_SECONDS)
-            self.pid = self._receive(deadline)["pid"]
+            self.channel = protocol.Channel(connection.makefile("rb"), connection.makefile("wb"))
+            self.channel.send({"cwd": str(cwd), "memory_mb": self.limits.memory_mb,
+                               "cpu_seconds": self.limits.cpu_seconds,
+                               "new_submission": new_submission})
+            self.pid = self.channel.receive(max(self.timeout, ZYGOTE_START_SECONDS))["pid"]
             return
         command = bwrap.worker_command(cwd) if self.isolation == bwrap.BWRAP else None
         process = start_worker(cwd, self.limits, command)
         self._keep = process
         self.pid = process.pid
-        self.channel = (process.stdout.fileno(), process.stdin.fileno())
+        self.channel = protocol.Channel(process.stdout, process.stdin)
 
     def _kill(self):
-        """Kill the worker and everything it started; forget the channel."""
+        """Kill the worker and everything it started; forget the channel.
+
+        The channel's reader thread closes the worker's output itself (see
+        protocol.Channel); only the writing side is closed here.
+        """
         if self.pid is None:
             return
-        if self.remote_pids:
-            self._ask_zygote_to_kill(self.pid)
-        else:
-            processes.kill(self.pid)
         if isinstance(self._keep, subprocess.Popen):
-            self._keep.wait()
-            self._keep.stdin.close()
-            self._keep.stdout.close()
+            processes.kill_tree(self._keep)
         else:
+            if self.remote_pids:  # a pid of the sandbox's namespace, not of this host's
+                self._ask_zygote_to_kill(self.pid)
+            else:
+                processes.kill_tree(self.pid)
+            try:
+                self._keep.shutdown(socket.SHUT_RDWR)  # wakes the channel's reader
+            except OSError:
+                pass
             self._keep.close()
+        try:
+            self.channel.writer.close()
+        except OSError:
+            pass  # a worker that died mid-request leaves a broken pipe
         self.pid = self.channel = self._keep = None
         self.loading = False
         processes.kill_strays(keep=self.children_before)
@@ -160,30 +172,6 @@ class WorkerHandle:
     def __exit__(self, *exc_info):
         self.close()
 
-    # -- channel --------------------------------------------------------------------
-
-    def _send(self, message):
-        data = protocol.dumps(message)
-        while data:
-            data = data[os.write(self.channel[1], data):]
-
-    def _read(self, size, deadline):
-        """Exactly size bytes of the worker's output; TimeoutError past the deadline."""
-        fd, chunks = self.channel[0], []
-        while size:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
-                raise TimeoutError
-            chunk = os.read(fd, min(size, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size -= len(chunk)
-        return b"".join(chunks)
-
-    def _receive(self, deadline):
-        return protocol.read_framed(lambda size: self._read(size, deadline))
-
     def _ended(self):
         self._kill()
         return SubmissionError("ended the grading process (os._exit, a crash, a signal or a "
@@ -191,14 +179,14 @@ class WorkerHandle:
 
     def _send_request(self, request):
         try:
-            self._send(request)
+            self.channel.send(request)
         except OSError:
             raise self._ended() from None
 
     def _answer(self, timeout):
         """The worker's answer to the request sent last, waiting at most timeout seconds."""
         try:
-            return self._observe(self._receive(time.monotonic() + timeout))
+            return self._observe(self.channel.receive(timeout))
         except TimeoutError:
             self._kill()
             raise Timeout(f"did not finish within {timeout:g} s "
@@ -235,7 +223,7 @@ class WorkerHandle:
     def _ready(self):
         """Wait for the worker's ready message (sent before it reads the import request)."""
         try:
-            ready = self._receive(time.monotonic() + START_SECONDS)
+            ready = self.channel.receive(START_SECONDS)
         except (TimeoutError, protocol.ProtocolError, OSError):
             raise self._ended() from None
         if ready != {"ready": True}:

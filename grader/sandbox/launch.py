@@ -2,8 +2,9 @@
 
 A fresh worker (`python -I entry.py worker`) imports numpy and matplotlib itself; a
 zygote (`entry.py zygote PATH`) imports them once and forks a worker per connection, which
-is what a regrade of many submissions uses. Both run with a fixed environment and, for
-a worker, the resource limits of Limits.
+is what a regrade of many submissions uses (Linux only: processes.ZYGOTE_SUPPORTED). Both
+run with a fixed environment and, for a worker, the resource limits of Limits that the
+platform can enforce.
 """
 
 import os
@@ -41,15 +42,14 @@ def worker_environment():
 
 
 def start_worker(cwd, limits, command=None):
-    """A fresh worker process in cwd, in a session of its own, under limits (a Popen
-    whose stdin and stdout are the protocol channel); command: the command line that
-    starts it (default: this Python on entry.py; a sandbox's, grader.sandbox.bwrap)."""
-    return subprocess.Popen(
-        command or [sys.executable, "-I", str(ENTRY), "worker"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-        cwd=cwd, start_new_session=True,
-        env={"PATH": os.environ.get("PATH", ""), "HOME": str(cwd), **worker_environment()},
-        preexec_fn=lambda: processes.limit_resources(limits.memory_mb, limits.cpu_seconds))
+    """A fresh worker process in cwd, under limits as far as the platform enforces them
+    (grader.sandbox.processes): a Popen whose stdin and stdout are the protocol channel.
+    command: the command line that starts it (default: this Python on entry.py; a
+    sandbox's, grader.sandbox.bwrap)."""
+    env = {"PATH": os.environ.get("PATH", ""), **processes.platform_environment(cwd),
+           **worker_environment()}
+    return processes.start_worker(command or [sys.executable, "-I", str(ENTRY), "worker"],
+                                  str(cwd), env, limits.memory_mb, limits.cpu_seconds)
 
 
 def start_zygote(folder):

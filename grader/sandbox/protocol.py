@@ -3,12 +3,18 @@
 A message is a 4-byte big-endian length followed by JSON text. Arrays travel as
 `{"__ndarray__": <base64 of np.save bytes>}` and are read back with
 `np.load(allow_pickle=False)`, so nothing the submission produced is ever unpickled.
+
+The grader reads answers through a Channel: a reader thread puts each message on a
+queue, so waiting for an answer with a deadline needs neither `select` on a pipe nor
+signals (neither works on Windows), and works the same on pipes and sockets.
 """
 
 import base64
 import io
 import json
+import queue
 import struct
+import threading
 
 ARRAY_KEY = "__ndarray__"
 LENGTH = struct.Struct(">I")
@@ -81,3 +87,50 @@ def read_framed(read):
 def write_message(stream, value):
     stream.write(dumps(value))
     stream.flush()
+
+
+class Channel:
+    """Framed messages over a pair of binary streams, received with a deadline.
+
+    The reader stream belongs to a daemon thread from here on: it reads messages ahead
+    and closes the stream at its end, so no other thread ever blocks on closing it (a
+    blocked read holds the stream's lock until the writer's side is gone).
+    """
+
+    def __init__(self, reader, writer):
+        self.writer = writer
+        self.inbox = queue.Queue()
+        self.ended = None  # the ProtocolError that ended the channel, once it has
+        threading.Thread(target=self._read_all, args=(reader,), daemon=True,
+                         name="grader-channel").start()
+
+    def _read_all(self, reader):
+        try:
+            while True:
+                self.inbox.put(read_message(reader))
+        except (ProtocolError, OSError, ValueError) as error:
+            ended = error if isinstance(error, ProtocolError) else ProtocolError(
+                f"the connection failed: {error}")
+            self.inbox.put(ended)
+        finally:
+            try:
+                reader.close()
+            except OSError:
+                pass
+
+    def send(self, value):
+        write_message(self.writer, value)
+
+    def receive(self, timeout):
+        """The next message; TimeoutError after `timeout` seconds, ProtocolError once the
+        other side has hung up or sent garbage."""
+        if self.ended is not None:
+            raise self.ended
+        try:
+            item = self.inbox.get(timeout=max(timeout, 0.0))
+        except queue.Empty:
+            raise TimeoutError from None
+        if isinstance(item, ProtocolError):
+            self.ended = item
+            raise item
+        return item

@@ -46,6 +46,11 @@ class GradingSession:
         """What kept the submission apart, as its worker reports it (None: not known)."""
         return getattr(self.worker, "isolation", None)
 
+    @property
+    def not_enforced(self):
+        """The isolation limits the platform could not enforce on the worker (a tuple)."""
+        return tuple(getattr(self.worker, "not_enforced", ()))
+
     def pytest_configure(self, config):
         config.addinivalue_line("markers", "check(name, group, points, visibility, bonus): "
                                            "a graded check")

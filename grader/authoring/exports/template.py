@@ -13,7 +13,8 @@ from pathlib import Path
 from grader.authoring.exports import ASSETS, REFERENCE_FILE, copy_files, record_reference_values
 from grader.lab import GRADER_FILES, STUDENT_FILES
 
-ASSET_FILES = (("README.md", "README.md"), ("Makefile", "Makefile"), ("gitignore", ".gitignore"))
+ASSET_FILES = (("README.md", "README.md"), ("Makefile", "Makefile"), ("gitignore", ".gitignore"),
+               ("grade.py", "grade.py"))
 
 
 def export_template(out):
