@@ -38,11 +38,12 @@ def check_imports(student, note):
 
 @pytest.mark.run_last  # after every call into the submission: all its imports are known
 @check("rules: imports nothing else while running (audited at run time)", points=0)
-def check_run_time_imports(student):
+def check_run_time_imports(student, note):
     """The worker's import audit (grader.sandbox.guard) saw every attempted import, also
     failed ones and computed names; the static scan above already named the constant ones."""
     submission = student.submission
     if submission.path is None or student.worker is None:
+        note("nothing ran: there is no file to grade")
         return
     local = local_modules(submission)
     static = {module for _, code in scanned_sources(submission)
@@ -54,6 +55,9 @@ def check_run_time_imports(student):
         f"{describe(module)} on line {line}" for module, line in found)
         + " (seen at run time: the name is computed or hidden from a plain reading). The lab "
           "allows only numpy, matplotlib and the standard library.")
+    if not student.info["ok"]:
+        note(f"no forbidden import was attempted; {student.file_name} itself could not be "
+             "imported, so little of it ran")
 
 
 @check("rules: importing backprop.py trains nothing and prints nothing", points=2)
