@@ -103,7 +103,7 @@ BROKEN = {
         "loss": "checked once loss returns correct values",
         "backward": ("your forward does not depend on b3 (its finite differences are all "
                      "zero)", "checked once backward returns correct values")}),
-    "forward_without_output_sigmoid": (52, {
+    "forward_without_output_sigmoid": (50, {  # convergence is judged by the grader's forward
         "forward": "y_pred is the output layer's pre-activation a3",
         "backward": ("backward is judged on your own forward, and your forward fails here",
                      "checked once backward returns correct values")}),
@@ -126,7 +126,7 @@ def test_broken_submissions_get_a_full_report(name, tmp_path):
     total, messages = BROKEN[name]
     results = grade(SUBMISSIONS / "broken" / name, out_dir=tmp_path)
     core = [c for c in results.checks if c.max_score or c.group == "rules"]
-    assert len(core) == len(by_name(results)) == 40  # every check reported
+    assert len(core) == 40 and len(by_name(results)) == len(results.checks)  # each reported
     assert not any(c.internal_error for c in results.checks)
     if total is not None:
         assert results.score == total

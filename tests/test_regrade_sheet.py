@@ -141,8 +141,8 @@ def test_the_progress_names_the_submission_running_longest():
     from grader.regrade.collect import Entry
     from grader.regrade.run import longest_running
 
-    running = {3: (101, Entry("ann", Path("ann")), 10.0, b""),
-               4: (102, Entry("ben", Path("ben")), 4.0, b"")}
+    running = {3: (101, Entry("ann", Path("ann")), 10.0, b"", 0),
+               4: (102, Entry("ben", Path("ben")), 4.0, b"", 1)}
     assert longest_running(running, 16.4) == "longest: ben 12 s"
     assert longest_running({}, 16.4) == ""
 

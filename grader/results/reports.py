@@ -151,6 +151,7 @@ def gradescope(results):
         "score": results.score,
         "execution_time": results.execution_time,
         "output": _headline(results) + (f"\nGraded: {results.graded}" if results.graded else "")
+        + (f"\n{results.import_error}" if results.import_error else "")
         + (f"\n{_isolation_note(results)}" if results.not_enforced else "")
         + f"\nIsolation: {results.isolation}",
         "extra_data": {"isolation": results.isolation},
