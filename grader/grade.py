@@ -27,10 +27,14 @@ from grader.sandbox.launch import Limits
 # The options of a grade that its command line offers (the others are set by callers).
 COMMAND_OPTIONS = ("out", "timeout", "memory", "report_points", "keyword", "sandbox")
 AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
-# pytest's own plugins a grading session has no use for; unraisableexception alone
-# spends a tenth of a second in gc.collect() at the end of every session.
+# pytest's own plugins a grading session has no use for (no check captures logs or
+# warnings, patches or makes temporary folders); unraisableexception alone spends a
+# tenth of a second in gc.collect() at the end of every session. (legacypath stays:
+# pytest-json-report reads the session's fspath.)
 UNUSED_PLUGINS = ("unraisableexception", "threadexception", "faulthandler", "doctest",
-                  "junitxml", "pastebin", "stepwise", "nose")
+                  "junitxml", "pastebin", "stepwise", "nose", "logging", "warnings",
+                  "tmpdir", "monkeypatch", "recwarn", "setuponly", "setupplan",
+                  "python_path")
 
 
 class GraderFailure(RuntimeError):
@@ -40,7 +44,8 @@ class GraderFailure(RuntimeError):
 def run_checks(submission, options):
     """Run every check on `submission` with `options` (GradeOptions); returns the
     GradingSession, holding each check's CheckResult and what was graded."""
-    isolation = bwrap.resolve(options.sandbox)
+    # A zygote's sandbox was probed by its regrade; a single grade's worker is the probe.
+    isolation = bwrap.resolve(options.sandbox, probe=bool(options.zygote))
     # A sandboxed zygote sees one folder of the host: the submission is copied there.
     into = bwrap.work_folder(options.zygote) if options.zygote and isolation == bwrap.BWRAP \
         else None
@@ -49,15 +54,19 @@ def run_checks(submission, options):
         if not prepared.problem:
             worker = WorkerHandle(prepared.path, Limits(timeout=options.timeout,
                                                         memory_mb=options.memory),
-                                  zygote=options.zygote, isolation=isolation)
+                                  zygote=options.zygote, isolation=isolation,
+                                  fallback=options.sandbox == "auto")
             # Started before pytest is even imported: the worker's start-up (numpy,
             # matplotlib, the submission's import) overlaps pytest's start and collection.
             worker.start()
         try:
-            return checks_session(prepared, worker, options)
+            session = checks_session(prepared, worker, options)
         finally:
             if worker is not None:
                 worker.close()
+        if worker is not None and worker.fallback_reason:
+            bwrap.fall_back(options.sandbox, worker.fallback_reason)
+        return session
 
 
 def checks_session(prepared, worker, options):
@@ -169,7 +178,8 @@ def grade_command(argv):
         github.require_environment()
     options = grade_options.from_arguments(args, COMMAND_OPTIONS)
     try:
-        bwrap.resolve(options.sandbox)  # once, before any work: says why it cannot run
+        # Before any work: says why it cannot run (--sandbox bwrap starts it once to see).
+        bwrap.resolve(options.sandbox, probe=options.sandbox == "bwrap")
     except bwrap.SandboxUnavailable as error:
         print(f"python -m grader: {error}", file=sys.stderr)
         return 2

@@ -13,8 +13,9 @@ import pytest
 from grader.grade import grade
 from grader.intake.rules import forbidden_imports
 from grader.results import reports
-from grader.session.diagnosis import error_summary, sentences_in, wrong_layers_sentence
+from grader.session.diagnosis import error_summary, wrong_layers_sentence
 from grader.session.gradcheck import uninformative
+from grader.session.outcome import sentences_in
 from grader.session.student import expect_array, plain
 from tests.grading import by_name, grade_source, solution_source
 from tests.submissions.mutants import MUTANTS, mutant_source

@@ -2,8 +2,9 @@
 
 import numpy as np
 
-from grader.session.diagnosis import diagnose_parameter, error_summary, line
+from grader.session.diagnosis import diagnose_parameter, error_summary
 from grader.session.marker import CheckFailed, check, fail_unless
+from grader.session.outcome import line
 
 TOLERANCE = 1e-7
 GRID = np.linspace(-10.0, 10.0, 41).reshape(41, 1)

@@ -21,11 +21,11 @@ from grader.session.diagnosis import (
     diagnose_parameter,
     error_summary,
     factor,
-    line,
     variant_gradients,
 )
 from grader.session.gradcheck import params_gradient, rel_error, uninformative
 from grader.session.marker import CheckFailed, check, fail_unless
+from grader.session.outcome import line
 from grader.session.reference import loss_value
 from grader.session.student import shape_text
 

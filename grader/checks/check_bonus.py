@@ -9,9 +9,10 @@ import pytest
 
 from grader.lab import LAYER_KEYS
 from grader.session.cases import random_params
-from grader.session.diagnosis import error_summary, line
+from grader.session.diagnosis import error_summary
 from grader.session.gradcheck import rel_error
 from grader.session.marker import CheckFailed, check, fail_unless
+from grader.session.outcome import line
 from grader.session.student import expect_params, plain
 
 TOLERANCE = 1e-9

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 
 from grader.session.cases import inputs, random_params
-from grader.session.diagnosis import error_summary, line
+from grader.session.diagnosis import error_summary
 from grader.session.gradcheck import rel_error
 from grader.session.marker import check, fail_unless
+from grader.session.outcome import line
 
 TOLERANCE = 1e-7
 WIDTHS = [(2, 4, 4, 1), (2, 3, 5, 1), (2, 1, 7, 1)]

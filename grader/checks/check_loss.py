@@ -3,9 +3,10 @@
 import numpy as np
 
 from grader.session.cases import predictions
-from grader.session.diagnosis import diagnose_parameter, error_summary, line
+from grader.session.diagnosis import diagnose_parameter, error_summary
 from grader.session.gradcheck import finite_difference_gradient, rel_error, uninformative
 from grader.session.marker import CheckFailed, check, fail_unless
+from grader.session.outcome import line
 from grader.session.student import plain, returned_text
 
 TOLERANCE = 1e-7

@@ -2,9 +2,9 @@
 
 from grader.lab import LAYER_KEYS
 from grader.session.cases import random_params
-from grader.session.diagnosis import line
 from grader.session.gradcheck import rel_error
 from grader.session.marker import CheckFailed, check
+from grader.session.outcome import line
 from grader.session.student import expect_params
 
 TOLERANCE = 1e-9

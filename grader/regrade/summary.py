@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 from grader.regrade.row import DID_NOT_RUN, STATUSES
-from grader.session.diagnosis import DIAGNOSIS, sentences_in
+from grader.session.outcome import DIAGNOSIS, sentences_in
 
 HISTOGRAM = "histogram.png"
 WARNINGS = "warnings.txt"  # identity and roster warnings of the run

@@ -4,7 +4,7 @@ results.json and GitHub Classroom's autograding result. All pure functions of Re
 import textwrap
 
 from grader.lab import REPORT, RULES, TOTAL
-from grader.session.diagnosis import sentences_in
+from grader.session.outcome import sentences_in
 
 REASON_WIDTH = 60
 DETAIL_WIDTH = 100  # the wrapped reasons and diagnoses printed under the table

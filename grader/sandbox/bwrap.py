@@ -17,6 +17,8 @@ the imports are paid once per slot, as without the sandbox.
 
 Where bubblewrap cannot run (not installed, user namespaces refused, not Linux), `resolve`
 says so once and the worker runs with process isolation only (grader.sandbox.processes).
+A single grade does not probe first: it starts its worker in bwrap wherever bwrap is
+installed, and falls back when that worker cannot start (grader.sandbox.handle).
 """
 
 import functools
@@ -181,13 +183,22 @@ def start_zygote(folder):
     return process, path
 
 
-@functools.cache
-def unavailable_reason():
-    """Why bubblewrap cannot run here, or None when it can (probed once per process)."""
+def installed_reason():
+    """Why bubblewrap cannot run here, as far as is known without starting it (not Linux,
+    not installed), or None when it is worth trying."""
     if not sys.platform.startswith("linux"):
         return f"bubblewrap needs Linux; this is {sys.platform}"
     if shutil.which("bwrap") is None:
         return "the bwrap program is not installed"
+    return None
+
+
+@functools.cache
+def unavailable_reason():
+    """Why bubblewrap cannot run here, or None when it can (probed once per process)."""
+    reason = installed_reason()
+    if reason is not None:
+        return reason
     probe = tempfile.mkdtemp(prefix="grader-sandbox-probe-")
     try:
         # Python in a worker's sandbox; the namespaces of a zygote's (no Python needed).
@@ -196,8 +207,7 @@ def unavailable_reason():
             result = subprocess.run(probe_command, text=True, capture_output=True,
                                     timeout=PROBE_TIMEOUT, stdin=subprocess.DEVNULL)
             if result.returncode != 0:
-                return ("bwrap failed: "
-                        f"{' '.join(result.stderr.split())[:300] or result.returncode}")
+                return failure_reason(result.stderr, result.returncode)
     except (OSError, subprocess.TimeoutExpired) as error:
         return f"bwrap did not start ({error})"
     finally:
@@ -205,22 +215,34 @@ def unavailable_reason():
     return None
 
 
+def failure_reason(stderr, returncode):
+    """What a bwrap that failed to start said, in one line."""
+    return f"bwrap failed: {' '.join(stderr.split())[:300] or f'exit code {returncode}'}"
+
+
 _warned = []
 
 
-def resolve(mode):
+def resolve(mode, probe=True):
     """The isolation to grade with ("bwrap" or "process") for --sandbox `mode`.
 
     auto: bwrap where it runs, else process isolation with one loud warning on stderr.
     bwrap: bwrap, or SandboxUnavailable saying why not. none: process isolation.
+    probe: start bwrap once to see that it runs (a regrade's zygotes need that); without
+    it, bwrap is chosen wherever it is installed, and the grade's own worker is the probe
+    (grader.sandbox.handle falls back, with `fall_back`, when it cannot start).
     """
     if mode not in MODES:
         raise ValueError(f"--sandbox {mode!r}: choose one of {', '.join(MODES)}")
     if mode == "none":
         return PROCESS
-    reason = unavailable_reason()
-    if reason is None:
-        return BWRAP
+    reason = unavailable_reason() if probe else installed_reason()
+    return BWRAP if reason is None else fall_back(mode, reason)
+
+
+def fall_back(mode, reason):
+    """Process isolation, because bubblewrap cannot run for `reason`: said once, loudly,
+    for --sandbox auto; SandboxUnavailable for --sandbox bwrap."""
     if mode == "bwrap":
         raise SandboxUnavailable(f"--sandbox bwrap: {reason}; {INSTALL_HINT}")
     if not _warned:

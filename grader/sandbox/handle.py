@@ -13,7 +13,10 @@ that has numpy and matplotlib imported already, over an AF_UNIX socket (Linux on
 processes.ZYGOTE_SUPPORTED; grader.sandbox.launch). With isolation "bwrap" a worker runs
 inside a bubblewrap sandbox (grader.sandbox.bwrap): started fresh around the submission's
 copy, or forked by the sandboxed zygote of a regrade's job slot, with the copy in that
-sandbox's one writable folder.
+sandbox's one writable folder. With `fallback`, bwrap was not probed beforehand: the
+first worker is the probe, and one that cannot even start in bwrap (the kernel refuses
+its namespaces, say) is started again with process isolation, the reason kept in
+`fallback_reason`.
 
 Every answer also says which modules the submission tried to import (kept in `imports`,
 judged by the rules check) and which watched functions it replaced: once it replaced
@@ -22,6 +25,7 @@ one, every later request fails with IntegrityError, so no check after the patch 
 
 import socket
 import subprocess
+import tempfile
 
 from grader.sandbox import bwrap, processes, protocol
 from grader.sandbox.launch import Limits, start_worker
@@ -66,7 +70,8 @@ def failed_import(kind, message, cause=None):
 class WorkerHandle:
     """A worker serving the module at `module_path`. Use as a context manager, or close()."""
 
-    def __init__(self, module_path, limits=None, zygote=None, isolation=bwrap.PROCESS):
+    def __init__(self, module_path, limits=None, zygote=None, isolation=bwrap.PROCESS,
+                 fallback=False):
         """
         Args:
             module_path: the Python file to import, in the folder the worker runs in.
@@ -76,6 +81,8 @@ class WorkerHandle:
                 must be in its work folder (work_folder), and workers start afresh if it
                 has ended.
             isolation: "bwrap" or "process" (grader.sandbox.bwrap.resolve decides).
+            fallback: with isolation "bwrap", start with process isolation instead when
+                no sandboxed worker can start (see fallback_reason).
         """
         self.module_path = module_path
         self.limits, self.zygote, self.isolation = limits or Limits(), zygote, isolation
@@ -89,6 +96,10 @@ class WorkerHandle:
         self.channel = None  # the protocol.Channel to the worker, while one runs
         self.info = None  # what the worker said when it imported the submission
         self.loading = False  # the import request is sent, its answer not read yet
+        self.fallback = fallback
+        self.fallback_reason = None  # why bwrap could not start, when it fell back
+        self.ever_ready = False  # a worker has started for this submission
+        self._starting = None  # (process, its stderr file) of a bwrap worker that may fail
         processes.become_subreaper()
         self.children_before = processes.children()
         # What this platform cannot enforce of the limits, for the report.
@@ -117,7 +128,11 @@ class WorkerHandle:
             self.pid = self.channel.receive(max(self.timeout, ZYGOTE_START_SECONDS))["pid"]
             return
         command = bwrap.worker_command(cwd) if self.isolation == bwrap.BWRAP else None
-        process = start_worker(cwd, self.limits, command)
+        errors = tempfile.TemporaryFile() if command and self.fallback and not self.ever_ready \
+            else None
+        process = start_worker(cwd, self.limits, command, errors)
+        if errors:
+            self._starting = (process, errors)
         self._keep = process
         self.pid = process.pid
         self.channel = protocol.Channel(process.stdout, process.stdin)
@@ -218,16 +233,42 @@ class WorkerHandle:
             self._send_request({"op": "load", "path": str(self.module_path)})
             self.loading = True
         except SubmissionError as error:
-            self._import_failed(error)
+            if not self._fall_back():
+                self._import_failed(error)
 
     def _ready(self):
-        """Wait for the worker's ready message (sent before it reads the import request)."""
+        """Wait for the worker's ready message (sent before it reads the import request,
+        so nothing of the submission has run yet); fall back where bwrap cannot start."""
         try:
             ready = self.channel.receive(START_SECONDS)
         except (TimeoutError, protocol.ProtocolError, OSError):
-            raise self._ended() from None
-        if ready != {"ready": True}:
+            ready = None
+        if ready == {"ready": True}:
+            self.ever_ready = True
+            if self._starting:
+                self._starting[1].close()
+                self._starting = None
+            return
+        if not self._fall_back():
             raise self._ended()
+        self.loading = False
+        self._ready()
+
+    def _fall_back(self):
+        """After a bwrap worker ended before it was ready: when falling back is allowed,
+        start a worker with process isolation instead, keep bwrap's reason, return True."""
+        starting, self._starting = self._starting, None
+        if starting is None:
+            return False
+        process, errors = starting
+        self._kill()
+        errors.seek(0)
+        self.fallback_reason = bwrap.failure_reason(
+            errors.read(4000).decode("utf-8", "replace"), process.wait())
+        errors.close()
+        self.isolation = bwrap.PROCESS
+        self.start()
+        return True
 
     def _import_failed(self, error):
         cause = "timeout" if isinstance(error, Timeout) else "crashed"

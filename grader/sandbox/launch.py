@@ -41,15 +41,15 @@ def worker_environment():
     return {**WORKER_ENVIRONMENT, "MPLCONFIGDIR": cache}
 
 
-def start_worker(cwd, limits, command=None):
+def start_worker(cwd, limits, command=None, stderr=None):
     """A fresh worker process in cwd, under limits as far as the platform enforces them
     (grader.sandbox.processes): a Popen whose stdin and stdout are the protocol channel.
     command: the command line that starts it (default: this Python on entry.py; a
-    sandbox's, grader.sandbox.bwrap)."""
+    sandbox's, grader.sandbox.bwrap); stderr: a file for its start-up errors."""
     env = {"PATH": os.environ.get("PATH", ""), **processes.platform_environment(cwd),
            **worker_environment()}
     return processes.start_worker(command or [sys.executable, "-I", str(ENTRY), "worker"],
-                                  str(cwd), env, limits.memory_mb, limits.cpu_seconds)
+                                  str(cwd), env, limits.memory_mb, limits.cpu_seconds, stderr)
 
 
 def start_zygote(folder):

@@ -107,12 +107,14 @@ def platform_environment(home):
             "USERPROFILE": str(home)}
 
 
-def start_worker(argv, cwd, env, memory_mb=None, cpu_seconds=None):
+def start_worker(argv, cwd, env, memory_mb=None, cpu_seconds=None, stderr=None):
     """Start argv as a worker with pipes on stdin/stdout, limited where the platform can.
 
     Args:
         argv: the command (a list); cwd: its working directory; env: its environment.
         memory_mb, cpu_seconds: limits (see limit_resources), applied before it runs.
+        stderr: a file for what it writes on stderr before it serves (default: nothing
+            kept); the worker points its own stderr elsewhere once it is ready.
     Returns:
         the subprocess.Popen; stop it with kill_tree.
     """
@@ -125,7 +127,7 @@ def start_worker(argv, cwd, env, memory_mb=None, cpu_seconds=None):
     if FEATURES["resource"]:
         options["preexec_fn"] = lambda: limit_resources(memory_mb, cpu_seconds)
     return subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, cwd=cwd, env=env, **options)
+                            stderr=stderr or subprocess.DEVNULL, cwd=cwd, env=env, **options)
 
 
 def limit_resources(memory_mb=None, cpu_seconds=None, file_mb=64):

@@ -255,9 +255,23 @@ def preload():
     import matplotlib
 
     matplotlib.use("Agg")
+    _skip_property_docs()
     import matplotlib.pyplot  # noqa: F401
 
     plt = matplotlib.pyplot
     plt.close(plt.figure())  # the backend's lazy set-up happens now, before the snapshot
 
     from grader.sandbox import figures  # noqa: F401
+
+
+def _skip_property_docs():
+    """Spare matplotlib the property lists it writes into docstrings and set() signatures
+    as each Artist class is made: half of pyplot's import, for help() texts no one reads
+    in a worker. Artist.set and every property work as ever; where a matplotlib
+    version lacks these hooks, it is left as it is."""
+    from matplotlib import artist
+
+    if callable(getattr(artist, "kwdoc", None)):
+        artist.kwdoc = lambda _artist: ""
+    if callable(getattr(artist.Artist, "_update_set_signature_and_docstring", None)):
+        artist.Artist._update_set_signature_and_docstring = classmethod(lambda cls: None)

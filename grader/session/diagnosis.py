@@ -9,7 +9,7 @@ Two kinds of evidence:
   layers are wrong.
 
 Every sentence goes into a failure message on a line of its own that starts with
-DIAGNOSIS (see `line`), so that a report can show it in full (`sentences_in`).
+DIAGNOSIS (grader.session.outcome.line), so that a report can show it in full.
 """
 
 import numpy as np
@@ -18,25 +18,7 @@ from grader.lab import LAYERS
 from grader.session.gradcheck import rel_error
 
 MATCH = 1e-5  # relative error under which two gradients are "the same"
-DIAGNOSIS = "Diagnosis: "
-HINT = "Hint: "  # a suggestion where the pattern is a guess (an error message's wording)
 SIGN_CAUSE = "check y_pred - y versus y - y_pred"
-
-
-def line(sentence):
-    """The line of a failure message that carries a diagnosis sentence."""
-    return f"\n  {DIAGNOSIS}{sentence}"
-
-
-def sentences_in(message):
-    """The diagnosis (and hint) sentences of a failure message, in order."""
-    found = []
-    for text in message.splitlines():
-        text = text.strip()
-        for prefix in (DIAGNOSIS, HINT):
-            if text.startswith(prefix):
-                found.append(text)
-    return found
 
 
 def factor(got, expected):

@@ -20,6 +20,27 @@ TIMEOUT, MEMORY, CRASHED, NOT_RUN = "timeout", "memory", "crashed", "not_run"
 INTEGRITY = "integrity"
 KINDS = (PASSED, FAILED, NOT_IMPLEMENTED, TIMEOUT, MEMORY, CRASHED, NOT_RUN, INTEGRITY)
 
+# Lines of a failure message that reports show in full and the regrade summary groups
+# the class by: a diagnosis names the mistake (grader.session.diagnosis), a hint
+# suggests where to look where the pattern is a guess (an error message's wording).
+DIAGNOSIS = "Diagnosis: "
+HINT = "Hint: "
+
+
+def line(sentence, prefix=DIAGNOSIS):
+    """The line of a failure message that carries a diagnosis (or hint) sentence."""
+    return f"\n  {prefix}{sentence}"
+
+
+def sentences_in(message):
+    """The diagnosis and hint sentences of a failure message, in order."""
+    found = []
+    for text in message.splitlines():
+        text = text.strip()
+        if text.startswith((DIAGNOSIS, HINT)):
+            found.append(text)
+    return found
+
 
 @dataclass(frozen=True)
 class CheckResult:

@@ -24,11 +24,13 @@ from grader.session.marker import CheckFailed
 from grader.session.outcome import (
     CRASHED,
     FAILED,
+    HINT,
     INTEGRITY,
     MEMORY,
     NOT_IMPLEMENTED,
     NOT_RUN,
     TIMEOUT,
+    line,
 )
 
 NOT_IMPLEMENTED_TEXT = "not implemented yet"
@@ -98,7 +100,7 @@ def error_text(function, error, own_path=str):
     if error["message"]:
         text += f": {own_path(error['message'])}"
     if error["type"] == "ValueError" and any(s in error["message"] for s in SHAPE_ERRORS):
-        text += f"\n  Hint: {SHAPE_HINT}"
+        text += line(SHAPE_HINT, HINT)
     if error["traceback"]:
         text += "\n" + own_path(error["traceback"]).rstrip()
     return text
