@@ -76,3 +76,24 @@ def test_the_json_report_records_each_result(tmp_path):
     recorded = [test["metadata"] for test in session.record["tests"] if test.get("metadata")]
     assert [(m["name"], m["kind"]) for m in recorded] == [
         (c.name, c.kind) for c in session.results] and session.results
+    # A failed check is recorded with its message; its traceback is the grader's own.
+    failed = [test["call"] for test in session.record["tests"]
+              if test.get("call", {}).get("outcome") == "failed"]
+    assert failed and all(call["longrepr"].startswith("CheckFailed: not implemented yet")
+                          for call in failed)
+
+
+def test_an_error_of_the_grader_keeps_its_whole_traceback():
+    from grader.session.marker import CheckFailed
+    from grader.session.plugin import short_failure
+
+    def full(excinfo, *args):
+        return "the whole traceback"
+
+    for error, expected in ((CheckFailed("values differ"), "CheckFailed: values differ"),
+                            (KeyError("W4"), "the whole traceback")):
+        try:
+            raise error
+        except Exception:
+            excinfo = pytest.ExceptionInfo.from_current()
+        assert short_failure(full, excinfo) == expected

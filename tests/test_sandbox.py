@@ -244,6 +244,48 @@ def test_without_bwrap_auto_warns_once_and_grades_with_processes(tmp_path):
     assert "Traceback" not in refused.stderr
 
 
+REFUSED = "bwrap: setting up uid map: Permission denied"  # what an AppArmor-restricted kernel says
+
+
+def refusing_bwrap(folder):
+    """A PATH whose bwrap refuses to start, as on Ubuntu 24.04 without the sysctl."""
+    folder.mkdir()
+    fake = folder / "bwrap"
+    fake.write_text(f"#!/bin/sh\necho '{REFUSED}' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    return {"PATH": f"{folder}{os.pathsep}{os.environ['PATH']}"}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="bwrap is for Linux only")
+def test_a_bwrap_that_cannot_start_falls_back_with_its_reason(tmp_path):
+    """No probe before a grade: its worker is the probe, and falls back when it cannot start."""
+    refusing = refusing_bwrap(tmp_path / "bin")
+    result = run_grader(SOLUTION_DIR, "--out", tmp_path / "out", env=refusing)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count(f"WARNING: no sandbox: bwrap failed: {REFUSED}.") == 1
+    written = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert written["extra_data"]["isolation"] == "process"
+    assert written["score"] == SOLUTION_SCORE  # nothing of the failed start is held against it
+    refused = run_grader(SOLUTION_DIR, "--out", tmp_path / "out", "--sandbox", "bwrap",
+                         env=refusing)
+    assert refused.returncode == 2
+    assert f"--sandbox bwrap: bwrap failed: {REFUSED}" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+@needs_bwrap
+@pytest.mark.parametrize("exit_code", ["os._exit(1)", "sys.exit(1)"])
+def test_a_submission_that_ends_at_import_cannot_turn_the_sandbox_off(exit_code, tmp_path,
+                                                                      capsys):
+    """Its code runs only after its worker said it was ready, so it never looks like a
+    sandbox that could not start: isolation stays bwrap, and it scores nothing."""
+    source = f"import os, sys\n{exit_code}\n" + solution_source()
+    results = grade_source(source, tmp_path, sandbox="auto")
+    assert results.isolation == "bwrap"
+    assert results.score == 0
+    assert "no sandbox" not in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("name", ["computed_import_at_import", "computed_import_in_forward",
                                   "patches_numpy", "patches_matplotlib_in_show_result",
                                   "patches_builtins_and_worker"])
