@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from grader.authoring.exports.template import export_template
+from grader.lab import TOTAL
 from grader.paths import REPO_ROOT, SOLUTION_DIR
 from tests.actions import commands_run
 from tests.submissions.mutants import MUTANTS, mutant_source
@@ -230,16 +231,23 @@ def test_a_missing_backprop_scores_zero_with_a_message(student_repository, tmp_p
     assert errors[0]["title"].startswith("rules: imports only numpy")
 
 
-def test_a_repository_without_the_grader_scores_zero_with_a_message(student_repository,
+@pytest.mark.parametrize("broken, total", [("grader/__main__.py", TOTAL), ("grader", 0)])
+def test_a_repository_without_the_grader_scores_zero_with_a_message(broken, total,
+                                                                     student_repository,
                                                                      tmp_path):
-    shutil.rmtree(student_repository / "grader")
+    """Out of the lab's TOTAL, read from grader/lab.py without its dependencies; out of 0
+    once the grader is gone altogether (what it is worth is no longer written there)."""
+    gone = student_repository / broken
+    shutil.rmtree(gone) if gone.is_dir() else gone.unlink()
     outputs, summary, log = run_grading_step(student_repository, tmp_path)
     result = reporter_decode(outputs["result"])
-    assert result["status"] == outputs["status"] == "error"
-    assert reporter_notice([result]) == ("Points 0/100", '{"totalPoints":0,"maxPoints":100}')
+    assert result["status"] == outputs["status"] == "error" and result["max_score"] == total
+    report = f'{{"totalPoints":0,"maxPoints":{total}}}'
+    assert reporter_notice([result]) == (f"Points 0/{total}", report)
     notices = {p["title"]: m for name, p, m in commands_run(log) if name == "notice"}
-    assert notices == {"Autograding complete": "Points 0/100",
-                       "Autograding report": '{"totalPoints":0,"maxPoints":100}'}
+    assert notices == {"Autograding complete": f"Points 0/{total}",
+                       "Autograding report": report}
+    assert f"Score: 0 / {total}" in summary
     assert "no working grader" in summary and "no working grader" in result["tests"][0]["message"]
     assert not any("undefined" in line for line in reporter_console(result)[0])
 
@@ -265,3 +273,22 @@ def test_in_this_repository_the_workflow_grades_the_reference(tmp_path):
     assert_one_number(outputs, summary, log, clone, "104/100")
     assert all(p.get("file", "").startswith("solution/")
                for name, p, _ in commands_run(log) if name == "error")
+
+
+@pytest.mark.parametrize("seed, expected", [("", []), ("2027", ["--seed", "2027"])])
+def test_the_class_regrade_takes_the_terms_seed_unless_given_one(seed, expected, tmp_path):
+    """An empty seed leaves the grader's own (grader.lab.HIDDEN_SEED), written once."""
+    regrade = yaml.safe_load((WORKFLOWS / "regrade.yml").read_text())
+    [step] = [step for job in regrade["jobs"].values() for step in job["steps"]
+              if "grader regrade" in step.get("run", "")]
+    stub = tmp_path / "python"  # prints the arguments the step passes, one per line
+    stub.write_text('#!/bin/sh\nprintf "%s\\n" "$@"\n')
+    stub.chmod(0o755)
+    run = subprocess.run(["bash", "-c", step["run"].replace("${{ matrix.shard }}", "1")],
+                         capture_output=True, text=True, check=True,
+                         env={"PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}",
+                              "SUBMISSIONS": "class folder", "SEED": seed})
+    arguments = run.stdout.splitlines()
+    assert arguments[:4] == ["-m", "grader", "regrade", "class folder"]
+    assert [a for i, a in enumerate(arguments) if a == "--seed" or
+            (i and arguments[i - 1] == "--seed")] == expected
