@@ -28,9 +28,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from grader.lab import NOTEBOOK_FILE, SUBMISSION_FILE
+
 PACKAGE_PARENT = Path(__file__).resolve().parent.parent
-NOTEBOOK_NAME = "lab1.ipynb"
-SCRIPT_NAME = "backprop.py"
 IMPORTS_SCRIPT = re.compile(r"^\s*(import|from)\s+backprop\b", re.MULTILINE)
 HIDDEN_GROUPS = ("report",)  # about a saved notebook's outputs: meaningless for the history
 GRADER_TIMEOUT = 600  # seconds for the whole grade
@@ -88,12 +88,12 @@ def write_history(folder):
     notebook = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     for number, cell in enumerate(cells):
         cell["id"] = f"cell-{number}"
-    target = folder / NOTEBOOK_NAME
+    target = folder / NOTEBOOK_FILE
     target.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
     graded = "the cells run in this kernel"
     script = imported_script()
     if script is not None and any(IMPORTS_SCRIPT.search(cell["source"]) for cell in cells):
-        (folder / SCRIPT_NAME).write_bytes(script.read_bytes())
+        (folder / SUBMISSION_FILE).write_bytes(script.read_bytes())
         here = Path.cwd().resolve()
         shown = script.relative_to(here) if script.is_relative_to(here) else script
         graded += f", and {shown} as it is on disk for what they import from it"
@@ -102,10 +102,10 @@ def write_history(folder):
 
 def imported_script():
     """The backprop.py the kernel imported, else the one in the working directory."""
-    module = sys.modules.get(Path(SCRIPT_NAME).stem)
+    module = sys.modules.get(Path(SUBMISSION_FILE).stem)
     candidates = [Path(getattr(module, "__file__", "") or "").resolve(),
-                  Path.cwd().resolve() / SCRIPT_NAME]
-    return next((path for path in candidates if path.name == SCRIPT_NAME and path.is_file()),
+                  Path.cwd().resolve() / SUBMISSION_FILE]
+    return next((path for path in candidates if path.name == SUBMISSION_FILE and path.is_file()),
                 None)
 
 

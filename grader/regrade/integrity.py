@@ -14,7 +14,7 @@ import io
 import tokenize
 from pathlib import Path
 
-from grader.lab import NOT_SHIPPED, PROTECTED_FILES
+from grader.lab import NOT_SHIPPED, PROTECTED_FILES, SUBMISSION_FILE
 from grader.paths import REPO_ROOT, STARTER_DIR
 
 IGNORED_TOKENS = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
@@ -67,7 +67,7 @@ def normalised_digest(source):
 
 
 def starter_digest():
-    return normalised_digest((STARTER_DIR / "backprop.py").read_text(encoding="utf-8"))
+    return normalised_digest((STARTER_DIR / SUBMISSION_FILE).read_text(encoding="utf-8"))
 
 
 def duplicates(digests):

@@ -18,6 +18,8 @@ import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.lab import NOTEBOOK_FILE, SUBMISSION_FILE
+
 K = 12  # tokens per k-gram: about one line of numpy
 WINDOW = 6  # k-grams per winnowing window
 THRESHOLD = 0.6  # share of the smaller submission's fingerprints found in the other
@@ -147,9 +149,9 @@ def starter_sources():
     from grader.paths import STARTER_DIR
 
     sources = []
-    if (STARTER_DIR / "backprop.py").is_file():
-        sources.append((STARTER_DIR / "backprop.py").read_text(encoding="utf-8"))
-    notebook = STARTER_DIR / "lab1.ipynb"
+    if (STARTER_DIR / SUBMISSION_FILE).is_file():
+        sources.append((STARTER_DIR / SUBMISSION_FILE).read_text(encoding="utf-8"))
+    notebook = STARTER_DIR / NOTEBOOK_FILE
     if notebook.is_file():
         cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
         sources += ["".join(cell.get("source", "")) for cell in cells

@@ -6,7 +6,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from grader.lab import DEFAULT_LOSS, LOSSES, NOT_SHIPPED
+from grader.lab import DEFAULT_LOSS, LOSSES, NOT_SHIPPED, SUBMISSION_FILE
 from grader.paths import REFERENCE_VALUES, REPO_ROOT, SOLUTION_DIR
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -29,13 +29,13 @@ def record_reference_values(path):
     """Grade the solution (with each LOSS) and store every reference answer used in `path`."""
     from grader.grade import grade
 
-    solution = (SOLUTION_DIR / "backprop.py").read_text(encoding="utf-8")
+    solution = (SOLUTION_DIR / SUBMISSION_FILE).read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory() as scratch:
         for kind in LOSSES:
             folder = Path(scratch) / kind
             folder.mkdir()
             declared = solution.replace(f'LOSS = "{DEFAULT_LOSS}"', f'LOSS = "{kind}"', 1)
-            (folder / "backprop.py").write_text(declared, encoding="utf-8")
+            (folder / SUBMISSION_FILE).write_text(declared, encoding="utf-8")
             results = grade(folder, out_dir=folder / "out", record_reference=path)
             if results.score < results.max_score:
                 raise RuntimeError(f"the solution with LOSS = {kind!r} scores {results.score}: "
