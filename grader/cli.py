@@ -181,7 +181,13 @@ def merge_command(argv):
 def export_grades_command(argv):
     import time
 
-    from grader.regrade.gradebook import DEFAULT_ASSIGNMENT, FORMATS, ExportError, export_grades
+    from grader.regrade.gradebook import (
+        DEFAULT_ASSIGNMENT,
+        DUPLICATES,
+        FORMATS,
+        ExportError,
+        export_grades,
+    )
 
     parser = argparse.ArgumentParser(
         prog="python -m grader export-grades",
@@ -195,13 +201,16 @@ def export_grades_command(argv):
                         help="moodle: the grading worksheet downloaded from Moodle, to fill in")
     parser.add_argument("--assignment", default=DEFAULT_ASSIGNMENT,
                         help="canvas: the assignment column's header (default %(default)r)")
+    parser.add_argument("--duplicates", choices=DUPLICATES, default=DUPLICATES[0],
+                        help="a student with several submissions: refuse to export (the "
+                             "default, naming them) or export the highest grade")
     args = parser.parse_args(argv)
     if args.worksheet is not None and args.fmt != "moodle":
         parser.error("--worksheet goes with --format moodle")
     modified = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     try:
         path, warnings = export_grades(args.dir, args.fmt, args.out, args.worksheet,
-                                       args.assignment, modified)
+                                       args.assignment, modified, args.duplicates)
     except ExportError as error:
         parser.error(str(error))
     for warning in warnings:

@@ -16,6 +16,10 @@
 
 Each exported grade is the sheet's `total`; rows without a student ID cannot be matched
 and are left out with a warning, and so is, for Moodle, a row without a participant.
+A student with several submissions in the sheet (a resubmission beside the Moodle
+download, say) is refused by default, naming each, since a grade book takes one grade
+per student; `duplicates="highest"` exports the highest of them, with a warning. A grade
+above Moodle's maximum is said, since Moodle skips it without a word.
 """
 
 import csv
@@ -32,6 +36,7 @@ CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 CANVAS_POINTS_ROW = "Points Possible"
 CSV_COLUMNS = ("student_id", "name", "email", "total", "max_score", "status")
 FORMATS = ("moodle", "canvas", "csv")
+DUPLICATES = ("refuse", "highest")  # what to do with a student's several submissions
 DEFAULT_ASSIGNMENT = "Lab 1: backpropagation"
 
 
@@ -56,6 +61,41 @@ def gradable_rows(sheet):
         else:
             warnings.append(f"{name}: no student ID, left out (add it with --roster)")
     return sorted(rows, key=lambda row: (row["student_id"], row["submission"])), warnings
+
+
+def one_per_student(rows, duplicates):
+    """(rows with one per student ID, warnings); refuses several unless `duplicates` is
+    "highest", which keeps the highest total (the first by submission name on a tie)."""
+    by_student = {}
+    for row in rows:
+        by_student.setdefault(row["student_id"], []).append(row)
+    several = {student: found for student, found in by_student.items() if len(found) > 1}
+    if several and duplicates != "highest":
+        listed = "; ".join(
+            f"{student}: " + ", ".join(f"{row['submission']} ({row['total']})" for row in found)
+            for student, found in several.items())
+        raise ExportError(f"several submissions of one student: {listed}. A grade book takes "
+                          "one grade per student: keep one of each in the class folder and "
+                          "regrade, or pass --duplicates highest")
+    kept, warnings = [], []
+    for student, found in by_student.items():
+        best = max(found, key=lambda row: float(row["total"] or 0))
+        kept.append(best)
+        if len(found) > 1:
+            warnings.append(f"{student}: {len(found)} submissions, exported the highest "
+                            f"({best['total']}, {best['submission']})")
+    return kept, warnings
+
+
+def above_maximum(row, maximum):
+    """A warning when row's total is above Moodle's maximum grade (Moodle skips it)."""
+    try:
+        over = float(row["total"]) > float(maximum)
+    except (TypeError, ValueError):
+        return []
+    return [f"{row['student_id']}: grade {row['total']} is above the maximum grade "
+            f"{maximum}, which Moodle skips without a word: raise the assignment's maximum "
+            "grade, or regrade with --bonus-cap"] if over else []
 
 
 def _moodle_status(row):
@@ -104,6 +144,10 @@ def moodle_from_worksheet(rows, worksheet, modified):
         filled.add(match["submission"])
         record[column["Grade"]] = match["total"]
         record[column["Last modified (grade)"]] = modified
+        if "Feedback comments" in column:
+            record[column["Feedback comments"]] = _feedback(match)
+        if "Maximum Grade" in column:
+            warnings += above_maximum(match, record[column["Maximum Grade"]])
     warnings += [f"{row['student_id']}: not in the worksheet" for row in rows
                  if row["submission"] not in filled]
     return _csv_text(header, table[1:]), warnings
@@ -120,6 +164,7 @@ def moodle(rows, modified):
         table.append([f"{MOODLE_PARTICIPANT}{row['participant']}", row["name"],
                       row.get("email", ""), _moodle_status(row), row["total"],
                       row["max_score"], "Yes", "", modified, _feedback(row)])
+        warnings += above_maximum(row, row["max_score"])
     return _csv_text(MOODLE_COLUMNS, table), warnings
 
 
@@ -137,7 +182,7 @@ def plain(rows):
 
 
 def export_grades(directory, fmt, out=None, worksheet=None, assignment=DEFAULT_ASSIGNMENT,
-                  modified=""):
+                  modified="", duplicates="refuse"):
     """Write the grade-book file for DIR/grades.csv; returns (its path, warnings).
 
     Args:
@@ -147,6 +192,7 @@ def export_grades(directory, fmt, out=None, worksheet=None, assignment=DEFAULT_A
         assignment: for canvas, the assignment column's header ("Name (id)" matches an
             existing Canvas assignment by its id).
         modified: for moodle, the "Last modified (grade)" time written.
+        duplicates: one of DUPLICATES, for a student with several submissions.
     """
     directory = Path(directory)
     if fmt not in FORMATS:
@@ -154,6 +200,8 @@ def export_grades(directory, fmt, out=None, worksheet=None, assignment=DEFAULT_A
     if not (directory / SHEET).is_file():
         raise ExportError(f"no grade sheet {directory / SHEET}: run regrade first")
     rows, warnings = gradable_rows(GradeSheet(directory / SHEET))
+    rows, more = one_per_student(rows, duplicates)
+    warnings += more
     if fmt == "moodle" and worksheet is not None:
         text, more = moodle_from_worksheet(rows, worksheet, modified)
     elif fmt == "moodle":

@@ -1,0 +1,95 @@
+"""Grade-book exports from a hand-made grade sheet: one grade per student, and what
+Moodle would skip without a word said before it does."""
+
+import csv
+import subprocess
+import sys
+
+import pytest
+
+from grader.paths import REPO_ROOT
+from grader.regrade.gradebook import ExportError, export_grades
+
+COLUMNS = ("submission", "student_id", "name", "email", "participant", "status", "reason",
+           "total", "max_score")
+SHEET = [
+    ("312551021_WuFang (1)", "312551021", "Wu Fang", "", "", "error", "backward failed",
+     "76", "110"),
+    ("Wu Fang_5521_assignsubmission_file_", "312551021", "Wu Fang", "", "5521", "ok", "",
+     "110", "110"),
+    ("312551001_ChenWei", "312551001", "Chen Wei", "", "5501", "ok", "", "114", "110"),
+    ("312551002_LinYu", "312551002", "Lin Yu", "", "5502", "timeout", "forward: did not "
+     "finish within 10 s", "48", "110"),
+]
+
+
+@pytest.fixture
+def sheet(tmp_path):
+    with (tmp_path / "grades.csv").open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(COLUMNS)
+        writer.writerows(SHEET)
+    return tmp_path
+
+
+def rows_of(path):
+    with path.open(newline="", encoding="utf-8") as stream:
+        return list(csv.DictReader(stream))
+
+
+@pytest.mark.parametrize("fmt", ["moodle", "canvas", "csv"])
+def test_several_submissions_of_a_student_are_refused_by_name(sheet, fmt):
+    with pytest.raises(ExportError) as refused:
+        export_grades(sheet, fmt)
+    message = str(refused.value)
+    assert "312551021: 312551021_WuFang (1) (76), Wu Fang_5521_assignsubmission_file_ (110)" \
+        in message and "--duplicates highest" in message
+    assert "312551001" not in message
+    assert not (sheet / f"grades-{fmt}.csv").exists()  # nothing half-right is written
+
+
+def test_the_highest_of_several_is_exported_once_with_a_warning(sheet):
+    path, warnings = export_grades(sheet, "csv", duplicates="highest")
+    exported = rows_of(path)
+    assert [(row["student_id"], row["total"]) for row in exported] == [
+        ("312551001", "114"), ("312551002", "48"), ("312551021", "110")]
+    assert "312551021: 2 submissions, exported the highest (110, " \
+           "Wu Fang_5521_assignsubmission_file_)" in warnings
+
+
+def test_moodle_is_told_of_grades_above_its_maximum(sheet):
+    _, warnings = export_grades(sheet, "moodle", duplicates="highest")
+    above = [w for w in warnings if "above the maximum" in w]
+    assert len(above) == 1 and above[0].startswith("312551001: grade 114 is above the "
+                                                   "maximum grade 110")
+
+
+def test_a_filled_worksheet_carries_the_reasons_and_warns_above_its_maximum(sheet, tmp_path):
+    worksheet = tmp_path / "Grades-Lab1.csv"
+    worksheet.write_text(
+        '"Identifier","Full name","ID number","Grade","Maximum Grade",'
+        '"Last modified (grade)","Feedback comments"\n'
+        '"Participant 11","Chen Wei","312551001","","110.00","-",""\n'
+        '"Participant 12","Lin Yu","312551002","","110.00","-",""\n', encoding="utf-8")
+    path, warnings = export_grades(sheet, "moodle", out=tmp_path / "filled.csv",
+                                   worksheet=worksheet, duplicates="highest")
+    filled = {row["Identifier"]: row for row in rows_of(path)}
+    assert filled["Participant 12"]["Grade"] == "48"
+    assert filled["Participant 12"]["Feedback comments"] == "forward: did not finish within 10 s"
+    assert filled["Participant 11"]["Feedback comments"] == ""  # ok: nothing to explain
+    assert any(w.startswith("312551001: grade 114 is above the maximum grade 110.00")
+               for w in warnings)
+
+
+def test_the_command_line_refuses_with_the_reason_or_takes_the_policy(sheet):
+    def export(*options):
+        return subprocess.run([sys.executable, "-m", "grader", "export-grades", str(sheet),
+                               "--format", "canvas", *options], cwd=REPO_ROOT,
+                              capture_output=True, text=True, timeout=120)
+
+    refused = export()
+    assert refused.returncode == 2 and "several submissions of one student" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    taken = export("--duplicates", "highest")
+    assert taken.returncode == 0, taken.stderr
+    assert "warning: 312551021: 2 submissions, exported the highest" in taken.stderr
