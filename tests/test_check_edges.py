@@ -110,6 +110,10 @@ def test_wrong_layers_are_named_exactly():
     bias = wrong_layers_sentence(["b1"], KEYS)
     assert bias == "db1 is wrong, dW1, dW2, db2, dW3, db3 right"
     assert wrong_layers_sentence(KEYS, KEYS) is None
+    # Input layer first, whatever order the gradients came in.
+    backwards = list(reversed(KEYS))
+    assert wrong_layers_sentence(["b3", "b2", "b1"], backwards) == \
+        "db1, db2, db3 are wrong, dW1, dW2, dW3 right"
 
 
 def test_hidden_weight_not_transposed_names_only_the_first_layer(tmp_path):

@@ -107,6 +107,8 @@ def test_diagnoses_are_the_headlines_of_diagnosis_lines_without_the_layer():
              '  File "/tmp/x/backprop.py", line 95, in backward\n'
              '    grads["W%d" % layer] = z_in.T @ delta\n    ~~~~~~^~~~~\n')
     assert diagnoses(crash) == []
+    listed = "x\n  Diagnosis: db1, db2, db3 are wrong, dW1, dW2, dW3 right"
+    assert diagnoses(listed) == ["db1, db2, db3 are wrong, dW1, dW2, dW3 right"]
 
 
 def test_histogram_bins_are_integers_ending_at_the_true_maximum():

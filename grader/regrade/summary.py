@@ -33,15 +33,18 @@ def diagnoses(output):
 
     A diagnosis is a "Diagnosis: <what is wrong>: <what to do>" line of the message
     (grader.session.diagnosis). "Diagnosis: db2 is averaged over the samples: a bias ..."
-    gives "db is averaged over the samples": the layer's number is dropped so that the
-    same mistake in any layer counts once.
+    gives "db is averaged over the samples": the layer's number of the one gradient a
+    headline names is dropped, so that the same mistake in any layer counts once (a
+    headline listing several, "db1, db2 are wrong, ...", stays as it is).
     """
     found = []
     for sentence in sentences_in(output):
         if not sentence.startswith(DIAGNOSIS):
             continue  # a hint is a guess from an error's wording, not a diagnosed mistake
         text = sentence[len(DIAGNOSIS):]
-        headline = GRADIENT_LABEL.sub(lambda m: f"d{m[1]}", text.split(": ", 1)[0])
+        headline = text.split(": ", 1)[0]
+        if len(GRADIENT_LABEL.findall(headline)) == 1:
+            headline = GRADIENT_LABEL.sub(lambda m: f"d{m[1]}", headline)
         headline = re.sub(r"\s*\([^)]*\)", "", headline).strip().rstrip(".")
         if headline and headline not in found:
             found.append(headline)

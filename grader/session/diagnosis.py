@@ -168,12 +168,19 @@ def diagnose_gradients(got, expected, known_bugs):
 
 
 def wrong_keys(got, expected):
-    """The keys whose gradient differs from the right one (in the order of expected)."""
-    return [key for key in expected if not rel_error(got[key], expected[key]) < MATCH]
+    """The keys whose gradient differs from the right one, input layer first."""
+    return [key for key in _in_layer_order(expected)
+            if not rel_error(got[key], expected[key]) < MATCH]
+
+
+def _in_layer_order(keys):
+    """keys as LAYER_KEYS orders them (W1, b1, ..., b3), whatever order they came in."""
+    order = [key for pair in LAYERS for key in pair]
+    return sorted(keys, key=lambda key: order.index(key) if key in order else len(order))
 
 
 def _keys_text(keys):
-    return ", ".join(f"d{key}" for key in keys)
+    return ", ".join(f"d{key}" for key in _in_layer_order(keys))
 
 
 def wrong_layers_sentence(wrong, keys):
