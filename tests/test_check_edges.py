@@ -320,3 +320,22 @@ def test_tracebacks_name_the_students_own_file(tmp_path):
     results = grade(folder, out_dir=tmp_path, keyword="check_loss_values")
     output = results.checks[0].output
     assert f'File "{folder / "backprop.py"}"' in output and "grading-" not in output
+
+
+def test_a_wrong_loss_costs_the_loss_checks_not_a_right_derivative(tmp_path):
+    """Labels flattened in loss: (N, 1) - (N,) broadcasts to N x N. derivative_loss is
+    right, so its finite-difference check is judged on the declared LOSS's formula."""
+    right = "    return float(np.mean((y_pred - y) ** 2))\n"
+    source = solution_source().replace(right, right.replace("- y)", "- y.ravel())"), 1)
+    assert source != solution_source()
+    checks = by_name(grade_source(source, tmp_path, keyword="loss"))
+    assert not checks["loss: matches the formula of the declared LOSS"].passed
+    assert checks["derivative_loss: matches finite differences of your loss"].passed
+    assert checks["derivative_loss: matches the formula of the declared LOSS, shape (N, 1)"].passed
+    # Both wrong: judged on the formula, and the message says the loss is wrong too.
+    wrong = source.replace("    return 2.0 * (y_pred - y) / n\n", "    return (y_pred - y) / n\n", 1)
+    assert wrong != source
+    failed = by_name(grade_source(wrong, tmp_path / "both", keyword="derivative_loss"))[
+        "derivative_loss: matches finite differences of your loss"]
+    assert not failed.passed and "your loss is wrong" in failed.messages[0]
+    assert "Diagnosis: derivative_loss is off by a factor" in failed.messages[0]

@@ -7,6 +7,7 @@ from grader.session.diagnosis import diagnose_parameter, error_summary
 from grader.session.gradcheck import finite_difference_gradient, rel_error, uninformative
 from grader.session.marker import CheckFailed, check, fail_unless
 from grader.session.outcome import line
+from grader.session.reference import loss_value
 from grader.session.student import plain, returned_text
 
 TOLERANCE = 1e-7
@@ -70,7 +71,10 @@ def check_loss_scalar(student, reference):
 
 @check("derivative_loss: matches finite differences of your loss", points=3)
 def check_derivative_loss_fd(student):
-    student.declared_loss()
+    """derivative_loss against finite differences of the submission's own loss, which
+    training uses; when that loss is wrong (the loss checks say so), of the declared
+    LOSS's formula instead, so that a wrong loss does not cost derivative_loss too."""
+    kind = student.declared_loss()
     y_pred, y = predictions(7)
     with student.judging("derivative_loss"):
         got = student.array("derivative_loss", y_pred, y, shape=y_pred.shape)
@@ -79,13 +83,23 @@ def check_derivative_loss_fd(student):
             return [float(value.ravel()[0]) for value in student.arrays(
                 "loss", [(point, y) for point in points], finite=False)]
 
-        numeric = finite_difference_gradient(student_losses, y_pred, batched=True)
+        expected = loss_value(y_pred, y, kind)
+        own = student_losses([y_pred])[0]
+        if abs(own - expected) <= TOLERANCE * max(abs(expected), 1e-12):
+            losses, whose = student_losses, "your loss"
+        else:
+            def losses(points):
+                return [loss_value(point, y, kind) for point in points]
+
+            whose = (f"the declared LOSS ({kind!r}: {FORMULAS[kind]}; your loss is wrong, "
+                     "see the loss checks)")
+        numeric = finite_difference_gradient(losses, y_pred, batched=True)
         cannot_tell = uninformative(numeric, "loss", "y_pred")
         fail_unless(cannot_tell is None, f"{cannot_tell}, so this check cannot vouch for "
                                          "derivative_loss: fix loss first")
         error = rel_error(got, numeric)
         fail_unless(error < FD_TOLERANCE,
-                    f"derivative_loss does not match finite differences of your loss "
+                    f"derivative_loss does not match finite differences of {whose} "
                     f"({error_summary(got, numeric)}).\n  got:      {np.round(got.ravel(), 5)}\n"
                     f"  expected: {np.round(numeric.ravel(), 5)}{factor_hint(got, numeric, 7)}")
 
