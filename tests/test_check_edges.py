@@ -333,7 +333,8 @@ def test_a_wrong_loss_costs_the_loss_checks_not_a_right_derivative(tmp_path):
     assert checks["derivative_loss: matches finite differences of your loss"].passed
     assert checks["derivative_loss: matches the formula of the declared LOSS, shape (N, 1)"].passed
     # Both wrong: judged on the formula, and the message says the loss is wrong too.
-    wrong = source.replace("    return 2.0 * (y_pred - y) / n\n", "    return (y_pred - y) / n\n", 1)
+    wrong = source.replace("    return 2.0 * (y_pred - y) / n\n",
+                           "    return (y_pred - y) / n\n", 1)
     assert wrong != source
     failed = by_name(grade_source(wrong, tmp_path / "both", keyword="derivative_loss"))[
         "derivative_loss: matches finite differences of your loss"]
