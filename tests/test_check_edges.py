@@ -340,3 +340,32 @@ def test_a_wrong_loss_costs_the_loss_checks_not_a_right_derivative(tmp_path):
         "derivative_loss: matches finite differences of your loss"]
     assert not failed.passed and "your loss is wrong" in failed.messages[0]
     assert "Diagnosis: derivative_loss is off by a factor" in failed.messages[0]
+
+
+def test_the_terminal_shows_what_was_printed_and_where_a_call_raised(tmp_path):
+    printing = 'print("hello from import")\n' + solution_source()
+    text = reports.table(grade_source(printing, tmp_path / "printing", keyword="rules"))
+    details = text.split("What to fix", 1)[1].splitlines()
+    start = details.index("    importing backprop.py prints:")
+    assert details[start + 1] == "      hello from import"  # what it printed, not just ":"
+    assert details[start + 2].startswith("    Remove top-level prints")
+    lower = solution_source().replace("@ params[w_key]", "@ params[w_key.lower()]", 1)
+    assert lower != solution_source()
+    results = grade_source(lower, tmp_path / "lower", keyword="forward or backward")
+    details = reports.table(results).split("What to fix", 1)[1]
+    line = next(number for number, text in enumerate(lower.splitlines(), 1)
+                if "params[w_key.lower()]" in text)
+    assert details.count("forward raised KeyError: 'w1'") == 1  # told once for all checks
+    assert f"at backprop.py line {line}, in forward:" in details
+    failing = [c for c in results.checks if not c.passed]
+    assert len(failing) > reports.FOLDED_NAMES
+    assert f"and {len(failing) - reports.FOLDED_NAMES + 1} more checks failing" in details
+
+
+def test_a_long_printed_list_is_cut_with_a_count():
+    output = "importing backprop.py prints:\n" + "".join(f"  epoch {i}\n" for i in range(9)) \
+        + "Remove top-level prints"
+    shown = reports.reason_lines(output)
+    assert shown[:5] == ["importing backprop.py prints:", "  epoch 0", "  epoch 1",
+                         "  epoch 2", "  epoch 3"]
+    assert shown[5:] == ["  ... (5 more lines in feedback.md)", "Remove top-level prints"]

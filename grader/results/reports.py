@@ -1,7 +1,9 @@
 """Every way results are shown: the terminal table, feedback markdown, Gradescope's
 results.json and GitHub Classroom's autograding result. All pure functions of Results."""
 
+import re
 import textwrap
+from pathlib import Path
 
 from grader.lab import REPORT, RULES, TOTAL
 from grader.session.outcome import sentences_in
@@ -87,17 +89,58 @@ def _wrapped(text, indent="    "):
                          subsequent_indent=indent + "  ", break_on_hyphens=False)
 
 
+FOLDED_NAMES = 4  # names shown of the checks that fail with one message
+LISTED_LINES = 4  # lines of a reason that ends with ":" (what was printed, say) shown
+# A frame of a traceback in a failure message (already naming the student's own file).
+FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<function>\S+)\s*$')
+
+
+def reason_lines(output):
+    """What the terminal shows of a failure message: its first line; when that announces
+    a list ("importing backprop.py prints:"), the list (a few lines) and the line after
+    it; where a call raised, the student's line it raised at."""
+    lines = output.strip().splitlines()
+    if not lines:
+        return [""]
+    shown = [lines[0]]
+    if lines[0].endswith(":"):
+        listed = [line for line in lines[1:] if line.startswith((" ", "\t"))]
+        shown += listed[:LISTED_LINES]
+        if len(listed) > LISTED_LINES:
+            shown.append(f"  ... ({len(listed) - LISTED_LINES} more lines in feedback.md)")
+        after = lines[1 + len(listed):2 + len(listed)]
+        shown += [line for line in after if line.strip() and not line.lstrip().startswith(
+            ("Diagnosis:", "Hint:"))]
+    frames = [(match, index) for index, line in enumerate(lines)
+              if (match := FRAME.match(line))]
+    if frames:
+        frame, index = frames[-1]
+        code = lines[index + 1].strip() if index + 1 < len(lines) else ""
+        shown.append(f"at {Path(frame['file']).name} line {frame['line']}, in "
+                     f"{frame['function']}" + (f": {code}" if code else ""))
+    return shown
+
+
 def _details(checks):
-    """Under the table: every failing check's first reason line and diagnoses, wrapped."""
+    """Under the table: every failing check's reason (reason_lines) and diagnoses,
+    wrapped."""
     # A broken rule worth no points is shown above the table already.
     failed = [c for c in checks if not c.passed and (c.max_score or c.group != RULES)]
     stubs = [c for c in failed if c.not_implemented]
     explained = [c for c in failed if c not in stubs]
     lines = ["", "What to fix (the full messages are in feedback.md):"] if explained else []
+    by_output = {}  # checks failing with the same message are named together, told once
     for c in explained:
-        lines.append(f"  {c.name}")
-        lines.append(_wrapped(c.output.strip().splitlines()[0] if c.output.strip() else ""))
-        lines += [_wrapped(sentence) for sentence in sentences_in(c.output)]
+        by_output.setdefault(c.output.strip(), []).append(c)
+    for output, same in by_output.items():
+        names = [c.name for c in same]
+        if len(names) > FOLDED_NAMES:
+            names = names[:FOLDED_NAMES - 1] + [f"and {len(same) - FOLDED_NAMES + 1} more "
+                                                "checks failing the same way"]
+        lines += [f"  {name}" for name in names]
+        lines += [_wrapped(line.strip(), indent="      " if line[:1].isspace() else "    ")
+                  for line in reason_lines(output)]
+        lines += [_wrapped(sentence) for sentence in sentences_in(output)]
     if stubs:
         names = sorted({c.group for c in stubs}, key=[c.group for c in stubs].index)
         lines += ["", _wrapped(f"Not implemented yet: {', '.join(names)}.", indent="")]
