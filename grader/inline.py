@@ -28,7 +28,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from grader.lab import NOTEBOOK_FILE, SUBMISSION_FILE
+from grader.lab import NOTEBOOK_FILE, RULES, SUBMISSION_FILE
+from grader.session.outcome import NOT_IMPLEMENTED
 
 PACKAGE_PARENT = Path(__file__).resolve().parent.parent
 IMPORTS_SCRIPT = re.compile(r"^\s*(import|from)\s+backprop\b", re.MULTILINE)
@@ -141,12 +142,27 @@ def group_of(test):
     return test["name"].split(":", 1)[0]
 
 
+def is_rule(test):
+    """A rule worth no points of its own: broken, it zeroes the total."""
+    return group_of(test) == RULES and not test["max_score"]
+
+
+def not_implemented(test):
+    return test.get("extra_data", {}).get("kind") == NOT_IMPLEMENTED
+
+
 def points(test):
-    if group_of(test) == "rules":
+    if is_rule(test):
         return "rule"
     if not test["max_score"]:
         return f"+{test['score']:g} bonus"
     return f"{test['score']:g}/{test['max_score']:g}"
+
+
+def status(test):
+    if test["status"] == "passed":
+        return "ok"
+    return "not implemented yet" if not_implemented(test) else "FAILED"
 
 
 class Feedback:
@@ -159,7 +175,7 @@ class Feedback:
         groups = list(dict.fromkeys(group_of(t) for t in tests))
         if only is not None and only not in groups and error is None:
             self.error = f"no checks of {only!r}; the functions checked are: {', '.join(groups)}"
-        broken = [t for t in tests if group_of(t) == "rules" and t["status"] != "passed"]
+        broken = [t for t in tests if is_rule(t) and t["status"] != "passed"]
         # A broken rule zeroes everything, so it shows whatever function was asked for.
         self.tests = [t for t in tests if only is None or group_of(t) == only] or tests
         self.tests = broken + [t for t in self.tests if t not in broken]
@@ -167,25 +183,34 @@ class Feedback:
         # The total, and what this system could not enforce (never silently dropped).
         self.headline = output[:1] + [line for line in output if line.startswith("Not enforced")]
         if only is not None:
-            earned = sum(t["score"] for t in self.tests if t["max_score"])
-            most = sum(t["max_score"] for t in self.tests)
+            asked = [t for t in self.tests if group_of(t) == only]
+            earned = sum(t["score"] for t in asked if t["max_score"])
+            most = sum(t["max_score"] for t in asked)
             self.headline = [f"{only}: {earned:g} / {most:g}"] + self.headline
         self.passed = bool(self.tests) and all(t["status"] == "passed" for t in self.tests)
 
     @property
     def failed(self):
-        return [t for t in self.tests if t["status"] != "passed"]
+        """The failed checks that have a reason to show (not the unwritten functions)."""
+        return [t for t in self.tests if t["status"] != "passed" and not not_implemented(t)]
+
+    def unwritten(self):
+        """The line naming the functions not implemented yet, or None."""
+        names = list(dict.fromkeys(group_of(t) for t in self.tests
+                                   if t["status"] != "passed" and not_implemented(t)))
+        return f"Not implemented yet: {', '.join(names)}." if names else None
 
     def __str__(self):
         if self.error:
             return f"check(): {self.error}"
         width = max(len(t["name"]) for t in self.tests) if self.tests else 5
-        lines = [f"{points(t):>9}  {t['name']:<{width}}  "
-                 f"{'ok' if t['status'] == 'passed' else 'FAILED'}" for t in self.tests]
+        lines = [f"{points(t):>9}  {t['name']:<{width}}  {status(t)}" for t in self.tests]
         lines += ["", *self.headline, f"Graded: {self.graded}"]
         for test in self.failed:
             lines += ["", f"{test['name']}:", *("  " + line for line in
                                                 test["output"].strip().splitlines())]
+        if self.unwritten():
+            lines += ["", self.unwritten()]
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -197,11 +222,13 @@ class Feedback:
             f"<tr style='background:{'#e8f5e9' if t['status'] == 'passed' else '#ffebee'}'>"
             f"<td style='text-align:right'>{html.escape(points(t))}</td>"
             f"<td style='text-align:left'>{html.escape(t['name'])}</td>"
-            f"<td style='text-align:left'>{'ok' if t['status'] == 'passed' else 'failed'}</td>"
+            f"<td style='text-align:left'>{html.escape(status(t).lower())}</td>"
             "</tr>" for t in self.tests)
         diagnoses = "".join(
             f"<details open><summary><b>{html.escape(t['name'])}</b></summary>"
             f"<pre>{html.escape(t['output'].strip())}</pre></details>" for t in self.failed)
+        if self.unwritten():
+            diagnoses += f"<p>{html.escape(self.unwritten())}</p>"
         heading = "<br>".join(f"<b>{html.escape(line)}</b>" for line in self.headline)
         return (f"<div>{heading}<table><thead><tr><th>points</th><th>check</th><th></th>"
                 f"</tr></thead><tbody>{rows}</tbody></table>"

@@ -139,3 +139,45 @@ def test_a_saved_file_can_be_named_and_unenforced_limits_are_shown(tmp_path, mon
 ])
 def test_the_check_import_is_dropped_from_a_graded_notebook_and_nothing_else(line, graded_as):
     assert without_magics(line) == graded_as
+
+
+def result(name, score, max_score, kind, output=""):
+    return {"name": name, "score": score, "max_score": max_score, "visibility": "visible",
+            "status": "passed" if kind == "passed" else "failed", "output": output,
+            "extra_data": {"kind": kind}}
+
+
+PRINTED_AT_IMPORT = {"output": "Total: 58 / 100", "tests": [
+    result("rules: imports only numpy, matplotlib and the standard library", 0, 0, "passed"),
+    result("rules: importing backprop.py trains nothing and prints nothing", 0, 2, "failed",
+           "importing backprop.py prints:\n  hi"),
+    result("backward: every gradient matches the reference", 30, 30, "passed"),
+    result("show_result: two scatter subplots", 0, 4, "not_implemented", "not implemented yet"),
+    result("show_learning_curve: loss against epoch", 0, 3, "not_implemented",
+           "not implemented yet"),
+]}
+
+
+def test_a_function_asked_for_is_counted_alone_beside_a_failed_rule_check():
+    """The 2-point import rule is a check of its own, not part of backward's points; a
+    rule that zeroes the total is shown with whatever is asked for."""
+    feedback = inline.Feedback(PRINTED_AT_IMPORT, only="backward", graded="cells")
+    assert "backward: 30 / 30" in str(feedback) and feedback.passed
+    everything = str(inline.Feedback(PRINTED_AT_IMPORT, graded="cells"))
+    assert "      0/2  rules: importing backprop.py trains nothing" in everything
+    assert "     rule  rules: imports only numpy" in everything
+    broken = {**PRINTED_AT_IMPORT, "tests": [
+        result("rules: imports only numpy, matplotlib and the standard library", 0, 0,
+               "failed", "imports torch"), *PRINTED_AT_IMPORT["tests"][1:]]}
+    shown = inline.Feedback(broken, only="backward", graded="cells")
+    assert shown.tests[0]["name"].startswith("rules: imports only") and not shown.passed
+
+
+def test_unwritten_functions_are_named_once_not_listed_as_failures():
+    feedback = inline.Feedback(PRINTED_AT_IMPORT, graded="cells")
+    text, page = str(feedback), feedback._repr_html_()
+    assert text.count("not implemented yet") == 2  # the two rows, no repeated message
+    assert "Not implemented yet: show_result, show_learning_curve." in text
+    assert "Not implemented yet: show_result, show_learning_curve." in page
+    assert [t["name"] for t in feedback.failed] == [
+        "rules: importing backprop.py trains nothing and prints nothing"]
