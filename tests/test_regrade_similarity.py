@@ -122,3 +122,22 @@ def test_line_ranges_merge():
 def test_code_that_does_not_tokenize_still_compares():
     broken = ORIGINAL.replace("def forward(", "def forward((", 1)
     assert similar_pairs({"ann": broken, "ben": broken}, starter_sources())[0].similarity == 1.0
+
+
+def test_a_copy_of_the_course_solution_is_flagged_on_its_row(tmp_path):
+    from grader.regrade.sheet import GradeSheet
+    from grader.regrade.similarity import REFERENCE, flag_similar
+
+    solution = (SOLUTION_DIR / "backprop.py").read_text(encoding="utf-8")
+    codes = {"312551001_ChenWei": solution.replace("delta", "d_a"),  # the leaked reference
+             "312551002_LinYu": (CORRECT / "tuple_cache.py").read_text(encoding="utf-8")}
+    sheet = GradeSheet(tmp_path / "grades.csv")
+    for name, code in codes.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "submitted_code.py").write_text(code, encoding="utf-8")
+        sheet.add({"submission": name, "flags": ""}, save=False)
+    matches = flag_similar(sheet, tmp_path, "submitted_code.py")
+    assert [{m.a, m.b} for m in matches] == [{REFERENCE, "312551001_ChenWei"}]
+    assert sheet.rows["312551001_ChenWei"]["flags"].startswith(f"similar to {REFERENCE} (")
+    assert sheet.rows["312551002_LinYu"]["flags"] == ""
+    assert REFERENCE not in sheet.rows and REFERENCE in (tmp_path / "similarity.md").read_text()

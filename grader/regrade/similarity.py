@@ -161,6 +161,9 @@ def starter_sources():
 
 SIMILARITY_FILE = "similarity.md"
 FLAG = "similar to "
+# The course's own solution, compared with every submission like one more of them (a copy
+# of it means it leaked); a name no submission's file or folder can take.
+REFERENCE = "<the course's solution>"
 
 
 def similarity_markdown(matches, threshold):
@@ -178,9 +181,14 @@ def similarity_markdown(matches, threshold):
     return "\n".join(lines) + "\n"
 
 
-def flag_similar(sheet, out_dir, code_file, threshold=THRESHOLD):
-    """Compare the code graded for every row, flag both rows of each similar pair, write
-    out_dir/similarity.md and save the sheet. Returns the matches."""
+def flag_similar(sheet, out_dir, code_file, threshold=THRESHOLD, reference=None):
+    """Compare the code graded for every row, and with the course's solution, flag both
+    rows of each similar pair (one row for a copy of the solution), write
+    out_dir/similarity.md and save the sheet. Returns the matches.
+
+    reference: the solution's file (default solution/backprop.py where this copy has it).
+    """
+    from grader.paths import SOLUTION_DIR
     from grader.regrade.sheet import replace_flags
 
     out_dir = Path(out_dir)
@@ -189,6 +197,9 @@ def flag_similar(sheet, out_dir, code_file, threshold=THRESHOLD):
         path = out_dir / name / code_file
         if path.is_file():
             sources[name] = path.read_text(encoding="utf-8", errors="replace")
+    reference = Path(reference) if reference else SOLUTION_DIR / SUBMISSION_FILE
+    if sources and reference.is_file():
+        sources[REFERENCE] = reference.read_text(encoding="utf-8", errors="replace")
     matches = similar_pairs(sources, starter_sources(), threshold)
     found = {}
     for match in matches:
