@@ -16,6 +16,7 @@ from pathlib import Path
 
 from grader import options as grade_options
 from grader.intake.prepare import Prepared
+from grader.lab import PLOTS
 from grader.options import GradeOptions
 from grader.paths import CHECKS_DIR, DEFAULT_SUBMISSION, HIDDEN_CHECKS_DIR
 from grader.results import github, reports
@@ -124,6 +125,10 @@ def grade(submission, out_dir=None, keyword=None, hidden=None, options=None, **f
                                                  **fields)
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
+    for plot in PLOTS:  # a plot that fails now must leave no picture of one that worked
+        stale = out / f"{plot}.png"
+        if stale.is_file() or stale.is_symlink():
+            stale.unlink()
     started = time.perf_counter()
     session = run_checks(submission, options)
     prepared = session.prepared

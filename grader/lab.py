@@ -8,10 +8,12 @@ CONTRACT_FUNCTIONS = ("sigmoid", "derivative_sigmoid", "loss", "derivative_loss"
                       "backward", "update", "show_result", "show_learning_curve")
 # The lab's extras, worth points on top of the total when a submission writes them.
 BONUS_FUNCTIONS = ("tanh", "relu", "momentum_update", "adam_update")
+# The plotting functions: a grade saves each one's figure as <name>.png in its out folder.
+PLOTS = CONTRACT_FUNCTIONS[7:]
 RULES, CONVERGENCE, REPORT = "rules", "convergence", "report"
 # Every check group in the order checks run and are reported: a check's group is set on
 # its @check marker and must be one of these.
-GROUPS = (RULES, *CONTRACT_FUNCTIONS[:7], CONVERGENCE, *CONTRACT_FUNCTIONS[7:],
+GROUPS = (RULES, *CONTRACT_FUNCTIONS[:7], CONVERGENCE, *PLOTS,
           *BONUS_FUNCTIONS, REPORT)
 # What the grader's training loop calls, and counts at import (training at import).
 TRAINING_FUNCTIONS = ("forward", "backward", "update")

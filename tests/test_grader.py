@@ -135,3 +135,18 @@ def test_a_wrong_bonus_costs_nothing_of_the_100(tmp_path):
     tanh = next(c for c in results.checks if c.group == "tanh")
     assert not tanh.passed and "tanh gives wrong values" in tanh.output
     assert results.max_score == 100 and results.score == 103 and results.bonus == 3
+
+
+def test_a_plot_that_fails_leaves_no_picture_of_an_earlier_grade(tmp_path):
+    out = tmp_path / "out"
+    grade(SOLUTION_DIR, out_dir=out, keyword="result")
+    assert (out / "show_result.png").is_file()
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    source = (SOLUTION_DIR / "backprop.py").read_text(encoding="utf-8")
+    (broken / "backprop.py").write_text(source.replace(
+        "def show_result(x, y, pred_y):\n", "def show_result(x, y, pred_y):\n"
+        "    raise RuntimeError('broken plot')\n", 1), encoding="utf-8")
+    results = grade(broken, out_dir=out, keyword="result")
+    assert not any(c.passed for c in results.checks if c.group == "show_result")
+    assert not (out / "show_result.png").exists()
