@@ -369,3 +369,20 @@ def test_a_long_printed_list_is_cut_with_a_count():
     assert shown[:5] == ["importing backprop.py prints:", "  epoch 0", "  epoch 1",
                          "  epoch 2", "  epoch 3"]
     assert shown[5:] == ["  ... (5 more lines in feedback.md)", "Remove top-level prints"]
+
+
+def test_a_forward_in_float32_is_named_where_finite_differences_fail(tmp_path):
+    """Single precision swamps a 1e-6 step: the failure says so, instead of only a
+    relative error that points nowhere."""
+    exact = "    return np.exp(-np.logaddexp(0.0, -np.asarray(x, dtype=float)))\n"
+    source = solution_source().replace(exact, exact.replace(
+        "return np.exp(", "return np.float32(1.0) * np.exp(").replace(
+        "dtype=float", "dtype=np.float32"), 1)
+    assert source != solution_source()
+    checks = by_name(grade_source(source, tmp_path, keyword="finite_differences"))
+    failed = [c for name, c in checks.items() if "finite differences" in name and not c.passed]
+    assert failed and all("your forward returns a numpy array of float32" in c.output
+                          for c in failed)
+    exact_checks = by_name(grade_source(solution_source(), tmp_path / "exact",
+                                        keyword="finite_differences"))
+    assert all("float32" not in c.output for c in exact_checks.values())

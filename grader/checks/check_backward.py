@@ -128,9 +128,10 @@ class Case:
         lines = [f"{self.lead()}{label} does not match {source} "
                  f"({error_summary(got, expected)}; {where}).",
                  f"  got:      {preview(got)}", f"  expected: {preview(expected)}"]
-        text = "\n".join(lines) + "".join(
-            line(hint) for hint in self.hints(key, expected_all, source, derivative_loss_right))
-        raise CheckFailed(text)
+        hints = self.hints(key, expected_all, source, derivative_loss_right)
+        if source == FD_SOURCE:
+            hints = [self._student.precision_hint("forward"), *hints]
+        raise CheckFailed("\n".join(lines) + "".join(line(hint) for hint in hints if hint))
 
 
 def preview(array, limit=8):

@@ -84,6 +84,7 @@ def returned_text(value):
     return f"{a(value['type'])} ({value['repr']})"
 
 
+LOW_PRECISION = ("float32", "float16")  # array types whose rounding swamps a 1e-6 step
 SHAPE_ERRORS = ("matmul", "not aligned", "could not be broadcast", "shapes")
 SHAPE_HINT = ("a product or sum got arrays of incompatible shapes: W1 is (2, h1), W2 (h1, h2), "
               "W3 (h2, 1), a = z_prev @ W + b; check which side of @ each array goes and "
@@ -146,6 +147,7 @@ class StudentCode:
         self.submission, self.worker = submission, worker
         self.stuck = {}  # function -> message, for those that once ran out of time
         self.outcomes = {}  # function -> [passed?] of each value check run on it
+        self.low_precision = {}  # function -> the type of a float32/float16 array it returned
 
     @property
     def info(self):
@@ -333,7 +335,19 @@ class StudentCode:
                               f"{returned_text(answer['value'])}")
         y_pred = expect_array("forward", answer["value"], (x, params), (len(x), 1),
                               what="y_pred")
+        if answer["value"].get("type", "").endswith(LOW_PRECISION):
+            self.low_precision["forward"] = answer["value"]["type"]
         return y_pred, {"__handle__": answer["handle"]}, answer["modified"]
+
+    def precision_hint(self, function):
+        """A diagnosis sentence when `function` returned single or half precision arrays,
+        too coarse for finite differences; else None."""
+        kind = self.low_precision.get(function)
+        if kind is None:
+            return None
+        return (f"your {function} returns a {kind}: about 7 significant digits, too few for "
+                "finite differences (a step of 1e-6); compute in float64, numpy's default "
+                "(no dtype=np.float32 or .astype(np.float32))")
 
     def backward(self, y, cache, params):
         """(grads: dict of float64 arrays with the keys of params, any shapes; modified inputs)."""
