@@ -177,11 +177,21 @@ def test_a_sign_lost_on_dw_only_is_blamed_on_backward(tmp_path):
     assert "y_pred - y versus y - y_pred" not in text
 
 
+def test_every_sign_lost_with_a_right_derivative_loss_points_at_backwards_first_delta(
+        tmp_path):
+    source = patched("    d_a = derivative_loss(y_pred, y) * derivative_sigmoid(y_pred)\n",
+                     "    d_a = derivative_loss(y, y_pred) * derivative_sigmoid(y_pred)\n")
+    results = grade_source(source, tmp_path, keyword="backward or derivative_loss")
+    text = texts(results, "backward")
+    assert "derivative_loss is right, so the sign is lost where backward starts" in text
+    assert "fix derivative_loss first" not in text
+
+
 def test_a_sign_flipped_derivative_loss_is_blamed_on_y_pred_minus_y(tmp_path):
     results = grade_source(mutant_source(MUTANT["derivative_loss_mse_sign_flipped"]),
                            tmp_path, keyword="backward or derivative_loss")
     text = texts(results, "backward")
-    assert "y_pred - y versus y - y_pred" in text
+    assert "y_pred - y versus y - y_pred" in text and "fix derivative_loss first" in text
     assert "derivative_loss is right" not in text
 
 

@@ -86,6 +86,13 @@ class Case:
                    if self.grads[key].shape == expected_all[key].shape
                    and (c := factor(self.grads[key], expected_all[key])) is not None
                    and abs(c + 1.0) < 1e-4]
+        if derivative_loss_right is False:
+            return ("derivative_loss is wrong (see its checks) and backward starts from it: "
+                    f"fix derivative_loss first ({SIGN_CAUSE})")
+        if len(flipped) == len(expected_all) and derivative_loss_right:
+            return ("derivative_loss is right, so the sign is lost where backward starts: "
+                    "its first delta must come from derivative_loss(y_pred, y), with y_pred - "
+                    "y, not y - y_pred, a minus sign or the arguments swapped")
         if len(flipped) == len(expected_all):
             return (f"{SIGN_CAUSE}, and the order of the arguments of "
                     "derivative_loss(y_pred, y)")
