@@ -396,3 +396,31 @@ def test_a_forward_in_float32_is_named_where_finite_differences_fail(tmp_path):
     exact_checks = by_name(grade_source(solution_source(), tmp_path / "exact",
                                         keyword="finite_differences"))
     assert all("float32" not in c.output for c in exact_checks.values())
+
+
+PRE_ACTIVATION_BACKWARD = '''def backward(y, cache, params):
+    x, z1, z2, y_pred = cache
+    a1 = x @ params["W1"] + params["b1"]
+    a2 = z1 @ params["W2"] + params["b2"]
+    a3 = z2 @ params["W3"] + params["b3"]
+    d3 = derivative_loss(y_pred, y) * derivative_sigmoid(a3)
+    d2 = (d3 @ params["W3"].T) * derivative_sigmoid(a2)
+    d1 = (d2 @ params["W2"].T) * derivative_sigmoid(a1)
+    return {"W3": z2.T @ d3, "b3": d3.sum(0, keepdims=True),
+            "W2": z1.T @ d2, "b2": d2.sum(0, keepdims=True),
+            "W1": x.T @ d1, "b1": d1.sum(0, keepdims=True)}
+
+
+'''
+
+
+def test_a_training_that_breaks_down_names_the_function_failing_its_checks(tmp_path):
+    """backward applying the derivative to the pre-activations drives update's output to
+    NaN: the convergence message names backward, whose checks fail, not only update."""
+    source = solution_source()
+    start, end = source.index("def backward("), source.index("def update(")
+    source = source[:start] + PRE_ACTIVATION_BACKWARD + source[end:]
+    results = grade_source(source, tmp_path, keyword="backward or convergence")
+    broken = [c for c in results.checks if c.group == "convergence" and not c.passed]
+    assert any("during training" in c.output or "NaN" in c.output for c in broken)
+    assert broken and all("backward fails its own checks" in c.output for c in broken)

@@ -8,7 +8,7 @@ from grader.lab import TRAINING_FUNCTIONS
 from grader.sandbox import training
 from grader.session import datasets
 from grader.session.cases import init_params
-from grader.session.marker import check, fail_unless
+from grader.session.marker import CheckFailed, check, fail_unless
 
 WIDTHS = (2, 4, 4, 1)
 LEARNING_RATE = 1.0
@@ -26,8 +26,15 @@ TIMEOUT = 30.0  # seconds for one training run
 def check_convergence(student, note, dataset, seed):
     name, budget = DATASETS[dataset]
     x, y = datasets.load(name)
-    epochs, trained = student.train(x, y, init_params(WIDTHS, seed), lr=LEARNING_RATE,
-                                    max_epochs=budget, timeout=TIMEOUT)
+    try:
+        epochs, trained = student.train(x, y, init_params(WIDTHS, seed), lr=LEARNING_RATE,
+                                        max_epochs=budget, timeout=TIMEOUT)
+    except CheckFailed as error:
+        # A NaN in update's output is often a wrong backward's doing: say which fails.
+        if any(student.verdict(function) is False for function in TRAINING_FUNCTIONS):
+            raise CheckFailed(f"{str(error).rstrip('.')}. {where_to_look(student)}",
+                              kind=error.kind) from None
+        raise
     # The grader's own forward judges the params: nothing the submission computes decides.
     accuracy = training.accuracy(training.forward(x, trained), y)
     fail_unless(accuracy == 1.0,
