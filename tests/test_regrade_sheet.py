@@ -158,3 +158,23 @@ def test_a_sheet_of_an_older_version_is_rewritten_in_the_new_columns(tmp_path):
     header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
     assert "score" not in header and "student" not in header and "total" in header
     assert set(GradeSheet(path).rows) == {"ann", "ben"}
+
+
+def test_a_submission_that_timed_out_in_one_check_counts_in_the_scores(tmp_path):
+    """Its points are exported, so the class's mean and histogram include them; only
+    what earned nothing before any check ran is listed as not run."""
+    from grader.regrade.summary import write_summary
+
+    sheet = GradeSheet(tmp_path / "grades.csv")
+    for name, status, public, total in (("ann", "ok", 100, 104), ("ben", "timeout", 48, 48),
+                                        ("cat", "timeout", 0, 0), ("dan", "error", 0, 0),
+                                        ("missing:1", "missing", 0, 0)):
+        sheet.add({"submission": name, "status": status, "reason": f"{name}'s reason",
+                   "public": public, "hidden": 0, "bonus": total - public, "total": total,
+                   "max_score": 110, "flags": ""}, save=False)
+    summary = write_summary(sheet, tmp_path).read_text(encoding="utf-8")
+    assert "- total: mean 76.00" in summary  # ann and ben
+    assert "## The class's mistakes (of the 2 submissions that ran)" in summary
+    did_not_run = summary.split("## Did not run")[1].split("##")[0]
+    assert [line.split("`")[1] for line in did_not_run.splitlines() if line.startswith("- ")] \
+        == ["cat", "dan", "missing:1"]

@@ -146,11 +146,19 @@ def score_lines(ran):
     return lines, graded, maximum
 
 
+def did_not_run(row):
+    """A roster student without a submission, or a submission that earned nothing because
+    it stopped before any check (it does not import, times out or runs out of memory at
+    once); one that timed out in a single check ran, and its points count."""
+    return row["status"] == "missing" or (row["status"] in DID_NOT_RUN
+                                          and not _float(row["total"]))
+
+
 def write_summary(sheet, out_dir):
     """Write summary.md and the score histogram into out_dir; returns the summary's path."""
     out_dir = Path(out_dir)
     rows = [sheet.rows[name] for name in sorted(sheet.rows)]
-    ran = [row for row in rows if row["status"] not in DID_NOT_RUN]
+    ran = [row for row in rows if not did_not_run(row)]
     statuses = Counter(row["status"] for row in rows)
     lines = ["# Regrade summary", "", f"- rows: {len(rows)} (one per submission, and one per "
              "roster student without a submission)",
@@ -171,10 +179,9 @@ def write_summary(sheet, out_dir):
               "| check | submissions |", "|---|---|"]
     lines += [f"| {check} | {len(names)} / {len(ran)} |" for check, names in
               sorted(failing.items(), key=lambda item: (-len(item[1]), item[0]))]
-    did_not_run = [row for row in rows if row["status"] in DID_NOT_RUN]
     lines += ["", "## Did not run", ""]
     lines += [f"- `{row['submission']}`{_who(row)}: {row['status']}: {row['reason']}"
-              for row in did_not_run] or ["none"]
+              for row in rows if did_not_run(row)] or ["none"]
     review = [row for row in rows if row["status"] != "ok" or row["flags"]]
     lines += ["", "## For review (every row not ok, or flagged)", ""]
     lines += [f"- `{row['submission']}`{_who(row)}: {row['status']}"
