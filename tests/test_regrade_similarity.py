@@ -141,3 +141,20 @@ def test_a_copy_of_the_course_solution_is_flagged_on_its_row(tmp_path):
     assert sheet.rows["312551001_ChenWei"]["flags"].startswith(f"similar to {REFERENCE} (")
     assert sheet.rows["312551002_LinYu"]["flags"] == ""
     assert REFERENCE not in sheet.rows and REFERENCE in (tmp_path / "similarity.md").read_text()
+
+
+def test_identical_rows_are_not_flagged_again_as_similar(tmp_path):
+    from grader.regrade.sheet import GradeSheet
+    from grader.regrade.similarity import flag_similar
+
+    code = (CORRECT / "tuple_cache.py").read_text(encoding="utf-8")
+    sheet = GradeSheet(tmp_path / "grades.csv")
+    for name, digest in (("ann", "d1"), ("ben", "d1"), ("cat", "d2")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "submitted_code.py").write_text(
+            code if name != "cat" else code.replace("cache", "memo"), encoding="utf-8")
+        sheet.add({"submission": name, "code": digest, "flags": "identical to x" * (
+            name != "cat")}, save=False)
+    flag_similar(sheet, tmp_path, "submitted_code.py", reference=tmp_path / "none.py")
+    assert "similar to ben" not in sheet.rows["ann"]["flags"]  # identical: said once
+    assert "similar to ann" in sheet.rows["cat"]["flags"]  # a renamed copy: said

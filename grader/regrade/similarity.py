@@ -203,6 +203,9 @@ def flag_similar(sheet, out_dir, code_file, threshold=THRESHOLD, reference=None)
     matches = similar_pairs(sources, starter_sources(), threshold)
     found = {}
     for match in matches:
+        code_a, code_b = (sheet.rows.get(name, {}).get("code") for name in (match.a, match.b))
+        if code_a and code_a == code_b:
+            continue  # flagged "identical to" already (flag_duplicates): said once
         found.setdefault(match.a, []).append(f"{FLAG}{match.b} ({match.similarity:.0%})")
         found.setdefault(match.b, []).append(f"{FLAG}{match.a} ({match.similarity:.0%})")
     for name, row in sheet.rows.items():
