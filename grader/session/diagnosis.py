@@ -43,9 +43,14 @@ def _ratio_text(c):
     return f"{whole}" if whole >= 2 and _close(ratio, whole) else None
 
 
+def _direction(c):
+    """Which way a value c times the right one is off."""
+    return "too large" if abs(c) > 1 else "too small"
+
+
 def error_summary(got, expected):
     """How far got is from expected, in words: the relative error, or its plain reading
-    where there is one ("off by a factor 2 (2 times the right value)", "the opposite
+    where there is one ("off by a factor 2 (too large)", "the opposite
     sign", "all zeros ..."); NaN or inf say so."""
     got, expected = np.asarray(got, np.float64), np.asarray(expected, np.float64)
     if got.shape != expected.shape:
@@ -60,7 +65,7 @@ def error_summary(got, expected):
         return f"the opposite sign (relative error {error:.2g})"
     ratio = _ratio_text(c) if c is not None else None
     if ratio:
-        return f"off by a factor {ratio} ({c:.4g} times the right value)"
+        return f"off by a factor {ratio} ({_direction(c)})"
     return f"relative error {error:.2g}"
 
 
@@ -98,10 +103,10 @@ def diagnose_parameter(label, got, expected, n, is_bias=False, sign_cause=SIGN_C
         return (f"{label} is averaged over the samples: a bias gradient sums them (the 1/N is "
                 "already inside derivative_loss)")
     if _close(c, n) or _close(c, 1.0 / n):
-        return (f"{label} is off by a factor N = {n} ({c:g} times the right value): a sum where "
+        return (f"{label} is off by a factor N = {n} ({_direction(c)}): a sum where "
                 "a mean belongs, or the 1/N of the mean loss missing or applied twice")
     if _close(c, 2.0) or _close(c, 0.5):
-        return (f"{label} is off by a factor 2 ({c:g} times the right value): the derivative "
+        return (f"{label} is off by a factor 2 ({_direction(c)}): the derivative "
                 "of (y_pred - y) ** 2 is 2 * (y_pred - y), and a mean has no stray 1/2")
     return None
 
