@@ -8,6 +8,13 @@ CONTRACT_FUNCTIONS = ("sigmoid", "derivative_sigmoid", "loss", "derivative_loss"
                       "backward", "update", "show_result", "show_learning_curve")
 # The lab's extras, worth points on top of the total when a submission writes them.
 BONUS_FUNCTIONS = ("tanh", "relu", "momentum_update", "adam_update")
+# Each contract function's signature, as the contract writes it (named in hints).
+SIGNATURES = {"sigmoid": "sigmoid(x)", "derivative_sigmoid": "derivative_sigmoid(y)",
+              "loss": "loss(y_pred, y)", "derivative_loss": "derivative_loss(y_pred, y)",
+              "forward": "forward(x, params)", "backward": "backward(y, cache, params)",
+              "update": "update(params, grads, lr)",
+              "show_result": "show_result(x, y, pred_y)",
+              "show_learning_curve": "show_learning_curve(losses)"}
 # The plotting functions: a grade saves each one's figure as <name>.png in its out folder.
 PLOTS = CONTRACT_FUNCTIONS[7:]
 RULES, CONVERGENCE, REPORT = "rules", "convergence", "report"

@@ -424,3 +424,18 @@ def test_a_training_that_breaks_down_names_the_function_failing_its_checks(tmp_p
     broken = [c for c in results.checks if c.group == "convergence" and not c.passed]
     assert any("during training" in c.output or "NaN" in c.output for c in broken)
     assert broken and all("backward fails its own checks" in c.output for c in broken)
+
+
+@pytest.mark.parametrize("change, hint", [
+    (("@ params[w_key]", "@ params[w_key.lower()]"),
+     "Hint: params and grads use the keys W1, b1, W2, b2, W3, b3"),
+    (("def forward(x, params):", "def forward(x, w1, w2, w3):"),
+     "Hint: the contract's signature is forward(x, params)"),
+])
+def test_a_misspelled_key_or_signature_gets_the_contracts_own(change, hint, tmp_path):
+    source = solution_source().replace(*change, 1)
+    assert source != solution_source()
+    forward = [c for c in grade_source(source, tmp_path, keyword="forward").checks
+               if c.group == "forward"]
+    assert forward and all(hint in c.output for c in forward if not c.passed)
+    assert not any(c.passed for c in forward)

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from grader.lab import LOSSES, TRAINING_FUNCTIONS
+from grader.lab import LAYER_KEYS, LOSSES, SIGNATURES, TRAINING_FUNCTIONS
 from grader.sandbox.handle import IntegrityError, SubmissionError, Timeout, failed_import
 from grader.session.cases import widths_label
 from grader.session.marker import CheckFailed
@@ -102,6 +102,14 @@ def error_text(function, error, own_path=str):
         text += f": {own_path(error['message'])}"
     if error["type"] == "ValueError" and any(s in error["message"] for s in SHAPE_ERRORS):
         text += line(SHAPE_HINT, HINT)
+    if error["type"] == "KeyError" and error["message"].strip("'\"") not in LAYER_KEYS and \
+            error["message"].strip("'\"").upper() in {key.upper() for key in LAYER_KEYS}:
+        text += line(f"params and grads use the keys {', '.join(LAYER_KEYS)}, spelled so "
+                     "(a capital W, a small b)", HINT)
+    if error["type"] == "TypeError" and "argument" in error["message"] and \
+            function in SIGNATURES:
+        text += line(f"the contract's signature is {SIGNATURES[function]}: the grader calls "
+                     "it exactly so", HINT)
     if error["traceback"]:
         text += "\n" + own_path(error["traceback"]).rstrip()
     return text
