@@ -1,6 +1,13 @@
 """Shared fixtures: the reference module, imported fresh from solution/; grades and the
-student template, made once per session for the tests that only read them."""
+student template, made once per session for the tests that only read them.
 
+Run in parallel (`make test`: pytest-xdist, one file per worker), a test marked `serial`
+runs while no other test does: it looks at every process of the machine, or it needs the
+machine's cores for its short timeouts. The others run side by side.
+"""
+
+import contextlib
+import os
 from pathlib import Path
 
 import matplotlib
@@ -50,3 +57,37 @@ def student_template(tmp_path_factory):
     """The exported student template, made once per session. Tests that change it
     work on a copy (shutil.copytree)."""
     return export_template(tmp_path_factory.mktemp("export") / "template")
+
+
+@contextlib.contextmanager
+def turn(config, serial):
+    """While no other xdist worker runs a test (serial), or while none runs a serial one.
+
+    A readers-writer lock on files of the run's shared temporary folder; the gate gives a
+    waiting serial test precedence over the tests that would start after it.
+    """
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): the locks are for the Linux run
+        fcntl = None
+    if fcntl is None or not os.environ.get("PYTEST_XDIST_WORKER") or not config.option.basetemp:
+        yield
+        return
+    shared = Path(config.option.basetemp).parent  # xdist gives each worker a folder in it
+    with open(shared / "tests.gate", "a") as gate, open(shared / "tests.lock", "a") as lock:
+        fcntl.flock(gate, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX if serial else fcntl.LOCK_SH)
+        finally:
+            fcntl.flock(gate, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Each test, with the fixtures it sets up and tears down, in its turn."""
+    with turn(item.config, item.get_closest_marker("serial") is not None):
+        yield
