@@ -19,8 +19,9 @@ PIP_INSTALL = $(BIN)/python -m pip install --quiet --disable-pip-version-check $
 grade: $(VENV)/.core
 	$(BIN)/python -m grader $(SUBMISSION)
 
+# Two workers (pytest-xdist), one test file each at a time; tests marked serial run alone.
 test: $(VENV)/.dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 test-student: $(VENV)/.dev
 	$(BIN)/python -m pytest -m student_facing

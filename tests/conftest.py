@@ -1,8 +1,20 @@
-"""Shared fixtures: the reference module, imported fresh from solution/."""
+"""Shared fixtures: the reference module, imported fresh from solution/; grades and the
+student template, made once per session for the tests that only read them.
+
+Run in parallel (`make test`: pytest-xdist, one file per worker), a test marked `serial`
+runs while no other test does: it looks at every process of the machine, or it needs the
+machine's cores for its short timeouts. The others run side by side.
+"""
+
+import contextlib
+import os
+from pathlib import Path
 
 import matplotlib
 import pytest
 
+from grader.authoring.exports.template import export_template
+from grader.grade import grade
 from grader.paths import SOLUTION_DIR
 from grader.sandbox.loading import import_file
 
@@ -13,3 +25,69 @@ matplotlib.use("Agg")
 def lab():
     """solution/backprop.py as a fresh module (so LOSS changes do not leak)."""
     return import_file(SOLUTION_DIR / "backprop.py", "_solution_under_test")
+
+
+@pytest.fixture(scope="session")
+def graded(tmp_path_factory):
+    """graded(submission, **options): the Results of grade(submission, **options), graded
+    once per session however many tests ask. `submission` is a path (graded where it is)
+    or, as a str, the text of a backprop.py (graded from a folder of its own).
+
+    For tests that read the Results only: never the out folder (shared), nor the path of
+    a file they wrote themselves. Results are frozen, so no test can change another's.
+    """
+    cache = {}
+
+    def graded_once(submission, **options):
+        key = (type(submission).__name__, str(submission), tuple(sorted(options.items())))
+        if key not in cache:
+            folder = tmp_path_factory.mktemp("graded")
+            if isinstance(submission, str):
+                (folder / "submission").mkdir()
+                (folder / "submission" / "backprop.py").write_text(submission, encoding="utf-8")
+                submission = folder / "submission"
+            cache[key] = grade(Path(submission), out_dir=folder / "out", **options)
+        return cache[key]
+
+    return graded_once
+
+
+@pytest.fixture(scope="session")
+def student_template(tmp_path_factory):
+    """The exported student template, made once per session. Tests that change it
+    work on a copy (shutil.copytree)."""
+    return export_template(tmp_path_factory.mktemp("export") / "template")
+
+
+@contextlib.contextmanager
+def turn(config, serial):
+    """While no other xdist worker runs a test (serial), or while none runs a serial one.
+
+    A readers-writer lock on files of the run's shared temporary folder; the gate gives a
+    waiting serial test precedence over the tests that would start after it.
+    """
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): the locks are for the Linux run
+        fcntl = None
+    if fcntl is None or not os.environ.get("PYTEST_XDIST_WORKER") or not config.option.basetemp:
+        yield
+        return
+    shared = Path(config.option.basetemp).parent  # xdist gives each worker a folder in it
+    with open(shared / "tests.gate", "a") as gate, open(shared / "tests.lock", "a") as lock:
+        fcntl.flock(gate, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX if serial else fcntl.LOCK_SH)
+        finally:
+            fcntl.flock(gate, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Each test, with the fixtures it sets up and tears down, in its turn."""
+    with turn(item.config, item.get_closest_marker("serial") is not None):
+        yield

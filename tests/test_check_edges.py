@@ -154,16 +154,16 @@ def test_a_wrong_forward_is_named_in_every_backward_failure(tmp_path):
                                        "forward fails here"), check.output
 
 
-def test_update_sign_flip_points_at_update(tmp_path):
-    results = grade_source(mutant_source(MUTANT["update_adds_gradient"]), tmp_path)
+def test_update_sign_flip_points_at_update(graded):
+    results = graded(mutant_source(MUTANT["update_adds_gradient"]))
     assert not failures(results, "backward")
     text = texts(results, "convergence")
     assert text and "update fails its own checks" in text
     assert "gradient checks" not in text and "backward" not in text
 
 
-def test_backward_sign_flip_points_at_backward_not_update(tmp_path):
-    results = grade_source(mutant_source(MUTANT["backward_sign_flipped"]), tmp_path)
+def test_backward_sign_flip_points_at_backward_not_update(graded):
+    results = graded(mutant_source(MUTANT["backward_sign_flipped"]))
     text = texts(results, "convergence")
     assert "backward fails its own checks" in text and "update" not in text
 
@@ -295,9 +295,9 @@ def test_text_that_does_not_parse_is_scanned_line_by_line():
 
 # -- 6. a file that does not import ------------------------------------------------------
 
-def test_a_syntax_error_gets_one_banner_and_no_ok_rules(tmp_path):
+def test_a_syntax_error_gets_one_banner_and_no_ok_rules(graded):
     folder = SUBMISSIONS / "broken" / "syntax_error"
-    results = grade(folder, out_dir=tmp_path)
+    results = graded(folder)
     text = reports.table(results)
     banner, rows = text.split("   points", 1)
     assert f'File "{folder / "backprop.py"}", line 30' in banner

@@ -16,7 +16,6 @@ import zipfile
 import pytest
 
 from grader.authoring.exports.gradescope import export_gradescope
-from grader.authoring.exports.template import export_template
 from grader.authoring.starter import BEGIN, END
 from grader.paths import SOLUTION_DIR, STARTER_DIR
 
@@ -46,8 +45,8 @@ def text_files(folder):
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return export_template(tmp_path_factory.mktemp("export") / "template")
+def template(student_template):
+    return student_template
 
 
 def test_template_has_what_students_need_and_no_solution(template):
@@ -80,6 +79,41 @@ def headline(output):
 
 
 VENV_PYTHON = ("Scripts", "python.exe") if os.name == "nt" else ("bin", "python")
+GRADESCOPE_TEST = "test_gradescope_autograder_grades_in_its_layout"
+SETUP_TIMEOUT = 900  # seconds
+
+
+@pytest.fixture(scope="module")
+def autograder(tmp_path_factory):
+    """The Gradescope autograder zip unpacked as Gradescope does, with its setup.sh
+    started; (names in the zip, root, the running setup, its log). The setup (a fresh
+    virtual environment and pip install) runs while the module's other tests do."""
+    root = tmp_path_factory.mktemp("gradescope") / "autograder"
+    archive = export_gradescope(root.parent / "autograder.zip")
+    with zipfile.ZipFile(archive) as opened:
+        names = opened.namelist()
+        opened.extractall(root / "source")
+    for script in ("setup.sh", "run_autograder"):  # zipfile does not restore modes
+        (root / "source" / script).chmod(0o755)
+    shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
+    log = root.parent / "setup.log"
+    with log.open("w", encoding="utf-8") as stream:
+        setup = subprocess.Popen(["bash", str(root / "source" / "setup.sh")], cwd=root,
+                                 stdout=stream, stderr=subprocess.STDOUT,
+                                 env={**os.environ, "PYTHONIOENCODING": "utf-8",
+                                      "AUTOGRADER_ROOT": str(root)})
+    yield names, root, setup, log
+    if setup.poll() is None:
+        setup.kill()
+    setup.wait()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def autograder_setup_starts_first(request):
+    """When the Gradescope test is selected, its setup starts before this module's first
+    test, so that its install overlaps the template's."""
+    if any(item.name == GRADESCOPE_TEST for item in request.session.items):
+        request.getfixturevalue("autograder")
 
 
 @pytest.mark.student_facing
@@ -104,18 +138,12 @@ def test_template_readme_commands_grade_in_a_fresh_venv(template, tmp_path):
     assert (student / ".venv" / ".installed").stat().st_mtime == installed
 
 
-def test_gradescope_autograder_grades_in_its_layout(tmp_path):
-    archive = export_gradescope(tmp_path / "autograder.zip")
-    root = tmp_path / "autograder"
-    with zipfile.ZipFile(archive) as opened:
-        names = opened.namelist()
-        opened.extractall(root / "source")
+def test_gradescope_autograder_grades_in_its_layout(autograder):
+    names, root, setup, log = autograder
     assert {"setup.sh", "run_autograder", "grader/reference_values.npz"} <= set(names)
     assert not any(name.startswith(("solution/", "tests/")) for name in names)
-    for script in ("setup.sh", "run_autograder"):  # zipfile does not restore modes
-        (root / "source" / script).chmod(0o755)
-    shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
-    run(["bash", str(root / "source" / "setup.sh")], root, AUTOGRADER_ROOT=str(root))
+    returncode = setup.wait(timeout=SETUP_TIMEOUT)  # bash setup.sh, with AUTOGRADER_ROOT
+    assert returncode == 0, log.read_text(encoding="utf-8", errors="replace")[-4000:]
 
     def grade(submission_file):
         shutil.rmtree(root / "submission", ignore_errors=True)

@@ -97,10 +97,10 @@ def test_a_folder_grades_its_notebook_when_it_defines_more(tmp_path):
     assert "lab1.ipynb" in results.graded and "defines more graded functions" in results.graded
 
 
-def test_a_folder_grades_its_backprop_when_the_notebook_only_uses_it(tmp_path):
-    folder = tmp_path / "student"
-    shutil.copytree(SOLUTION_DIR, folder)
-    results = grade(folder, out_dir=tmp_path / "out")
+def test_a_folder_grades_its_backprop_when_the_notebook_only_uses_it(graded):
+    # solution/ is such a folder: its lab1.ipynb imports its backprop.py.
+    assert "import backprop" in (SOLUTION_DIR / "lab1.ipynb").read_text(encoding="utf-8")
+    results = graded(SOLUTION_DIR)
     assert results.graded.startswith("backprop.py")
     assert not any(c.group == "report" for c in results.checks)
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from grader.authoring.exports import record_reference_values
+from grader.authoring.exports import REFERENCE_FILE
 from grader.grade import grade
 from grader.paths import SOLUTION_DIR, STARTER_DIR
 from grader.results import reports
@@ -17,17 +17,18 @@ SAMPLE_MUTANTS = ("derivative_sigmoid_double_sigmoid", "loss_bce_sign_flipped",
 
 
 @pytest.fixture(scope="module")
-def stored(tmp_path_factory):
-    return record_reference_values(tmp_path_factory.mktemp("reference") / "values.npz")
+def stored(student_template):
+    """The values record_reference_values stored, as the student template ships them."""
+    return student_template / REFERENCE_FILE
 
 
-def same_grade(submission_or_source, tmp_path, stored):
-    """Grade twice, live and from stored values; return the results of both."""
+def same_grade(submission_or_source, tmp_path, stored, graded):
+    """Grade twice, live (the session's shared grade) and from stored values; return the
+    results of both."""
+    live = graded(submission_or_source)
     if isinstance(submission_or_source, str):
-        live = grade_source(submission_or_source, tmp_path / "live")
         replay = grade_source(submission_or_source, tmp_path / "stored", reference_values=stored)
     else:
-        live = grade(submission_or_source, out_dir=tmp_path / "live")
         replay = grade(submission_or_source, out_dir=tmp_path / "stored", reference_values=stored)
     first, second = reports.gradescope(live), reports.gradescope(replay)
     first.pop("execution_time"), second.pop("execution_time")
@@ -36,15 +37,15 @@ def same_grade(submission_or_source, tmp_path, stored):
 
 @pytest.mark.parametrize("submission", [SOLUTION_DIR, STARTER_DIR, *CORRECT[:3]],
                          ids=lambda path: path.stem)
-def test_stored_values_grade_like_the_solution(submission, tmp_path, stored):
-    first, second = same_grade(submission, tmp_path, stored)
+def test_stored_values_grade_like_the_solution(submission, tmp_path, stored, graded):
+    first, second = same_grade(submission, tmp_path, stored, graded)
     assert first == second
 
 
 @pytest.mark.parametrize("name", SAMPLE_MUTANTS)
-def test_stored_values_diagnose_like_the_solution(name, tmp_path, stored):
+def test_stored_values_diagnose_like_the_solution(name, tmp_path, stored, graded):
     mutant = next(m for m in MUTANTS if m.name == name)
-    first, second = same_grade(mutant_source(mutant), tmp_path, stored)
+    first, second = same_grade(mutant_source(mutant), tmp_path, stored, graded)
     assert first == second
 
 

@@ -18,6 +18,8 @@ from tests.submissions.mutants import MUTANTS, mutant_source
 from tests.test_notebook_submissions import functions_notebook
 
 HONEST_MUTANTS = ("backward_bias_averaged", "loss_mse_sum", "show_result_axes_swapped")
+# Every process of the machine is looked at, and honest code must beat --timeout 3.
+pytestmark = pytest.mark.serial
 
 
 def regrade(*arguments, out):

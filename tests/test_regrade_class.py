@@ -17,6 +17,7 @@ from tests.submissions.mutants import MUTANTS, mutant_source
 from tests.test_regrade_similarity import disguised
 
 CORRECT = Path(__file__).parent / "submissions" / "correct"
+pytestmark = pytest.mark.serial  # honest code must beat --timeout 3
 ROSTER = """id,name,email
 312551001,Chen Wei,chen@example.edu
 312551002,Lin Yu,lin@example.edu

@@ -177,6 +177,7 @@ def test_sandbox_check_shows_nothing_of_the_course():
 
 
 @needs_bwrap
+@pytest.mark.serial  # leftover_processes() looks at every process of the machine
 @pytest.mark.parametrize("name", sorted(set(escapes.ESCAPES) - {"kills_its_parent",
                                                                 "writes_into_the_output"}))
 def test_an_escape_ends_with_the_grade_it_deserves(name, tmp_path, monkeypatch, listener):
@@ -205,6 +206,7 @@ def test_the_same_file_finds_the_solution_without_the_sandbox(tmp_path):
 
 
 # Killing its parent is tried in the sandbox only: without it, it would kill this test.
+@pytest.mark.serial
 @pytest.mark.parametrize("name, mode", [
     pytest.param("kills_its_parent", "bwrap", marks=needs_bwrap),
     pytest.param("writes_into_the_output", "bwrap", marks=needs_bwrap),

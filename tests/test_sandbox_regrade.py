@@ -16,6 +16,8 @@ from tests.test_sandbox import TOKEN, leftover_processes, needs_bwrap, repositor
 SOLUTIONS = ("sol_a", "sol_b", "sol_c")
 STARTERS = ("start_a", "start_b")
 FULL_MARKS = "114"  # with the hidden checks: 110 + 4 bonus
+# Every process of the machine is looked at, and honest code must beat --timeout 3.
+pytestmark = pytest.mark.serial
 
 
 def class_of_escapes(root):

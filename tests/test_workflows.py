@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from grader.authoring.exports.template import export_template
 from grader.lab import TOTAL
 from grader.paths import REPO_ROOT, SOLUTION_DIR
 from tests.actions import commands_run
@@ -133,8 +132,8 @@ def run_grading_step(repository, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return export_template(tmp_path_factory.mktemp("workflow") / "template")
+def template(student_template):
+    return student_template
 
 
 @pytest.fixture
