@@ -59,7 +59,9 @@ def gradable_rows(sheet):
         if row.get("student_id"):
             rows.append(row)
         else:
-            warnings.append(f"{name}: no student ID, left out (add it with --roster)")
+            warnings.append(f"{name}: no student ID, left out (start its name with the "
+                            "student ID, or give the student's name in a --roster, and "
+                            "regrade it)")
     return sorted(rows, key=lambda row: (row["student_id"], row["submission"])), warnings
 
 
