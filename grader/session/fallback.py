@@ -65,12 +65,13 @@ def not_importable(fallback, describe):
     definitions = fallback.definitions
     if definitions is None:
         return ""
-    running = (" Statements that run code as they are defined: "
-               f"{named(definitions.running)}." if definitions.running else "")
+    culprits = "\nSo the cause is in what its definitions, imports or constants run"
+    if definitions.running:
+        culprits += f"; those that run code: {named(definitions.running)}"
     if fallback.second is None:
-        return f"\nEvery top-level statement is a definition, import or constant.{running}"
+        return f"\nAll its top-level statements are definitions, imports or constants.{culprits}"
     text = f"\nWithout {LEFT_OUT} ({named(definitions.left_out)}), it still could not be " \
            f"imported: {describe(fallback.second)}"
     if fallback.second["error"].get("cause") in FALLBACK_CAUSES:
-        text += f"\nSo its definitions themselves do not finish.{running}"
+        text += culprits
     return text
