@@ -152,3 +152,93 @@ def test_a_plot_that_fails_leaves_no_picture_of_an_earlier_grade(tmp_path):
     results = grade(broken, out_dir=out, keyword="result")
     assert not any(c.passed for c in results.checks if c.group == "show_result")
     assert not (out / "show_result.png").exists()
+
+
+# -- an import that does not finish: the definitions are graded, the quiet rule says why --
+
+QUIET_RULE = "rules: importing backprop.py trains nothing and prints nothing"
+TRAINING = "params, losses = train(x, y, init_params(), epochs=10 ** 6)"
+
+
+def graded_with(tail, tmp_path, source=None, **options):
+    """Results of the solution (or source) with `tail` added at its end, the import's
+    timeout 3 s; and the line `tail` starts on."""
+    from tests.grading import grade_source, solution_source
+
+    source = (source or solution_source()).rstrip("\n") + "\n\n\n"
+    first_line = source.count("\n") + 1
+    return grade_source(source + tail, tmp_path, timeout=3, **options), first_line
+
+
+def assert_graded_without(results, what, *left_out):
+    failed = [c for c in results.checks if not c.passed]
+    assert [c.name for c in failed] == [QUIET_RULE], [(c.name, c.output) for c in failed]
+    assert results.score - results.bonus == 98 and results.import_error == ""
+    message = failed[0].output
+    assert f"backprop.py as it is could not be imported: importing it {what}" in message
+    for line, text in left_out:
+        assert f"line {line}: {text}" in message
+    assert 'under `if __name__ == "__main__":`' in message
+
+
+def test_training_at_import_costs_only_the_quiet_rule_with_its_line(tmp_path):
+    results, line = graded_with(f"x, y = generate_linear()\n{TRAINING}\n", tmp_path)
+    assert_graded_without(results, "did not finish within 3 s", (line, "x, y = generate_linear()"),
+                          (line + 1, TRAINING))
+
+
+def test_an_endless_loop_at_import_costs_only_the_quiet_rule(tmp_path):
+    results, line = graded_with("while True:\n    pass\n", tmp_path)
+    assert_graded_without(results, "did not finish within 3 s", (line, "while True: ..."))
+
+
+def test_ending_the_process_at_import_costs_only_the_quiet_rule(tmp_path):
+    results, line = graded_with("import os\nos._exit(3)\n", tmp_path)
+    assert_graded_without(results, "ended the grading process", (line + 1, "os._exit(3)"))
+
+
+def test_the_solution_imports_as_it_is_and_passes_the_quiet_rule(solution_results):
+    quiet = next(c for c in solution_results.checks if c.name == QUIET_RULE)
+    assert quiet.passed and solution_results.import_error == ""
+
+
+def test_the_definitions_keep_the_line_numbers_of_the_file(tmp_path):
+    from tests.grading import solution_source
+
+    source = solution_source().replace(
+        "def loss(y_pred, y):\n", "def loss(y_pred, y):\n    raise ValueError('kept line')\n", 1)
+    raising = source.splitlines().index("    raise ValueError('kept line')") + 1
+    results, _ = graded_with("while True:\n    pass\n", tmp_path, source)
+    loss = next(c for c in results.checks if c.group == "loss" and not c.passed)
+    assert f'backprop.py", line {raising}, in loss' in loss.output
+    assert "grading-" not in loss.output  # the student's own path, not the copy's
+
+
+def test_a_forbidden_import_still_zeroes_a_file_graded_without_its_loop(tmp_path):
+    results, _ = graded_with("try:\n    import torch\nexcept ImportError:\n    pass\n"
+                             "while True:\n    pass\n", tmp_path)
+    assert results.score == 0
+    assert any("torch (a deep-learning or autodiff framework)" in c.output
+               for c in results.checks if not c.passed)
+
+
+def test_a_definition_that_hangs_at_import_is_not_importable_and_named(tmp_path):
+    results, line = graded_with("def forever():\n    while True:\n        pass\n\n\n"
+                                "def helper(x=forever()):\n    return x\n\n\n" + TRAINING + "\n",
+                                tmp_path)
+    assert results.score == 0
+    banner = results.import_error
+    assert banner.startswith("backprop.py could not be imported: importing it did not finish "
+                             "within 3 s")
+    assert f"Without its top-level statements that are not definitions (line {line + 9}: " \
+           f"{TRAINING}), it still could not be imported: importing it did not finish" in banner
+    assert f"line {line + 5}: def helper(x=forever()): ..." in banner
+
+
+def test_a_class_body_that_loops_is_not_importable_and_named(tmp_path):
+    results, line = graded_with("class Net:\n    while True:\n        pass\n", tmp_path)
+    assert results.score == 0
+    banner = results.import_error
+    assert "did not finish within 3 s" in banner
+    assert "All its top-level statements are definitions, imports or constants" in banner
+    assert f"line {line}: class Net: ..." in banner

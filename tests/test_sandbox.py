@@ -280,11 +280,13 @@ def test_a_bwrap_that_cannot_start_falls_back_with_its_reason(tmp_path):
 def test_a_submission_that_ends_at_import_cannot_turn_the_sandbox_off(exit_code, tmp_path,
                                                                       capsys):
     """Its code runs only after its worker said it was ready, so it never looks like a
-    sandbox that could not start: isolation stays bwrap, and it scores nothing."""
+    sandbox that could not start: isolation stays bwrap, also for the re-import of its
+    definitions after os._exit (which costs the quiet-import rule's 2 points only);
+    sys.exit raises SystemExit, an import that fails: it scores nothing."""
     source = f"import os, sys\n{exit_code}\n" + solution_source()
     results = grade_source(source, tmp_path, sandbox="auto")
     assert results.isolation == "bwrap"
-    assert results.score == 0
+    assert results.score == (SOLUTION_SCORE - 2 if exit_code.startswith("os.") else 0)
     assert "no sandbox" not in capsys.readouterr().err
 
 

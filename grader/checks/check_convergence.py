@@ -9,6 +9,7 @@ from grader.sandbox import training
 from grader.session import datasets
 from grader.session.cases import init_params
 from grader.session.marker import CheckFailed, check, fail_unless
+from grader.session.outcome import FAILED
 
 WIDTHS = (2, 4, 4, 1)
 LEARNING_RATE = 1.0
@@ -31,7 +32,8 @@ def check_convergence(student, note, dataset, seed):
                                         max_epochs=budget, timeout=TIMEOUT)
     except CheckFailed as error:
         # A NaN in update's output is often a wrong backward's doing: say which fails.
-        if any(student.verdict(function) is False for function in TRAINING_FUNCTIONS):
+        if error.kind == FAILED and any(student.verdict(function) is False
+                                        for function in TRAINING_FUNCTIONS):
             raise CheckFailed(f"{str(error).rstrip('.')}. {where_to_look(student)}",
                               kind=error.kind) from None
         raise

@@ -1,10 +1,12 @@
 """The lab's rules. A forbidden import sets the total to zero (grader.results.scoring); an
-import that trains or prints costs the points of its own check only. That check runs
-last (conftest.py): its points need a working function."""
+import that trains or prints costs the points of its own check only, also one that never
+finishes (the definitions alone are graded then: grader.session.fallback). That check
+runs last (conftest.py): its points need a working function."""
 
 import pytest
 
 from grader.intake.rules import describe, forbidden_imports, is_forbidden
+from grader.session.fallback import rule_failure
 from grader.session.marker import check, fail_unless
 
 
@@ -63,6 +65,8 @@ def check_run_time_imports(student, note):
 @check("rules: importing backprop.py trains nothing and prints nothing", points=2)
 def check_import_is_quiet(student):
     info = student.require_import()
+    fallback = student.graded_without_statements
+    fail_unless(fallback is None, fallback and rule_failure(fallback, student.file_name))
     calls = {name: count for name, count in info["training_calls"].items() if count}
     fail_unless(not calls, "importing backprop.py calls " + ", ".join(
         f"{name} {count} times" for name, count in calls.items())

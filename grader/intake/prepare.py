@@ -5,6 +5,7 @@ worker's working directory, so nothing the submission does touches the original.
 notebook becomes the module of its definitions (grader.intake.notebook), written beside it.
 """
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -83,6 +84,36 @@ class Prepared:
         self.code = self.notebook.code
         self.path = self.path.with_name(NOTEBOOK_MODULE)
         self.path.write_text(self.notebook.source, encoding="utf-8")
+
+    def definitions_only(self):
+        """For a re-import of a .py whose import did not finish: rewrite its copy to its
+        definitions only (grader.intake.definitions), from the text read before anything
+        ran. Returns the Definitions; None for a notebook (its module is that already) or
+        a file that does not parse."""
+        from grader.intake.definitions import definitions_only
+
+        if self.notebook is not None or self.path is None:
+            return None
+        definitions = definitions_only(self.code)
+        if definitions is not None and definitions.left_out:
+            if not self._write_copy(definitions.source):
+                return None
+        return definitions
+
+    def _write_copy(self, text):
+        """Replace the copy of the graded file by text; False when the submission's run
+        turned its folder into a link (a file written there could land anywhere)."""
+        if any(folder.is_symlink() for folder in (self.folder, self.path.parent)):
+            return False
+        self.path.unlink(missing_ok=True)  # a link planted there is removed, not followed
+        try:
+            handle = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                             | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            return False
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        return True
 
     @property
     def graded(self):

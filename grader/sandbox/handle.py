@@ -292,6 +292,14 @@ class WorkerHandle:
                 self._import_failed(error)
         return self.info
 
+    def reload(self):
+        """Import the module again, in a new worker with the same limits, after its file
+        was rewritten (grader.intake.prepare.Prepared.definitions_only); a worker started
+        later imports the new file too. Returns the new import report."""
+        self._kill()
+        self.info = None
+        return self.load()
+
     def request(self, op, timeout=None, **fields):
         """Send one request; returns the answer dict (which may say ok: False)."""
         info = self.load()

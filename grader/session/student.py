@@ -20,6 +20,7 @@ import numpy as np
 from grader.lab import LAYER_KEYS, LOSSES, SIGNATURES, TRAINING_FUNCTIONS
 from grader.sandbox.handle import IntegrityError, SubmissionError, Timeout, failed_import
 from grader.session.cases import widths_label
+from grader.session.fallback import import_definitions_only, not_importable
 from grader.session.marker import CheckFailed
 from grader.session.outcome import (
     CRASHED,
@@ -156,12 +157,24 @@ class StudentCode:
         self.stuck = {}  # function -> message, for those that once ran out of time
         self.outcomes = {}  # function -> [passed?] of each value check run on it
         self.low_precision = {}  # function -> the type of a float32/float16 array it returned
+        self.fallback = None  # the ImportFallback, once the import failed in a way to retry
+        self.fallback_decided = False
 
     @property
     def info(self):
         if self.submission.problem:
             return failed_import(*self.submission.problem)
-        return self.worker.load()
+        info = self.worker.load()
+        if not self.fallback_decided and not info["ok"]:
+            self.fallback_decided = True
+            self.fallback = import_definitions_only(self.submission, self.worker, info)
+            info = self.worker.load()
+        return info
+
+    @property
+    def graded_without_statements(self):
+        """The ImportFallback when the functions graded are the file's definitions only."""
+        return self.fallback if self.fallback is not None and self.fallback.graded else None
 
     @property
     def file_name(self):
@@ -191,13 +204,20 @@ class StudentCode:
             info = self.worker.info if self.worker is not None else None
         if info is None or info["ok"]:
             return ""
+        if info["error"]["type"] in ("missing", "notebook"):
+            return f"{self.file_name} could not be graded: {info['error']['message']}"
+        if self.fallback is None:
+            return f"{self.file_name} could not be imported: {self.failed_import_text(info)}"
+        return (f"{self.file_name} could not be imported: "
+                f"{self.failed_import_text(self.fallback.first)}"
+                + not_importable(self.fallback, self.failed_import_text))
+
+    def failed_import_text(self, info):
+        """What a failed import report says, after "could not be imported: "."""
         error = info["error"]
-        if error["type"] in ("missing", "notebook"):
-            return f"{self.file_name} could not be graded: {error['message']}"
         if error["type"] == "import":  # the worker never answered the import
-            return f"{self.file_name} could not be imported: {error['message']}"
-        text = f"{self.file_name} could not be imported: {error['type']}: " \
-               f"{self.own_path(error['message'])}"
+            return error["message"]
+        text = f"{error['type']}: {self.own_path(error['message'])}"
         if error["type"] in ("SyntaxError", "IndentationError", "TabError"):
             original = self.submission.original
             caret = syntax_error_text(self.submission.code, str(original or self.file_name))

@@ -25,7 +25,8 @@ def at_top_of(function_line, code):
 
 
 ATTACKS = {
-    "loop_at_import": ("everything", at_import("while True:\n    pass")),
+    # Graded without the loop (grader.session.fallback): the quiet-import rule's 2 points lost.
+    "loop_at_import": ("quiet_import", at_import("while True:\n    pass")),
     "loop_in_forward": ("forward", at_top_of(FORWARD, "while True:\n    pass")),
     "ignores_sigterm": ("forward", at_top_of(FORWARD, (
         "import signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
