@@ -2,7 +2,10 @@
 
 The submission's folder is copied into a fresh temporary directory, which becomes the
 worker's working directory, so nothing the submission does touches the original. A
-notebook becomes the module of its definitions (grader.intake.notebook), written beside it.
+notebook becomes the module of its definitions (grader.intake.notebook), written beside it;
+handed in without the backprop.py it imports, the course's copy of the given code (the
+starter's backprop.py, never the solution) is put beside it instead, so its helpers come
+from the course and the graded functions the notebook does not define are stubs.
 """
 
 import shutil
@@ -10,6 +13,8 @@ import tempfile
 from pathlib import Path
 
 from grader.intake.locate import SKIPPED_FOLDERS, NotFound, locate
+from grader.lab import GIVEN_CODE, SUBMISSION_FILE
+from grader.paths import REPO_ROOT
 
 NOTEBOOK_MODULE = "notebook_submission.py"  # the module assembled from a notebook
 LARGEST_COPIED_FILE = 5 * 1024 * 1024
@@ -45,6 +50,12 @@ def working_copy(source_file, into=None):
     return folder, folder / "submission" / source_file.name
 
 
+def given_code():
+    """The course's copy of the given code (the starter's backprop.py), None if missing."""
+    return next((REPO_ROOT / relative for relative in GIVEN_CODE
+                 if (REPO_ROOT / relative).is_file()), None)
+
+
 class Prepared:
     """A submission ready to grade. Use as a context manager, or call close().
 
@@ -59,6 +70,7 @@ class Prepared:
         working_copy)."""
         self.folder = self.path = self.original = None
         self.reason, self.code, self.notebook, self.problem = "", "", None, None
+        self.given = ""  # what stands in for the backprop.py a notebook imports, if missing
         parsed = {}  # the notebooks locate read, so that none is parsed twice
         try:
             self.original, self.reason = locate(path, parsed)
@@ -73,23 +85,43 @@ class Prepared:
 
     def _assemble_notebook(self, raw):
         """Grade the module made of the notebook's definitions (never its other cells)."""
-        from grader.intake.notebook import NotebookError, assemble
+        from grader.intake.notebook import NotebookError, assemble, given_names
 
+        script, given, names = self.path.with_name(SUBMISSION_FILE), None, None
+        if not script.is_file():  # handed in alone: the course's given code stands in
+            given = given_code()
+            names = given_names(given.read_text(encoding="utf-8")) if given else set()
         try:
-            self.notebook = assemble(self.path, raw=raw)
+            self.notebook = assemble(self.path, raw=raw, given=names)
         except NotebookError as error:
             self.problem = ("notebook", str(error))
             return
         self.code = self.notebook.code
         self.path = self.path.with_name(NOTEBOOK_MODULE)
         self.path.write_text(self.notebook.source, encoding="utf-8")
+        if names is not None and self.notebook.imports_backprop:
+            self._stand_in(given, script)
+
+    def _stand_in(self, given, script):
+        """Put the given code where the missing backprop.py would be; say so in `given`."""
+        if given is None:
+            self.given = (f"no {SUBMISSION_FILE} beside it, and the grader has no copy of the "
+                          "given code: the notebook's imports from backprop are left out")
+            return
+        shutil.copyfile(given, script)
+        self.given = (f"no {SUBMISSION_FILE} beside it: the notebook's own functions are graded, "
+                      f"and what it imports from backprop comes from the starter's "
+                      f"{SUBMISSION_FILE}")
+        left_out = self.notebook.left_out
+        if left_out:
+            self.given += f" (which has no {', '.join(dict.fromkeys(left_out))})"
 
     @property
     def graded(self):
         """Which file is graded and why, for the report."""
         if self.original is None:
             return "nothing (no file to grade)"
-        return f"{self.original.name} ({self.reason})"
+        return f"{self.original.name} ({self.given or self.reason})"
 
     def close(self):
         if self.folder is not None:
