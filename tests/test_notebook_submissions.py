@@ -245,6 +245,8 @@ def test_without_a_copy_of_the_given_code_only_what_needs_it_fails(tmp_path, mon
     assert all(c.passed for c in results.checks if c.group in ("sigmoid", "derivative_sigmoid"))
     loss = next(c for c in results.checks if c.group == "loss")
     assert "NameError: name 'check_same_shape' is not defined" in loss.output
+    assert "Hint: no cell of lab1.ipynb defines check_same_shape, and no backprop.py was " \
+           "handed in" in loss.output
     assert "the grader has no copy of the given code" in results.graded
 
 

@@ -62,7 +62,8 @@ class Prepared:
     path: the module to import (in the copy), None when there is nothing to grade;
     problem: (kind, message) when the submission cannot be imported at all ("missing",
     "notebook"), else None; code: all the code submitted, for the static rules;
-    notebook: grader.intake.notebook.Assembled, for a notebook submission.
+    notebook: grader.intake.notebook.Assembled, for a notebook submission; given: for a
+    notebook handed in without the backprop.py it imports, what stands in for it.
     """
 
     def __init__(self, path, into=None):
@@ -71,6 +72,7 @@ class Prepared:
         self.folder = self.path = self.original = None
         self.reason, self.code, self.notebook, self.problem = "", "", None, None
         self.given = ""  # what stands in for the backprop.py a notebook imports, if missing
+        self.stood_in = False  # the given code was put beside the notebook as backprop.py
         parsed = {}  # the notebooks locate read, so that none is parsed twice
         try:
             self.original, self.reason = locate(path, parsed)
@@ -109,6 +111,7 @@ class Prepared:
                           "given code: the notebook's imports from backprop are left out")
             return
         shutil.copyfile(given, script)
+        self.stood_in = True
         self.given = (f"no {SUBMISSION_FILE} beside it: the notebook's own functions are graded, "
                       f"and what it imports from backprop comes from the starter's "
                       f"{SUBMISSION_FILE}")

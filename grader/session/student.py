@@ -248,7 +248,8 @@ class StudentCode:
             else None
         if undefined and undefined.group(1) not in notebook.broken:
             where = (f", nor does the starter's {SUBMISSION_FILE}, standing in for the one not "
-                     "handed in" if self.submission.given else "")
+                     "handed in" if self.submission.stood_in else f", and no {SUBMISSION_FILE} "
+                     "was handed in" if self.submission.given else "")
             return line(f"no cell of {self.file_name} defines {undefined.group(1)}{where}: "
                         "define it in a cell", HINT)
         named = [undefined.group(1)] if undefined else [
