@@ -6,7 +6,8 @@ What is graded: the cells this kernel has run, in the order it ran them, as type
 winning), so what is graded is what the kernel has defined, whether the notebook is
 saved or not, and it works in Colab, where the notebook is no file beside the code. A
 notebook that imports backprop gets the functions it does not define from the
-backprop.py the kernel imported (or the one in its working directory).
+backprop.py the kernel imported (or the one in its working directory; failing both, the
+starter's given code, as for a notebook handed in alone).
 `check(path="lab1.ipynb")` grades a saved file instead, exactly as `python -m grader`.
 
 How: the cells are written as a notebook into a temp folder and `python -m grader`

@@ -46,12 +46,17 @@ DEFAULT_TIMEOUT = 10.0  # seconds one call into a submission may take
 DEFAULT_MEMORY_MB = 1024
 HIDDEN_SEED = 7919  # seed of the hidden checks' fresh inputs (change it each term)
 
+# The given code a notebook handed in without backprop.py imports from (the starter's
+# backprop.py: its helpers, and stubs of the graded functions), as (where it is in this
+# repository, where the exports, which have no starter/, ship it in the grader).
+GIVEN_CODE = ("starter/backprop.py", "grader/given/backprop.py")
 # What the student template ships of this repository, as (source, destination) paths
 # relative to the repository and to the template. The Gradescope autograder ships
 # GRADER_FILES only.
 GRADER_FILES = (("grader", "grader"), ("datasets", "datasets"),
-                ("pyproject.toml", "pyproject.toml"), ("requirements.lock", "requirements.lock"))
-STUDENT_FILES = (("starter/backprop.py", SUBMISSION_FILE), ("starter/lab1.ipynb", NOTEBOOK_FILE),
+                ("pyproject.toml", "pyproject.toml"), ("requirements.lock", "requirements.lock"),
+                GIVEN_CODE)
+STUDENT_FILES = ((GIVEN_CODE[0], SUBMISSION_FILE), ("starter/lab1.ipynb", NOTEBOOK_FILE),
                  (".github/workflows/classroom.yml", ".github/workflows/classroom.yml"))
 # Shipped files a student has no reason to change: integrity flags a copy that differs.
 PROTECTED_FILES = ("grader", "datasets", ".github/workflows/classroom.yml")

@@ -13,11 +13,13 @@ import subprocess
 import sys
 import zipfile
 
+import nbformat
 import pytest
 
 from grader.authoring.exports.gradescope import export_gradescope
 from grader.authoring.starter import BEGIN, END
 from grader.paths import SOLUTION_DIR, STARTER_DIR
+from tests.test_notebook_submissions import graded_functions, template_notebook
 
 MIN_LINE = 20  # shorter lines (`return grads`) are too common to betray a solution
 
@@ -145,11 +147,11 @@ def test_gradescope_autograder_grades_in_its_layout(autograder):
     returncode = setup.wait(timeout=SETUP_TIMEOUT)  # bash setup.sh, with AUTOGRADER_ROOT
     assert returncode == 0, log.read_text(encoding="utf-8", errors="replace")[-4000:]
 
-    def grade(submission_file):
+    def grade(submission_file, name="backprop.py"):
         shutil.rmtree(root / "submission", ignore_errors=True)
         (root / "submission").mkdir()
         if submission_file:
-            shutil.copy(submission_file, root / "submission" / "backprop.py")
+            shutil.copy(submission_file, root / "submission" / name)
         log = run([str(root / "run_autograder")], root, AUTOGRADER_ROOT=str(root))
         results = json.loads((root / "results" / "results.json").read_text())
         # The isolation that graded is recorded in the results and in the log.
@@ -165,3 +167,10 @@ def test_gradescope_autograder_grades_in_its_layout(autograder):
     missing = grade(None)
     assert missing["score"] == 0
     assert "no backprop.py" in missing["output"]  # the reason, above every "not run" check
+    # A notebook handed in alone imports its helpers from the given code the zip ships.
+    notebook = tmp_path / "lab1.ipynb"
+    solution = (SOLUTION_DIR / "backprop.py").read_text(encoding="utf-8")
+    nbformat.write(template_notebook(graded_functions(solution)), str(notebook))
+    alone = grade(notebook, "lab1.ipynb")
+    assert sum(t["score"] for t in alone["tests"] if t["max_score"]) == 100, alone["output"]
+    assert "the starter's backprop.py" in alone["output"]

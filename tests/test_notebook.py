@@ -1,6 +1,6 @@
 """The lab notebook: the starter, with the reference backprop.py beside it, runs and shows
 every output the lab asks for; the starter matches the solution, and asks the discussion's
-questions without their answers.
+questions without their answers; handed in alone, it grades as the starter.
 
 Cells whose outputs are checked carry a tag in their metadata (see TEST_CELLS,
 FIGURE_CELLS, ACCURACY_CELL and CHECK_CELL), so the checks do not depend on the cells'
@@ -16,7 +16,9 @@ import pytest
 from nbclient import NotebookClient
 
 from grader.authoring.starter import ANSWER_PLACEHOLDER, MARKDOWN_BEGIN, MARKDOWN_END, strip_answers
+from grader.grade import grade
 from grader.paths import SOLUTION_DIR, STARTER_DIR
+from grader.session.outcome import NOT_IMPLEMENTED
 
 NOTEBOOK = "lab1.ipynb"
 CELL_TIMEOUT = 120  # seconds; the whole notebook normally runs in a few seconds
@@ -200,3 +202,13 @@ def test_the_starter_asks_the_discussion_questions_without_answering_them(
 def test_answer_regions_become_a_placeholder():
     text = "Q?\n\n<!-- BEGIN SOLUTION -->\nThe answer.\n<!-- END SOLUTION -->\nMore.\n"
     assert strip_answers(text) == f"Q?\n\n{ANSWER_PLACEHOLDER}More.\n"
+
+
+def test_the_starter_notebook_handed_in_alone_is_not_implemented_and_breaks_no_rule(tmp_path):
+    """Its `import backprop` is the lab's own module: without backprop.py beside it, the
+    starter's given code stands in, so every graded function is a stub."""
+    shutil.copy(STARTER_DIR / NOTEBOOK, tmp_path / NOTEBOOK)
+    results = grade(tmp_path, out_dir=tmp_path / "out")
+    assert results.score == 0 and not results.broken_rules and not results.import_error
+    assert all(c.kind == NOT_IMPLEMENTED for c in results.checks if c.group == "forward")
+    assert "no backprop.py beside it" in results.graded

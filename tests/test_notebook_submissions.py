@@ -8,8 +8,12 @@ import nbformat
 import pytest
 
 from grader.grade import grade
+from grader.intake import prepare
+from grader.intake.notebook import assemble
+from grader.lab import CONTRACT_FUNCTIONS
 from grader.paths import SOLUTION_DIR, STARTER_DIR
-from tests.grading import by_name, solution_source
+from grader.session.outcome import NOT_IMPLEMENTED
+from tests.grading import by_name, failed_groups, grade_source, solution_source
 from tests.submissions.mutants import MUTANTS, apply
 
 LONG_TRAINING = ("x, y = generate_XOR_easy()\n"
@@ -50,6 +54,11 @@ def functions_notebook(source=None, extra=()):
         nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo="}),
         nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo="}),
         nbformat.v4.new_output("stream", text="loss=0.00245 accuracy=100.00%\n")])
+
+
+def assemble_made(folder, made, given=None):
+    """The Assembled module of a notebook node, written into folder."""
+    return assemble(write(folder, made), given=given)
 
 
 def core(results):
@@ -145,3 +154,143 @@ def test_a_notebook_with_50_mb_of_outputs_grades_normally(tmp_path):
     made.cells[-1].outputs.append(nbformat.v4.new_output("stream", text="x" * 50_000_000))
     results = grade(write(tmp_path / "s", made), out_dir=tmp_path / "out")
     assert core(results) == 100
+
+
+# -- a notebook handed in without backprop.py ------------------------------------------------
+
+def graded_functions(source):
+    """The source of each graded function a module defines, in order."""
+    return [ast.get_source_segment(source, node) for node in ast.parse(source).body
+            if isinstance(node, ast.FunctionDef) and node.name in CONTRACT_FUNCTIONS]
+
+
+def template_notebook(cells):
+    """The template's notebook (which imports backprop for its given helpers) with `cells`
+    written after its import cell, as a student who fills the functions in the notebook."""
+    made = nbformat.read(STARTER_DIR / "lab1.ipynb", as_version=4)
+    first = next(i for i, cell in enumerate(made.cells) if "import backprop" in cell.source)
+    made.cells[first + 1:first + 1] = [nbformat.v4.new_code_cell(cell) for cell in cells]
+    return made
+
+
+def alone(tmp_path, cells):
+    """Grade a folder holding only the template's notebook with `cells` filled in."""
+    results = grade(write(tmp_path / "student", template_notebook(cells)).parent,
+                    out_dir=tmp_path / "out")
+    assert not results.broken_rules, [c.output for c in results.broken_rules]
+    return results
+
+
+def test_a_notebook_handed_in_alone_is_graded_on_its_cells(tmp_path):
+    results = alone(tmp_path, graded_functions(solution_source()))
+    assert core(results) == 100, [(c.name, c.output) for c in results.checks if not c.passed]
+    assert results.graded == ("lab1.ipynb (no backprop.py beside it: the notebook's own "
+                              "functions are graded, and what it imports from backprop comes "
+                              "from the starter's backprop.py)")
+
+
+def test_a_notebook_handed_in_alone_scores_like_its_code_as_backprop_py(tmp_path):
+    mutant = apply(next(m for m in MUTANTS if m.name == "backward_sign_flipped"),
+                   solution_source())
+    in_cells = alone(tmp_path / "notebook", graded_functions(mutant))
+    as_script = grade_source(mutant, tmp_path / "script")
+    assert 0 < core(in_cells) == core(as_script) < 100
+    assert failed_groups(in_cells) - {"report"} == failed_groups(as_script) == {
+        "backward", "convergence"}
+
+
+def test_stubs_in_a_notebook_handed_in_alone_are_not_implemented(tmp_path):
+    starter = (STARTER_DIR / "backprop.py").read_text(encoding="utf-8")
+    results = alone(tmp_path, graded_functions(starter))
+    assert results.score == 0
+    graded = [c for c in results.checks if c.group in CONTRACT_FUNCTIONS]
+    assert graded and all(c.kind == NOT_IMPLEMENTED for c in graded), by_name(results)
+
+
+def test_the_lab_notebook_handed_in_alone_never_gets_the_solutions_functions(tmp_path):
+    """The solution's notebook defines no graded function: what it imports from backprop
+    is the starter's stubs, not the solution's code."""
+    shutil.copy(SOLUTION_DIR / "lab1.ipynb", tmp_path / "lab1.ipynb")
+    results = grade(tmp_path / "lab1.ipynb", out_dir=tmp_path / "out")
+    assert results.score == 0 and not results.broken_rules
+    assert all(c.kind == NOT_IMPLEMENTED for c in results.checks if c.group == "sigmoid")
+
+
+def test_a_forbidden_framework_in_a_notebook_handed_in_alone_zeroes_the_total(tmp_path):
+    made = template_notebook(["import torch", *graded_functions(solution_source())])
+    results = grade(write(tmp_path / "student", made).parent, out_dir=tmp_path / "out")
+    assert results.score == 0
+    (rule,) = results.broken_rules
+    assert "imports torch (a deep-learning or autodiff framework)" in rule.output
+    assert "backprop" not in rule.output
+
+
+def test_a_helper_neither_defined_nor_given_fails_only_the_checks_that_use_it(tmp_path):
+    calls_helper = [cell.replace("def forward(x, params):\n", "def forward(x, params):\n"
+                                 "    my_helper()\n") for cell in graded_functions(
+        solution_source())]
+    results = alone(tmp_path, ["from backprop import my_helper, init_params", *calls_helper])
+    assert failed_groups(results) - {"report"} == {"forward", "backward", "convergence"}
+    forward = next(c for c in results.checks if c.group == "forward")
+    assert "NameError: name 'my_helper' is not defined" in forward.output
+    assert "Hint: no cell of lab1.ipynb defines my_helper, nor does the starter's " \
+           "backprop.py" in forward.output
+    assert results.graded.endswith("(which has no my_helper))")
+
+
+def test_without_a_copy_of_the_given_code_only_what_needs_it_fails(tmp_path, monkeypatch):
+    monkeypatch.setattr(prepare, "given_code", lambda: None)
+    results = alone(tmp_path, graded_functions(solution_source()))
+    assert not results.import_error
+    assert all(c.passed for c in results.checks if c.group in ("sigmoid", "derivative_sigmoid"))
+    loss = next(c for c in results.checks if c.group == "loss")
+    assert "NameError: name 'check_same_shape' is not defined" in loss.output
+    assert "Hint: no cell of lab1.ipynb defines check_same_shape, and no backprop.py was " \
+           "handed in" in loss.output
+    assert "the grader has no copy of the given code" in results.graded
+
+
+@pytest.mark.parametrize("beside", [None, "starter"])
+def test_a_function_in_a_cell_that_does_not_parse_says_so(tmp_path, beside):
+    cells = [cell.replace("def show_learning_curve(losses):", "def show_learning_curve(losses)")
+             for cell in graded_functions(solution_source())]
+    made = template_notebook(cells)
+    folder = write(tmp_path / "student", made).parent
+    if beside:
+        shutil.copy(STARTER_DIR / "backprop.py", folder / "backprop.py")
+    results = grade(folder, out_dir=tmp_path / "out")
+    index = next(i for i, cell in enumerate(made.cells, 1)
+                 if "def show_learning_curve" in cell.source)
+    curve = [c for c in results.checks if c.group == "show_learning_curve"]
+    assert curve and all(c.output.startswith(
+        f"show_learning_curve: its cell {index} has a syntax error on line 1: expected ':'")
+        and c.kind != NOT_IMPLEMENTED for c in curve), [c.output for c in curve]
+    assert failed_groups(results) == {"show_learning_curve", "report"}
+
+
+def test_a_stub_standing_in_for_a_skipped_cell_is_named(tmp_path):
+    cells = [cell.replace("def sigmoid(x):", "def sigmoid(x)")
+             for cell in graded_functions(solution_source())]
+    results = alone(tmp_path, cells)
+    forward = next(c for c in results.checks if c.group == "forward")
+    assert "Hint: sigmoid is not the notebook's: its cell" in forward.output
+
+
+def test_a_later_cell_that_parses_replaces_a_skipped_definition(tmp_path):
+    made = notebook("def sigmoid(x)\n    return x", "def sigmoid(x):\n    return x")
+    assembled = assemble_made(tmp_path, made)
+    assert assembled.broken == {} and assembled.cells == {"sigmoid": "In [2]"}
+    made = notebook("def sigmoid(x):\n    return x", "def sigmoid(x)\n    return x")
+    assert assemble_made(tmp_path, made).broken == {
+        "sigmoid": "its cell In [2] has a syntax error on line 1: expected ':'"}
+
+
+def test_imports_from_a_missing_backprop_keep_what_the_given_code_defines(tmp_path):
+    made = notebook("import backprop as bp, numpy as np\n"
+                    "from backprop import init_params, my_helper\nfrom backprop import *")
+    given = assemble_made(tmp_path, made, given={"init_params", "np"})
+    assert "import backprop as bp, numpy as np" in given.source
+    assert "from backprop import init_params\n" in given.source
+    assert given.source.startswith("from backprop import *") and given.left_out == ["my_helper"]
+    nothing = assemble_made(tmp_path, made, given=set()).source
+    assert "backprop" not in nothing and "import numpy as np" in nothing

@@ -15,7 +15,7 @@ from grader.paths import REPO_ROOT, SOLUTION_DIR, STARTER_DIR
 from grader.sandbox.launch import ENTRY as WORKER
 from tests.submissions import hostile
 from tests.submissions.mutants import MUTANTS, mutant_source
-from tests.test_notebook_submissions import functions_notebook
+from tests.test_notebook_submissions import functions_notebook, graded_functions, template_notebook
 
 HONEST_MUTANTS = ("backward_bias_averaged", "loss_mse_sum", "show_result_axes_swapped")
 # Every process of the machine is looked at, and honest code must beat --timeout 3.
@@ -209,3 +209,22 @@ def test_shards_merge_into_the_whole(tmp_path, honest_alone):
     assert (merged / "alice" / "results.json").exists()
 
 
+
+
+def test_notebooks_handed_in_alone_are_graded_on_their_cells(tmp_path):
+    """Moodle-style zips holding only the template's notebook, its functions filled in."""
+    solution = (SOLUTION_DIR / "backprop.py").read_text(encoding="utf-8")
+    starter = (STARTER_DIR / "backprop.py").read_text(encoding="utf-8")
+    for name, source in (("Lin Yu_5503", solution), ("Kao Ming_5504", starter)):
+        moodle = tmp_path / "class" / f"{name}_assignsubmission_file_"
+        moodle.mkdir(parents=True)
+        with zipfile.ZipFile(moodle / "DL_LAB1.zip", "w") as archive:
+            made = template_notebook(graded_functions(source))
+            archive.writestr("DL_LAB1/lab1.ipynb", nbformat.writes(made))
+            archive.writestr("DL_LAB1/report.pdf", b"%PDF-1.4")
+    table = regrade(tmp_path / "class", out=tmp_path / "out")
+    filled, stubs = table["Lin Yu_5503_assignsubmission_file_"], \
+        table["Kao Ming_5504_assignsubmission_file_"]
+    assert (filled["public"], filled["hidden"]) == ("100", "10"), filled
+    assert (stubs["status"], stubs["total"]) == ("ok", "0"), stubs
+    assert not any("rule" in row["flags"] for row in (filled, stubs))

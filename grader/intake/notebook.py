@@ -4,9 +4,11 @@ The code cells are read with nbformat (validated); IPython magics and shell line
 dropped; of each cell only the top-level imports, function and class definitions and
 constant assignments are kept (decided on the syntax tree), so training loops, plots
 and prints never run. Cells are kept in order, so a later definition of a name wins,
-as it would in Jupyter. A cell that does not parse is skipped and named. A notebook
-that imports backprop gets `from backprop import *` first, so what it does not define
-itself comes from backprop.py.
+as it would in Jupyter. A cell that does not parse is skipped and named, and so are the
+functions it defines, whose checks then say why. A notebook that imports backprop gets
+`from backprop import *` first, so what it does not define itself comes from backprop.py;
+handed in without backprop.py, its imports from backprop keep only what the course's copy
+of the given code defines (`given`), so a missing name fails only the checks that use it.
 
 Nothing here executes the notebook: it is parsed in the grader's process.
 """
@@ -18,9 +20,14 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.lab import SUBMISSION_FILE
+
 MAX_NOTEBOOK_BYTES = 200 * 1024 * 1024
 KEPT = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 CONSTANT_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+# A top-level definition, read off the text of a cell that does not parse.
+TEXT_DEFINITION = re.compile(r"^(?:async\s+def|def|class)\s+(\w+)", re.MULTILINE)
+BACKPROP = Path(SUBMISSION_FILE).stem  # the lab's module, which a notebook may import
 # The line that brings in-notebook feedback (grader/inline.py) into a cell: tooling, like
 # a magic, and no import of the submission's.
 CHECK_IMPORT = re.compile(r"^from grader import check\s*(;\s*|(?=#)|$)")
@@ -38,6 +45,11 @@ class Assembled:
     source: str
     cells: dict = field(default_factory=dict)  # name defined -> "In [7]" or "cell 7"
     skipped: list = field(default_factory=list)  # sentences about cells left out
+    # name whose last definition is in a cell left out -> "its cell In [7] has a syntax
+    # error on line 2: expected ':'"
+    broken: dict = field(default_factory=dict)
+    imports_backprop: bool = False  # a kept statement imports backprop
+    left_out: list = field(default_factory=list)  # names imported from backprop not given
     code: str = ""  # every code cell, magics dropped
     code_cells: list = field(default_factory=list)  # (label, code) of each: what the rules scan
     images: int = 0  # image outputs rendered in the notebook
@@ -135,8 +147,40 @@ def defined_names(node):
 
 def imports_backprop(node):
     if isinstance(node, ast.Import):
-        return any(alias.name == "backprop" for alias in node.names)
-    return isinstance(node, ast.ImportFrom) and node.module == "backprop"
+        return any(alias.name == BACKPROP for alias in node.names)
+    return isinstance(node, ast.ImportFrom) and node.module == BACKPROP and not node.level
+
+
+def given_imports(node, given, left_out):
+    """An import of backprop reduced to what `given` (the names the course's copy of
+    backprop.py defines; empty: there is none) provides, or None when nothing is left.
+
+    The names left out are added to left_out.
+    """
+    if isinstance(node, ast.Import):
+        names = [alias for alias in node.names if alias.name != BACKPROP or given]
+    else:
+        names = [alias for alias in node.names if alias.name in given
+                 or (alias.name == "*" and given)]
+        left_out += [alias.name for alias in node.names if alias not in names and alias.name != "*"]
+    if len(names) == len(node.names):
+        return node
+    return type(node)(**{**vars(node), "names": names}) if names else None
+
+
+def given_names(source):
+    """The names `from backprop import *` takes from the given code's source: its public
+    top-level definitions, assignments and imports."""
+    names = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {target.id for target in targets if isinstance(target, ast.Name)}
+    return {name for name in names if not name.startswith("_")}
 
 
 def statement_source(code, node):
@@ -183,17 +227,44 @@ def outputs_of(notebook):
     return images, lines
 
 
-def assemble(path, validated=True, raw=None):
+def skip_cell(result, label, code, error):
+    """Record a cell left out for a syntax error, and the functions it would define."""
+    where = f"has a syntax error on line {error.lineno}: {error.msg}"
+    result.skipped.append(f"{label} has a syntax error on its line {error.lineno} "
+                          f"({error.msg}): skipped, the other cells are graded")
+    cell = label if label.startswith("cell") else f"cell {label}"  # "cell 7", "cell In [7]"
+    for name in TEXT_DEFINITION.findall(code):
+        result.cells.pop(name, None)
+        result.broken[name] = f"its {cell} {where}"
+
+
+def keep_statement(result, label, code, node, given):
+    """The text a kept top-level statement adds to the module ("" for none)."""
+    if imports_backprop(node):
+        result.imports_backprop = True
+        if given is not None:
+            reduced = given_imports(node, given, result.left_out)
+            if reduced is not node:
+                return f"# {label}\n{ast.unparse(reduced)}\n" if reduced else ""
+    for name in defined_names(node):
+        result.cells[name] = label
+        result.broken.pop(name, None)
+    return f"# {label}\n{statement_source(code, node)}\n"
+
+
+def assemble(path, validated=True, raw=None, given=None):
     """The Assembled module of the notebook at path (NotebookError if unreadable).
 
     validated: check it against nbformat's schema first; raw: its JSON, when parse()
-    has read it already.
+    has read it already; given: None when the student's backprop.py is beside the
+    notebook, else the names the course's copy of backprop.py defines (given_names; an
+    empty set when there is no copy), the only ones its imports from backprop keep.
     """
     raw = parse(path) if raw is None else raw
     if validated:
         validate(raw, Path(path).name)
     notebook = as_nodes(raw)
-    parts, result, uses_backprop = [], Assembled(source=""), False
+    parts, result = [], Assembled(source="")
     code_cells = [(i, c) for i, c in enumerate(notebook.cells) if c.cell_type == "code"]
     if not any(cell.source.strip() for _, cell in code_cells):
         raise NotebookError(f"{Path(path).name} has no code")
@@ -207,17 +278,12 @@ def assemble(path, validated=True, raw=None):
         try:
             tree = ast.parse(code)
         except SyntaxError as error:
-            result.skipped.append(f"{label} has a syntax error on its line {error.lineno} "
-                                  f"({error.msg}): skipped, the other cells are graded")
+            skip_cell(result, label, code, error)
             continue
-        for node in tree.body:
-            if not kept(node):
-                continue
-            uses_backprop |= imports_backprop(node)
-            for name in defined_names(node):
-                result.cells[name] = label
-            parts.append(f"# {label}\n{statement_source(code, node)}\n")
-    prelude = "from backprop import *  # noqa: F403\n\n" if uses_backprop else ""
-    result.source = prelude + "\n".join(parts)
+        parts += [keep_statement(result, label, code, node, given)
+                  for node in tree.body if kept(node)]
+    star = result.imports_backprop and (given is None or given)
+    prelude = f"from {BACKPROP} import *  # noqa: F403\n\n" if star else ""
+    result.source = prelude + "\n".join(part for part in parts if part)
     result.images, result.accuracy_lines = outputs_of(notebook)
     return result

@@ -2,7 +2,10 @@
 
 The submission's folder is copied into a fresh temporary directory, which becomes the
 worker's working directory, so nothing the submission does touches the original. A
-notebook becomes the module of its definitions (grader.intake.notebook), written beside it.
+notebook becomes the module of its definitions (grader.intake.notebook), written beside it;
+handed in without the backprop.py it imports, the course's copy of the given code (the
+starter's backprop.py, never the solution) is put beside it instead, so its helpers come
+from the course and the graded functions the notebook does not define are stubs.
 """
 
 import os
@@ -11,6 +14,8 @@ import tempfile
 from pathlib import Path
 
 from grader.intake.locate import SKIPPED_FOLDERS, NotFound, locate
+from grader.lab import GIVEN_CODE, SUBMISSION_FILE
+from grader.paths import REPO_ROOT
 
 NOTEBOOK_MODULE = "notebook_submission.py"  # the module assembled from a notebook
 LARGEST_COPIED_FILE = 5 * 1024 * 1024
@@ -46,13 +51,20 @@ def working_copy(source_file, into=None):
     return folder, folder / "submission" / source_file.name
 
 
+def given_code():
+    """The course's copy of the given code (the starter's backprop.py), None if missing."""
+    return next((REPO_ROOT / relative for relative in GIVEN_CODE
+                 if (REPO_ROOT / relative).is_file()), None)
+
+
 class Prepared:
     """A submission ready to grade. Use as a context manager, or call close().
 
     path: the module to import (in the copy), None when there is nothing to grade;
     problem: (kind, message) when the submission cannot be imported at all ("missing",
     "notebook"), else None; code: all the code submitted, for the static rules;
-    notebook: grader.intake.notebook.Assembled, for a notebook submission.
+    notebook: grader.intake.notebook.Assembled, for a notebook submission; given: for a
+    notebook handed in without the backprop.py it imports, what stands in for it.
     """
 
     def __init__(self, path, into=None):
@@ -60,6 +72,8 @@ class Prepared:
         working_copy)."""
         self.folder = self.path = self.original = None
         self.reason, self.code, self.notebook, self.problem = "", "", None, None
+        self.given = ""  # what stands in for the backprop.py a notebook imports, if missing
+        self.stood_in = False  # the given code was put beside the notebook as backprop.py
         parsed = {}  # the notebooks locate read, so that none is parsed twice
         try:
             self.original, self.reason = locate(path, parsed)
@@ -74,16 +88,37 @@ class Prepared:
 
     def _assemble_notebook(self, raw):
         """Grade the module made of the notebook's definitions (never its other cells)."""
-        from grader.intake.notebook import NotebookError, assemble
+        from grader.intake.notebook import NotebookError, assemble, given_names
 
+        script, given, names = self.path.with_name(SUBMISSION_FILE), None, None
+        if not script.is_file():  # handed in alone: the course's given code stands in
+            given = given_code()
+            names = given_names(given.read_text(encoding="utf-8")) if given else set()
         try:
-            self.notebook = assemble(self.path, raw=raw)
+            self.notebook = assemble(self.path, raw=raw, given=names)
         except NotebookError as error:
             self.problem = ("notebook", str(error))
             return
         self.code = self.notebook.code
         self.path = self.path.with_name(NOTEBOOK_MODULE)
         self.path.write_text(self.notebook.source, encoding="utf-8")
+        if names is not None and self.notebook.imports_backprop:
+            self._stand_in(given, script)
+
+    def _stand_in(self, given, script):
+        """Put the given code where the missing backprop.py would be; say so in `given`."""
+        if given is None:
+            self.given = (f"no {SUBMISSION_FILE} beside it, and the grader has no copy of the "
+                          "given code: the notebook's imports from backprop are left out")
+            return
+        shutil.copyfile(given, script)
+        self.stood_in = True
+        self.given = (f"no {SUBMISSION_FILE} beside it: the notebook's own functions are graded, "
+                      f"and what it imports from backprop comes from the starter's "
+                      f"{SUBMISSION_FILE}")
+        left_out = self.notebook.left_out
+        if left_out:
+            self.given += f" (which has no {', '.join(dict.fromkeys(left_out))})"
 
     def definitions_only(self):
         """For a re-import of a .py whose import did not finish: rewrite its copy to its
@@ -120,7 +155,7 @@ class Prepared:
         """Which file is graded and why, for the report."""
         if self.original is None:
             return "nothing (no file to grade)"
-        return f"{self.original.name} ({self.reason})"
+        return f"{self.original.name} ({self.given or self.reason})"
 
     def close(self):
         if self.folder is not None:

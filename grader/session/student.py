@@ -12,12 +12,13 @@ points only for a function that works (`require_working`).
 
 import ast
 import os
+import re
 import traceback
 from contextlib import contextmanager
 
 import numpy as np
 
-from grader.lab import LAYER_KEYS, LOSSES, SIGNATURES, TRAINING_FUNCTIONS
+from grader.lab import LAYER_KEYS, LOSSES, SIGNATURES, SUBMISSION_FILE, TRAINING_FUNCTIONS
 from grader.sandbox.handle import IntegrityError, SubmissionError, Timeout, failed_import
 from grader.session.cases import widths_label
 from grader.session.fallback import import_definitions_only, not_importable
@@ -35,6 +36,7 @@ from grader.session.outcome import (
 )
 
 NOT_IMPLEMENTED_TEXT = "not implemented yet"
+UNDEFINED_NAME = re.compile(r"name '(\w+)' is not defined")
 
 
 def plain(array):
@@ -260,9 +262,39 @@ class StudentCode:
                               kind=import_failure_kind(info["error"]))
         return info
 
+    def skipped_cell(self, function):
+        """Why the notebook's last definition of `function` was left out ("its cell In [7]
+        has a syntax error on line 2: ..."), or None."""
+        notebook = self.submission.notebook
+        return notebook.broken.get(function) if notebook is not None else None
+
+    def notebook_hint(self, error):
+        """A hint line for a notebook's call that failed on a stub or an undefined name
+        because a cell was skipped or no cell defines it ("" when neither applies)."""
+        notebook = self.submission.notebook
+        if notebook is None:
+            return ""
+        undefined = UNDEFINED_NAME.search(error["message"]) if error["type"] == "NameError" \
+            else None
+        if undefined and undefined.group(1) not in notebook.broken:
+            where = (f", nor does the starter's {SUBMISSION_FILE}, standing in for the one not "
+                     "handed in" if self.submission.stood_in else f", and no {SUBMISSION_FILE} "
+                     "was handed in" if self.submission.given else "")
+            return line(f"no cell of {self.file_name} defines {undefined.group(1)}{where}: "
+                        "define it in a cell", HINT)
+        named = [undefined.group(1)] if undefined else [
+            name for name in notebook.broken if error["not_implemented"]]
+        return "".join(line(f"{name} is not the notebook's: {notebook.broken[name]}, so that "
+                            "cell was skipped", HINT) for name in named)
+
     def require(self, function):
-        """Fail unless the submission imported and defines `function`."""
+        """Fail unless the submission imported and defines `function` (in a notebook, in a
+        cell that parses)."""
         info = self.require_import()
+        skipped = self.skipped_cell(function)
+        if skipped:
+            raise CheckFailed(f"{function}: {skipped} (the cell is skipped, so {function} "
+                              "is not graded: fix the cell)", kind=NOT_RUN)
         if function not in info["functions"]:
             raise CheckFailed(f"{function} is missing: backprop.py must define "
                               f"{function} with the signature of the starter")
@@ -289,8 +321,8 @@ class StudentCode:
             raise CheckFailed(f"{blame} {error}", kind=CRASHED) from None
         if not answer["ok"]:
             error = answer["error"]
-            raise CheckFailed(error_text(blame, error, self.own_path),
-                              kind=call_failure_kind(error))
+            raise CheckFailed(error_text(blame, error, self.own_path)
+                              + self.notebook_hint(error), kind=call_failure_kind(error))
         return answer
 
     # -- what the value checks found -----------------------------------------------------
