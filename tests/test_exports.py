@@ -140,7 +140,7 @@ def test_template_readme_commands_grade_in_a_fresh_venv(template, tmp_path):
     assert (student / ".venv" / ".installed").stat().st_mtime == installed
 
 
-def test_gradescope_autograder_grades_in_its_layout(autograder):
+def test_gradescope_autograder_grades_in_its_layout(autograder, tmp_path):
     names, root, setup, log = autograder
     assert {"setup.sh", "run_autograder", "grader/reference_values.npz"} <= set(names)
     assert not any(name.startswith(("solution/", "tests/")) for name in names)
