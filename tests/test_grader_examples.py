@@ -92,8 +92,9 @@ BROKEN = {
     "all_zeros": (0, {
         "sigmoid": "checked once sigmoid returns correct values",
         "loss": "checked once loss returns correct values",
-        "derivative_loss": "your loss does not depend on y_pred (its finite differences are "
-                           "all zero), so this check cannot vouch for derivative_loss",
+        # Its loss is wrong, so derivative_loss is judged on the declared LOSS's formula.
+        "derivative_loss": ("finite differences of the declared LOSS",
+                            "derivative_loss returns zeros: is it still a placeholder?"),
         "backward": ("your forward does not depend on W1 (its finite differences are all "
                      "zero), so this check cannot vouch for dW1: fix forward first",
                      "checked once backward returns correct values"),

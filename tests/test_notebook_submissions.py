@@ -294,3 +294,16 @@ def test_imports_from_a_missing_backprop_keep_what_the_given_code_defines(tmp_pa
     assert given.source.startswith("from backprop import *") and given.left_out == ["my_helper"]
     nothing = assemble_made(tmp_path, made, given=set()).source
     assert "backprop" not in nothing and "import numpy as np" in nothing
+
+
+def test_a_student_repository_without_backprop_grades_its_notebook_not_the_given_code(
+        tmp_path):
+    """The template ships the starter's given code as grader/given/backprop.py: it is
+    never the file graded (locate skips the template's grader/)."""
+    from grader.intake.locate import locate
+
+    (tmp_path / "grader" / "given").mkdir(parents=True)
+    (tmp_path / "grader" / "given" / "backprop.py").write_text("x = 1\n", encoding="utf-8")
+    shutil.copy(STARTER_DIR / "lab1.ipynb", tmp_path / "lab1.ipynb")
+    graded, _ = locate(tmp_path)
+    assert graded == tmp_path / "lab1.ipynb"

@@ -9,7 +9,9 @@ from pathlib import Path
 
 from grader.lab import CONTRACT_FUNCTIONS, NOTEBOOK_FILE, SUBMISSION_FILE
 
-SKIPPED_FOLDERS = {"__MACOSX", "__pycache__", ".git", ".venv", "node_modules"}
+# Never where a submission's file is: archives' debris, caches, environments, and the
+# template's grader/ (which ships the starter's given code as grader/given/backprop.py).
+SKIPPED_FOLDERS = {"__MACOSX", "__pycache__", ".git", ".venv", "node_modules", "grader"}
 
 
 class NotFound(ValueError):
