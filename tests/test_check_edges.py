@@ -168,23 +168,21 @@ def test_backward_sign_flip_points_at_backward_not_update(graded):
     assert "backward fails its own checks" in text and "update" not in text
 
 
-def test_a_sign_lost_on_dw_only_is_blamed_on_backward(tmp_path):
-    source = patched("        grads[w_key] = z_prev.T @ d_a\n",
-                     "        grads[w_key] = -(z_prev.T @ d_a)\n")
-    results = grade_source(source, tmp_path, keyword="backward or derivative_loss")
+@pytest.mark.parametrize("right, wrong, said, not_said", [
+    ("        grads[w_key] = z_prev.T @ d_a\n", "        grads[w_key] = -(z_prev.T @ d_a)\n",
+     "derivative_loss is right, so the sign is lost inside backward",
+     "y_pred - y versus y - y_pred"),
+    ("    d_a = derivative_loss(y_pred, y) * derivative_sigmoid(y_pred)\n",
+     "    d_a = derivative_loss(y, y_pred) * derivative_sigmoid(y_pred)\n",
+     "derivative_loss is right, so the sign is lost where backward starts",
+     "fix derivative_loss first"),
+], ids=["dW only", "every gradient"])
+def test_a_sign_lost_with_a_right_derivative_loss_is_blamed_on_backward(
+        right, wrong, said, not_said, tmp_path):
+    results = grade_source(patched(right, wrong), tmp_path,
+                           keyword="backward or derivative_loss")
     text = texts(results, "backward")
-    assert "derivative_loss is right, so the sign is lost inside backward" in text
-    assert "y_pred - y versus y - y_pred" not in text
-
-
-def test_every_sign_lost_with_a_right_derivative_loss_points_at_backwards_first_delta(
-        tmp_path):
-    source = patched("    d_a = derivative_loss(y_pred, y) * derivative_sigmoid(y_pred)\n",
-                     "    d_a = derivative_loss(y, y_pred) * derivative_sigmoid(y_pred)\n")
-    results = grade_source(source, tmp_path, keyword="backward or derivative_loss")
-    text = texts(results, "backward")
-    assert "derivative_loss is right, so the sign is lost where backward starts" in text
-    assert "fix derivative_loss first" not in text
+    assert said in text and not_said not in text
 
 
 def test_a_sign_flipped_derivative_loss_is_blamed_on_y_pred_minus_y(tmp_path):
