@@ -140,7 +140,8 @@ def test_params_modified_in_place_is_said_first(tmp_path):
                          if "matches" in c.name]
     assert gradient_failures
     for check in gradient_failures:
-        assert check.output.startswith("backward modified its"), check.output
+        assert check.output.startswith("backward modified its params ("), check.output
+        assert "compute every gradient first" in check.output  # params, as the contract names it
         assert "delta @ W.T" not in check.output
 
 
@@ -437,3 +438,12 @@ def test_a_misspelled_key_or_signature_gets_the_contracts_own(change, hint, tmp_
                if c.group == "forward"]
     assert forward and all(hint in c.output for c in forward if not c.passed)
     assert not any(c.passed for c in forward)
+
+
+def test_modified_arguments_get_the_contracts_names():
+    from grader.session.student import argument_names
+
+    assert argument_names("backward", ["argument 3 (W1, b1)", "argument 1"]) == [
+        "params (W1, b1)", "y"]
+    assert argument_names("forward", ["argument 9", "something else"]) == [
+        "argument 9", "something else"]  # nothing to name it by: said as it came

@@ -70,7 +70,7 @@ class Case:
         """What a failure must say first: backward changed params, or forward is wrong."""
         if self.modified:
             changed = ", ".join(self.modified)
-            if not any(name.startswith("argument 3") for name in self.modified):
+            if not any(name.startswith("params") for name in self.modified):
                 return f"backward modified its {changed} in place; leave its inputs unchanged. "
             return (f"backward modified its {changed} in place, so the gradients below the "
                     "changed layer use the changed weights; compute every gradient first "

@@ -397,7 +397,8 @@ class StudentCode:
                               what="y_pred")
         if answer["value"].get("type", "").endswith(LOW_PRECISION):
             self.low_precision["forward"] = answer["value"]["type"]
-        return y_pred, {"__handle__": answer["handle"]}, answer["modified"]
+        return y_pred, {"__handle__": answer["handle"]}, argument_names("forward",
+                                                                       answer["modified"])
 
     def precision_hint(self, function):
         """A diagnosis sentence when `function` returned single or half precision arrays,
@@ -412,7 +413,8 @@ class StudentCode:
     def backward(self, y, cache, params):
         """(grads: dict of float64 arrays with the keys of params, any shapes; modified inputs)."""
         answer = self.call("backward", y, cache, params)
-        return expect_params("backward", answer["value"], params, shapes=False), answer["modified"]
+        return (expect_params("backward", answer["value"], params, shapes=False),
+                argument_names("backward", answer["modified"]))
 
     def train(self, x, y, params, lr, max_epochs, timeout):
         """(epochs run, params reached: float64 arrays of params' shapes) when the grader's
@@ -430,6 +432,17 @@ class StudentCode:
             raise CheckFailed(f"{function} returned {answer['returned']} and drew no "
                               "figure; return the matplotlib Figure")
         return answer["figure"]
+
+
+def argument_names(function, modified):
+    """The worker's "argument N (keys)" as the contract names that argument: "params (W1)"."""
+    names = SIGNATURES[function].partition("(")[2].rstrip(")").split(", ")
+    named = []
+    for text in modified:
+        match = re.match(r"argument (\d+)(.*)", str(text))
+        position = int(match[1]) - 1 if match else -1
+        named.append(names[position] + match[2] if 0 <= position < len(names) else str(text))
+    return named
 
 
 def expect_array(function, value, args, shape=None, what="the result", finite=True):
