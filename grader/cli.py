@@ -78,6 +78,7 @@ REGRADE_OPTIONS = ("timeout", "memory", "hidden_seed", "report_points", "sandbox
 def regrade_command(argv):
     from grader import options
     from grader.regrade.identity import RosterError
+    from grader.regrade.policy import POLICY_FILE, PolicyError, find_policy
     from grader.regrade.run import Settings, regrade
     from grader.regrade.similarity import THRESHOLD
     from grader.sandbox.bwrap import SandboxUnavailable
@@ -98,8 +99,13 @@ def regrade_command(argv):
     parser.add_argument("--roster", type=Path, metavar="FILE.csv",
                         help="CSV of the class (columns id, name, optionally email): names "
                              "the students, adds a `missing` row for each without a submission")
+    parser.add_argument("--policy", type=Path, metavar="FILE.toml",
+                        help="the course's policy (deadline and late rule, overrides, bonus "
+                             f"rule, scale, duplicates); default: {POLICY_FILE} beside the "
+                             "roster, if there is one")
     parser.add_argument("--bonus-cap", type=float, metavar="P",
-                        help="at most P bonus points count in `total` (default: all)")
+                        help="at most P bonus points count in `total` (default: the policy's "
+                             "[bonus] most, else all)")
     parser.add_argument("--similarity", type=float, default=THRESHOLD, metavar="F",
                         help="flag pairs sharing at least this share of their own code "
                              "(default %(default)s)")
@@ -120,13 +126,17 @@ def regrade_command(argv):
         parser.error("--bonus-cap must be 0 or more")
     if not 0 < args.similarity <= 1:
         parser.error(f"--similarity must be in (0, 1], not {args.similarity:g}")
+    try:
+        policy = find_policy(args.policy, args.roster)
+    except PolicyError as error:
+        parser.error(str(error))
     settings = Settings(out=args.out, jobs=args.jobs, resume=args.resume,
                         retry_errors=args.retry_errors, shard=args.shard, roster=args.roster,
-                        bonus_cap=args.bonus_cap, similarity=args.similarity,
+                        bonus_cap=args.bonus_cap, similarity=args.similarity, policy=policy,
                         grading=options.from_arguments(args, REGRADE_OPTIONS, hidden=True))
     try:
         sheet = regrade(args.submissions, settings, progress=not args.no_progress)
-    except RosterError as error:
+    except (RosterError, PolicyError) as error:
         parser.error(str(error))
     except SandboxUnavailable as error:
         parser.exit(2, f"python -m grader regrade: {error}\n")

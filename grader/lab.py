@@ -39,6 +39,10 @@ NOTEBOOK_FILE = "lab1.ipynb"
 DATASETS = ("linear", "xor_easy")
 
 TOTAL = 100  # points of the graded functions; bonus points come on top
+# How bonus points count towards a grade: "extra" above the maximum, or "cap" (they make
+# up lost points, up to the maximum). A course's policy file may choose the other.
+BONUS_RULES = ("extra", "cap")
+BONUS_RULE = BONUS_RULES[0]
 DEFAULT_TIMEOUT = 10.0  # seconds one call into a submission may take
 # Address space of a submission's process, the same for a student's grade and a TA's
 # regrade, so a submission that runs out of memory does so in both. 1024 MB is over

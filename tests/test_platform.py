@@ -191,7 +191,7 @@ def regrade_rows(folder, out, **env):
          "2", "--no-progress"], cwd=REPO_ROOT, env={**os.environ, **env},
         capture_output=True, text=True, timeout=600)
     assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
-    with (out / "grades.csv").open(newline="", encoding="utf-8") as stream:
+    with (out / "grades.csv").open(newline="", encoding="utf-8-sig") as stream:
         return list(csv.DictReader(stream))
 
 

@@ -32,7 +32,7 @@ def regrade(*arguments, out):
 
 
 def rows(out):
-    with (Path(out) / "grades.csv").open(newline="", encoding="utf-8") as stream:
+    with (Path(out) / "grades.csv").open(newline="", encoding="utf-8-sig") as stream:
         return {row["submission"]: row for row in csv.DictReader(stream)}
 
 

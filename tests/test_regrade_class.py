@@ -81,7 +81,7 @@ def regrade(root, out, *options):
 
 
 def read_rows(out):
-    with (Path(out) / "grades.csv").open(newline="", encoding="utf-8") as stream:
+    with (Path(out) / "grades.csv").open(newline="", encoding="utf-8-sig") as stream:
         return {row["submission"]: row for row in csv.DictReader(stream)}
 
 

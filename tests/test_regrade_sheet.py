@@ -125,7 +125,7 @@ def test_the_sheet_orders_group_columns_and_fills_the_maximum(tmp_path):
                "backward/30": 0, "sigmoid/5": 5})
     sheet.add({"submission": "a", "status": "error", "reason": "not a readable zip",
                "total": 0, "max_score": ""})
-    with Path(tmp_path / "grades.csv").open(newline="") as stream:
+    with Path(tmp_path / "grades.csv").open(newline="", encoding="utf-8-sig") as stream:
         header = next(csv.reader(stream))
     assert header.index("sigmoid/5") < header.index("backward/30") < header.index("reason")
     assert GradeSheet(tmp_path / "grades.csv").rows["a"]["max_score"] == "45"

@@ -5,13 +5,15 @@ The score's parts (the formula the README documents):
 - public: the visible checks, out of their total (100): what the student saw;
 - hidden: the hidden checks, out of theirs;
 - bonus: points of the bonus checks (they add nothing to any maximum);
-- total = public + hidden + min(bonus, bonus_cap), out of max_score = the two maxima;
+- total = public + hidden + the bonus that counts (counted_bonus: the course's bonus
+  rule, at most bonus_cap points), out of max_score = the two maxima;
   a broken rule sets every part to 0.
 """
 
 import dataclasses
 import re
 
+from grader.lab import BONUS_RULE
 from grader.session.marker import HIDDEN, VISIBLE
 from grader.session.outcome import CRASHED, INTEGRITY, MEMORY, NOT_RUN, TIMEOUT
 
@@ -83,7 +85,17 @@ def relative_paths(results, *roots):
                                import_error=mend(results.import_error))
 
 
-def score_parts(results, bonus_cap=None):
+def counted_bonus(earned, bonus, maximum, rule=BONUS_RULE, most=None):
+    """The bonus points that count towards a grade of `earned` (public + hidden) out of
+    `maximum`: all of them ("extra"), or only what makes up lost points ("cap"); at most
+    `most` (None: no limit)."""
+    counted = bonus if most is None else min(bonus, most)
+    if rule == "cap":
+        counted = min(counted, max(maximum - earned, 0))
+    return counted
+
+
+def score_parts(results, bonus_cap=None, rule=BONUS_RULE):
     """{public, hidden, bonus, total, max_score} of one submission (see the module doc)."""
     def total_of(visibility):
         checks = [c for c in results.checks if c.visibility == visibility and c.max_score]
@@ -93,7 +105,7 @@ def score_parts(results, bonus_cap=None):
     bonus = results.bonus
     if results.broken_rules:
         public = hidden = bonus = 0
-    counted = bonus if bonus_cap is None else min(bonus, bonus_cap)
+    counted = counted_bonus(public + hidden, bonus, public_max + hidden_max, rule, bonus_cap)
     return {"public": public, "hidden": hidden, "bonus": bonus,
             "total": public + hidden + counted, "max_score": public_max + hidden_max,
             "public_max": public_max, "hidden_max": hidden_max}

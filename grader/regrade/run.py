@@ -26,11 +26,15 @@ from pathlib import Path
 
 from grader.options import GradeOptions
 from grader.regrade import identity, integrity
+from grader.regrade.adjust import apply_policy, recorded_times
 from grader.regrade.collect import BadArchive, collect, content_hash, inner_archive, unpack
+from grader.regrade.policy import Policy, PolicyError
 from grader.regrade.row import integrity_flags, relative_paths, result_row, rule_flags
 from grader.regrade.sheet import MISSING_PREFIX, SHEET, GradeSheet, flag_duplicates
 from grader.regrade.similarity import THRESHOLD, flag_similar
 from grader.regrade.summary import WARNINGS, write_summary
+from grader.regrade.times import hand_in_time
+from grader.regrade.worksheet import WorksheetError
 from grader.results import reports
 from grader.sandbox import bwrap, processes
 from grader.sandbox.launch import start_zygote
@@ -51,8 +55,9 @@ class Settings:
     retry_errors: bool = False
     shard: tuple = (1, 1)  # (i, n): grade the i-th of n slices
     roster: Path = None
-    bonus_cap: float = None
+    bonus_cap: float = None  # at most this many bonus points count (the policy's bonus.most)
     similarity: float = THRESHOLD
+    policy: Policy = Policy()
     grading: GradeOptions = GradeOptions(hidden=True)
 
 
@@ -256,22 +261,57 @@ def identify(entries, roster_path):
 
 
 def to_grade(entries, sheet, hashes, settings):
-    """The entries a run grades: all, or with --resume the new, changed (and retried) ones."""
-    if not settings.resume:
-        return list(entries)
-
-    def finished(entry):
+    """{entry: why it is graded} of the entries a run grades: all, or with --resume the
+    new ("new"), changed ("changed") and, with --retry-errors, retried ones."""
+    todo = {}
+    for entry in entries:
         row = sheet.rows.get(entry.name)
-        return (row is not None and row.get("hash") == hashes[entry.name]
-                and not (settings.retry_errors and row.get("status") in RETRIED))
+        if not settings.resume:
+            todo[entry] = "graded"
+        elif row is None:
+            todo[entry] = "new"
+        elif row.get("hash") != hashes[entry.name]:
+            todo[entry] = "changed"
+        elif settings.retry_errors and row.get("status") in RETRIED:
+            todo[entry] = f"retried ({row['status']})"
+    return todo
 
-    return [entry for entry in entries if not finished(entry)]
+
+def resume_lines(todo, entries):
+    """What a --resume run grades again, and why, for the TA."""
+    kept = len(entries) - len(todo)
+    lines = [f"resume: grading {len(todo)} of {len(entries)} submissions ({kept} unchanged "
+             "kept as they are)"]
+    lines += [f"  {entry.name}: {why}" for entry, why in todo.items()]
+    return lines
+
+
+def effective_policy(settings):
+    """The settings' policy, with --bonus-cap as its bonus limit when given."""
+    policy = settings.policy
+    if settings.bonus_cap is not None:
+        policy = dataclasses.replace(policy, bonus_most=settings.bonus_cap)
+    return policy
+
+
+def hand_in_times(entries, policy):
+    """{submission: ISO hand-in time or ""}; raises PolicyError for an unreadable record."""
+    try:
+        recorded = recorded_times(policy)
+    except (WorksheetError, ValueError) as error:
+        raise PolicyError(f"{policy.path}: {error}") from None
+    found = {}
+    for entry in entries:
+        moment, _ = hand_in_time(entry.path, entry.identity.participant, recorded)
+        found[entry.name] = moment.isoformat() if moment else ""
+    return found
 
 
 def regrade(arguments, settings, progress=True):
     """Regrade the submissions named by arguments; returns the GradeSheet.
 
-    Raises identity.RosterError for a roster that cannot be used (before any grading).
+    Raises identity.RosterError for a roster, PolicyError for a policy's worksheet or
+    download, that cannot be used (before any grading).
     """
     import matplotlib
 
@@ -284,8 +324,10 @@ def regrade(arguments, settings, progress=True):
 
     out = Path(settings.out)
     everyone, missing, warnings = identify(collect(arguments), settings.roster)
-    out.mkdir(parents=True, exist_ok=True)
+    policy = effective_policy(settings)
     entries = shard_of(everyone, settings.shard)
+    handed = hand_in_times(entries, policy)
+    out.mkdir(parents=True, exist_ok=True)
     hashes = {entry.name: content_hash(entry.path) for entry in entries}
     sheet = GradeSheet(out / SHEET)
     for entry in entries:  # the roster may have changed since: names follow it
@@ -295,6 +337,9 @@ def regrade(arguments, settings, progress=True):
     for row in missing:
         sheet.add(row, save=False)
     todo = to_grade(entries, sheet, hashes, settings)
+    if settings.resume:
+        for line in resume_lines(todo, entries):
+            print(line, file=sys.stderr)
     (out / WARNINGS).write_text("".join(f"{line}\n" for line in warnings), encoding="utf-8")
     for line in warnings:
         print(f"warning: {line}", file=sys.stderr)
@@ -309,7 +354,8 @@ def regrade(arguments, settings, progress=True):
         shown = [""]
 
         def on_row(row):
-            sheet.add({**row, "hash": hashes.get(row["submission"], "")})
+            sheet.add({**row, "hash": hashes.get(row["submission"], ""),
+                       "handed_in": handed.get(row["submission"], "")})
             bar.update(1)
 
         def on_tick(text):
@@ -326,12 +372,22 @@ def regrade(arguments, settings, progress=True):
             bar.close()
             zygotes.close()
             processes.kill_strays()
-    finish(sheet, out, settings.similarity)
+    for name, moment in handed.items():  # also for the rows --resume kept
+        if name in sheet.rows:
+            sheet.rows[name]["handed_in"] = moment
+    finish(sheet, out, settings.similarity, policy)
     return sheet
 
 
-def finish(sheet, out, threshold=THRESHOLD):
-    """Flag identical and similar code, write similarity.md and summary.md; save."""
+def finish(sheet, out, threshold=THRESHOLD, policy=None):
+    """Flag identical and similar code, apply the policy (None: keep the sheet's policy
+    columns as they are), write similarity.md and summary.md; save."""
     flag_duplicates(sheet)
     flag_similar(sheet, out, CODE_FILE, threshold)
+    if policy is not None:
+        lines = apply_policy(sheet, policy)
+        with (Path(out) / WARNINGS).open("a", encoding="utf-8") as stream:
+            stream.write("".join(f"{line}\n" for line in lines))
+        for line in lines:
+            print(f"warning: {line}", file=sys.stderr)
     write_summary(sheet, out)

@@ -3,8 +3,11 @@ student without a submission (status `missing`).
 
 Columns: who (`submission`, `student_id`, `name`), the outcome (`status`, `total`,
 `max_score`, `public`, `hidden`, `bonus`, see grader/regrade/row.py), one column per
-graded group named with its maximum (`backward/32`, as in the student's table), why
-(`reason` for every row that is not ok, `flags` for review), then `email` and
+graded group named with its maximum (`backward/32`, as in the student's table), the
+course policy's columns (`handed_in`, `late` and `late_reason`, `override` and
+`override_reason`, then `grade` out of `grade_max`: what the exports send; see
+grader/regrade/adjust.py), why (`reason` for every row that is not ok, `flags` for
+review), then `email` and
 `participant` (for the grade-book exports), `hash` (of the submission's content, for
 --resume) and `code` (a digest of the code without whitespace and comments).
 
@@ -26,8 +29,11 @@ from grader.regrade.row import GROUP_COLUMN
 SHEET = "grades.csv"
 LEADING = ("submission", "student_id", "name", "status", "total", "max_score", "public",
            "hidden", "bonus")
+ADJUSTED = ("handed_in", "late", "late_reason", "override", "override_reason", "grade",
+            "grade_max")
 TRAILING = ("reason", "flags", "isolation", "email", "participant", "hash", "code")
 MISSING_PREFIX = "missing:"
+BOM = "\ufeff"
 
 
 def number(value):
@@ -46,18 +52,18 @@ class GradeSheet:
         self.path = Path(path)
         self.rows = {}
         if self.path.exists():
-            with self.path.open(newline="", encoding="utf-8") as stream:
+            with self.path.open(newline="", encoding="utf-8-sig") as stream:
                 self.rows = {row["submission"]: row for row in csv.DictReader(stream)}
 
     def columns(self):
         """The fixed columns with every group column any row has, in the lab's order."""
         groups = {column for row in self.rows.values() for column in row
                   if GROUP_COLUMN.match(column)}
-        return (*LEADING, *sorted(groups, key=_group_rank), *TRAILING)
+        return (*LEADING, *sorted(groups, key=_group_rank), *ADJUSTED, *TRAILING)
 
     def add(self, row, save=True):
         """Record one submission's row (and write the sheet)."""
-        kept = [column for column in row if column in LEADING + TRAILING
+        kept = [column for column in row if column in LEADING + ADJUSTED + TRAILING
                 or GROUP_COLUMN.match(column)]
         self.rows[row["submission"]] = {column: number(row[column]) for column in kept}
         if save:
@@ -66,6 +72,7 @@ class GradeSheet:
     def save(self):
         self.fill_max_score()
         text = io.StringIO()
+        text.write(BOM)  # so that a spreadsheet reads it as UTF-8 (names in any script)
         # extrasaction: a sheet of an older version may hold columns no longer written.
         writer = csv.DictWriter(text, fieldnames=self.columns(), lineterminator="\n",
                                 restval="", extrasaction="ignore")
