@@ -198,6 +198,7 @@ def export_grades_command(argv):
         ExportError,
         export_grades,
     )
+    from grader.regrade.policy import PolicyError, read_policy
 
     parser = argparse.ArgumentParser(
         prog="python -m grader export-grades",
@@ -211,21 +212,35 @@ def export_grades_command(argv):
                         help="moodle: the grading worksheet downloaded from Moodle, to fill in")
     parser.add_argument("--assignment", default=DEFAULT_ASSIGNMENT,
                         help="canvas: the assignment column's header (default %(default)r)")
-    parser.add_argument("--duplicates", choices=DUPLICATES, default=DUPLICATES[0],
-                        help="a student with several submissions: refuse to export (the "
-                             "default, naming them) or export the highest grade")
+    parser.add_argument("--duplicates", choices=DUPLICATES,
+                        help="a student with several submissions: export the latest handed "
+                             "in, the highest grade, the first handed in, or refuse naming "
+                             "them (default: the policy's duplicates, else latest)")
+    parser.add_argument("--policy", type=Path, metavar="FILE.toml",
+                        help="apply this course policy to DIR/grades.csv first (and save "
+                             "it); default: the grades as the regrade wrote them")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="write nothing: print what the grade book will do with each "
+                             "row (accepted, or skipped and why)")
     args = parser.parse_args(argv)
     if args.worksheet is not None and args.fmt != "moodle":
         parser.error("--worksheet goes with --format moodle")
     modified = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     try:
-        path, warnings = export_grades(args.dir, args.fmt, args.out, args.worksheet,
-                                       args.assignment, modified, args.duplicates)
-    except ExportError as error:
+        policy = read_policy(args.policy) if args.policy else None
+        done = export_grades(args.dir, args.fmt, args.out, args.worksheet, args.assignment,
+                             modified, args.duplicates, policy, args.dry_run)
+    except (ExportError, PolicyError) as error:
         parser.error(str(error))
-    for warning in warnings:
+    for warning in done.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    print(f"wrote {path}")
+    if args.dry_run:
+        for who, action in done.actions:
+            print(f"{who}: {action}")
+        accepted = sum(action.startswith(("accepted", "written")) for _, action in done.actions)
+        print(f"dry run: {accepted} of {len(done.actions)} rows would be taken; nothing written")
+    else:
+        print(f"wrote {done.path}")
     return 0
 
 

@@ -33,7 +33,8 @@ def sheet(tmp_path):
 
 
 def rows_of(path):
-    with path.open(newline="", encoding="utf-8") as stream:
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # the BOM spreadsheets need
+    with path.open(newline="", encoding="utf-8-sig") as stream:
         return list(csv.DictReader(stream))
 
 
@@ -42,26 +43,28 @@ def test_several_submissions_of_a_student_are_refused_by_name(sheet, fmt):
     with pytest.raises(ExportError) as refused:
         export_grades(sheet, fmt)
     message = str(refused.value)
-    assert "312551021: 312551021_WuFang (1) (76), Wu Fang_5521_assignsubmission_file_ (110)" \
-        in message and "--duplicates highest" in message
+    assert "the rule 'latest' needs every one's hand-in time" in message
+    assert ("312551021: 312551021_WuFang (1) (76, hand-in time unknown), "
+            "Wu Fang_5521_assignsubmission_file_ (110, hand-in time unknown)") in message
+    assert "--duplicates highest" in message
     assert "312551001" not in message
     assert not (sheet / f"grades-{fmt}.csv").exists()  # nothing half-right is written
 
 
 def test_the_highest_of_several_is_exported_once_with_a_warning(sheet):
-    path, warnings = export_grades(sheet, "csv", duplicates="highest")
+    path, warnings, _ = export_grades(sheet, "csv", duplicates="highest")
     exported = rows_of(path)
-    assert [(row["student_id"], row["total"]) for row in exported] == [
+    assert [(row["student_id"], row["grade"]) for row in exported] == [
         ("312551001", "114"), ("312551002", "48"), ("312551021", "110")]
     assert "312551021: 2 submissions, exported the highest (110, " \
            "Wu Fang_5521_assignsubmission_file_)" in warnings
 
 
 def test_moodle_is_told_of_grades_above_its_maximum(sheet):
-    _, warnings = export_grades(sheet, "moodle", duplicates="highest")
+    _, warnings, _ = export_grades(sheet, "moodle", duplicates="highest")
     above = [w for w in warnings if "above the maximum" in w]
-    assert len(above) == 1 and above[0].startswith("312551001: grade 114 is above the "
-                                                   "maximum grade 110")
+    assert len(above) == 1 and above[0].startswith("312551001: skipped by Moodle without a "
+                                                   "word: grade 114 is above the maximum 110")
 
 
 def test_a_filled_worksheet_carries_the_reasons_and_warns_above_its_maximum(sheet, tmp_path):
@@ -71,14 +74,14 @@ def test_a_filled_worksheet_carries_the_reasons_and_warns_above_its_maximum(shee
         '"Last modified (grade)","Feedback comments"\n'
         '"Participant 11","Chen Wei","312551001","","110.00","-",""\n'
         '"Participant 12","Lin Yu","312551002","","110.00","-",""\n', encoding="utf-8")
-    path, warnings = export_grades(sheet, "moodle", out=tmp_path / "filled.csv",
-                                   worksheet=worksheet, duplicates="highest")
+    path, warnings, _ = export_grades(sheet, "moodle", out=tmp_path / "filled.csv",
+                                      worksheet=worksheet, duplicates="highest")
     filled = {row["Identifier"]: row for row in rows_of(path)}
     assert filled["Participant 12"]["Grade"] == "48"
-    assert filled["Participant 12"]["Feedback comments"] == "forward: did not finish within 10 s"
-    assert filled["Participant 11"]["Feedback comments"] == ""  # ok: nothing to explain
-    assert any(w.startswith("312551001: grade 114 is above the maximum grade 110.00")
-               for w in warnings)
+    assert "forward: did not finish within 10 s" in filled["Participant 12"]["Feedback comments"]
+    assert filled["Participant 11"]["Feedback comments"].startswith("Grade 114 / 110")
+    assert any(w.startswith("312551001: skipped by Moodle without a word: grade 114 is above "
+                            "the maximum 110.00") for w in warnings)
 
 
 def test_the_command_line_refuses_with_the_reason_or_takes_the_policy(sheet):

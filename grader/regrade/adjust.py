@@ -75,7 +75,7 @@ def adjusted(row, policy, override=None):
             "grade_max": policy.scale_to or (maximum or "")}
 
 
-def apply_policy(sheet, policy):
+def apply_policy(sheet, policy, save=True):
     """Set every row's policy columns (and save the sheet); returns warnings."""
     overrides = {override.student: override for override in policy.overrides}
     sheet.fill_max_score()
@@ -86,7 +86,8 @@ def apply_policy(sheet, policy):
             used.add(override.student)
         row.update({key: sheet_number(value) for key, value in
                     adjusted(row, policy, override).items()})
-    sheet.save()
+    if save:
+        sheet.save()
     where = f" in {policy.path}" if policy.path else ""
     return [f"override of {student}{where}: no such student in the grade sheet"
             for student in sorted(set(overrides) - used)]

@@ -1,42 +1,44 @@
 """Grade-book exports of DIR/grades.csv: `python -m grader export-grades DIR --format F`.
 
-- moodle: Moodle's assignment grading worksheet (the "offline grading worksheet" of
-  the assignfeedback_offline plugin, uploaded with "Upload grading worksheet"). Moodle's
-  importer finds three columns by their header, "Identifier" ("Participant N"),
-  "Grade" and "Last modified (grade)", and ignores the others; it skips a grade above
-  the assignment's maximum, and one changed in Moodle after "Last modified (grade)".
-  The participant number N comes from the Moodle bulk-download folder name, or from a
-  worksheet downloaded from Moodle (--worksheet), whose rows are matched by the
-  "ID number" column, else the email, else the full name.
-- canvas: Canvas's gradebook import CSV: "Student", "ID", "SIS User ID",
-  "SIS Login ID", "Section", then one column per assignment, and a "Points Possible"
-  row under the header. Rows are matched by SIS User ID (the student ID); "ID" (Canvas's
-  own number) stays empty, "SIS Login ID" holds the student ID too.
-- csv: student_id, name, email, total, max_score, status: for anything else.
+- moodle: Moodle's assignment grading worksheet, filled in (grader/regrade/moodle.py):
+  the TA's own downloaded worksheet in its language (--worksheet, or the policy's
+  `worksheet`), or one built from the participant numbers of a Moodle download.
+- canvas: Canvas's gradebook import CSV (lib/gradebook_importer.rb): "Student", "ID",
+  "SIS User ID", "SIS Login ID", "Section", then the assignment's column, and a
+  "Points Possible" row under the header. Rows are matched by SIS User ID (the student
+  ID); "ID" (Canvas's own number) stays empty, "SIS Login ID" holds the student ID too.
+- csv: student_id, name, email, grade, max_score, status, comment: for anything else.
 
-Each exported grade is the sheet's `total`; rows without a student ID cannot be matched
-and are left out with a warning, and so is, for Moodle, a row without a participant.
-A student with several submissions in the sheet (a resubmission beside the Moodle
-download, say) is refused by default, naming each, since a grade book takes one grade
-per student; `duplicates="highest"` exports the highest of them, with a warning. A grade
-above Moodle's maximum is said, since Moodle skips it without a word.
+Each exported grade is the sheet's `grade` out of `grade_max`, the course policy applied
+(grader/regrade/adjust.py; `--policy` applies a policy file afresh, and saves the
+sheet); a sheet of an older version without them exports `total` out of `max_score`.
+Every row carries its feedback comment (grader/regrade/comments.py) where the format
+has a place for it. Rows without a student ID cannot be matched and are left out with a
+warning. A student with several submissions gets one grade: the latest handed in (the
+default), the highest, or the first (`duplicates`), or, with "refuse", none until the
+TA keeps one. Files are UTF-8 with a byte-order mark, which spreadsheets need to read
+names in any script and both importers accept (Moodle's csv_import_reader strips it;
+Canvas finds its headers by substring). A dry run lists what the grade book will do
+with each row (accepted, or skipped and why) and writes nothing.
 """
 
 import csv
 import io
 from pathlib import Path
+from typing import NamedTuple
 
-from grader.regrade.sheet import SHEET, GradeSheet
+from grader.regrade.adjust import apply_policy
+from grader.regrade.comments import feedback_comment
+from grader.regrade.moodle import build_worksheet, fill_worksheet
+from grader.regrade.policy import DUPLICATES as POLICY_DUPLICATES
+from grader.regrade.sheet import BOM, SHEET, GradeSheet
+from grader.regrade.worksheet import WorksheetError
 
-MOODLE_COLUMNS = ("Identifier", "Full name", "Email address", "Status", "Grade",
-                  "Maximum Grade", "Grade can be changed", "Last modified (submission)",
-                  "Last modified (grade)", "Feedback comments")
-MOODLE_PARTICIPANT = "Participant "
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 CANVAS_POINTS_ROW = "Points Possible"
-CSV_COLUMNS = ("student_id", "name", "email", "total", "max_score", "status")
+CSV_COLUMNS = ("student_id", "name", "email", "grade", "max_score", "status", "comment")
 FORMATS = ("moodle", "canvas", "csv")
-DUPLICATES = ("refuse", "highest")  # what to do with a student's several submissions
+DUPLICATES = (*POLICY_DUPLICATES, "refuse")  # a student's several submissions
 DEFAULT_ASSIGNMENT = "Lab 1: backpropagation"
 
 
@@ -65,153 +67,131 @@ def gradable_rows(sheet):
     return sorted(rows, key=lambda row: (row["student_id"], row["submission"])), warnings
 
 
+def _chosen(found, duplicates):
+    """The one row of a student's several that the rule keeps (None: cannot tell)."""
+    if duplicates == "highest":
+        return max(found, key=lambda row: float(row["export_grade"] or 0))
+    if any(not row.get("handed_in") for row in found):
+        return None
+    by_time = sorted(found, key=lambda row: (row["handed_in"], row["submission"]))
+    return by_time[-1] if duplicates == "latest" else by_time[0]
+
+
 def one_per_student(rows, duplicates):
-    """(rows with one per student ID, warnings); refuses several unless `duplicates` is
-    "highest", which keeps the highest total (the first by submission name on a tie)."""
+    """(rows with one per student ID, warnings, [(who, what happened to a row left
+    out)]). A kept row lacking the Moodle participant number or the email takes them from
+    the student's other rows (they belong to the student, not to one hand-in)."""
     by_student = {}
     for row in rows:
         by_student.setdefault(row["student_id"], []).append(row)
     several = {student: found for student, found in by_student.items() if len(found) > 1}
-    if several and duplicates != "highest":
+    unknown = {student: found for student, found in several.items()
+               if duplicates == "refuse" or _chosen(found, duplicates) is None}
+    if unknown:
         listed = "; ".join(
-            f"{student}: " + ", ".join(f"{row['submission']} ({row['total']})" for row in found)
-            for student, found in several.items())
-        raise ExportError(f"several submissions of one student: {listed}. A grade book takes "
-                          "one grade per student: keep one of each in the class folder and "
-                          "regrade, or pass --duplicates highest")
-    kept, warnings = [], []
+            f"{student}: " + ", ".join(f"{row['submission']} ({row['export_grade']}"
+                                       + (f", handed in {row['handed_in']}" if row.get(
+                                           "handed_in") else ", hand-in time unknown") + ")"
+                                       for row in found)
+            for student, found in unknown.items())
+        why = ("" if duplicates == "refuse" else
+               f" (the rule {duplicates!r} needs every one's hand-in time)")
+        raise ExportError(f"several submissions of one student{why}: {listed}. A grade book "
+                          "takes one grade per student: keep one of each in the class folder "
+                          "and regrade, or pass --duplicates highest")
+    kept, warnings, left_out = [], [], []
     for student, found in by_student.items():
-        best = max(found, key=lambda row: float(row["total"] or 0))
-        kept.append(best)
+        chosen = dict(_chosen(found, duplicates) if len(found) > 1 else found[0])
+        for key in ("participant", "email"):
+            chosen[key] = chosen.get(key) or next((r[key] for r in found if r.get(key)), "")
+        kept.append(chosen)
         if len(found) > 1:
-            warnings.append(f"{student}: {len(found)} submissions, exported the highest "
-                            f"({best['total']}, {best['submission']})")
-    return kept, warnings
+            warnings.append(f"{student}: {len(found)} submissions, exported the {duplicates} "
+                            f"({chosen['export_grade']}, {chosen['submission']})")
+            left_out += [(f"{student} ({row['submission']})",
+                          f"not exported: the {duplicates} submission of the student is")
+                         for row in found if row["submission"] != chosen["submission"]]
+    return kept, warnings, left_out
 
 
-def above_maximum(row, maximum):
-    """A warning when row's total is above Moodle's maximum grade (Moodle skips it)."""
-    try:
-        over = float(row["total"]) > float(maximum)
-    except (TypeError, ValueError):
-        return []
-    return [f"{row['student_id']}: grade {row['total']} is above the maximum grade "
-            f"{maximum}, which Moodle skips without a word: raise the assignment's maximum "
-            "grade, or regrade with --bonus-cap"] if over else []
-
-
-def _moodle_status(row):
-    return "No submission" if row["status"] == "missing" else "Submitted for grading"
-
-
-def _feedback(row):
-    return row["reason"] if row["status"] != "ok" else ""
-
-
-WORKSHEET_KEYS = ("ID number", "Email address", "Full name")  # matched in this order
-
-
-def _key(text):
-    return " ".join(text.split()).casefold()
-
-
-def moodle_from_worksheet(rows, worksheet, modified):
-    """Moodle's downloaded worksheet with its Grade column filled from rows."""
-    try:
-        text = Path(worksheet).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ExportError(f"cannot read the worksheet {worksheet}: {error}") from None
-    table = list(csv.reader(text.splitlines()))
-    if not table or not {"Identifier", "Grade"} <= set(table[0]):
-        raise ExportError(f"{worksheet} is not a Moodle grading worksheet: its header needs "
-                          "'Identifier' and 'Grade'")
-    header = table[0]
-    if "Last modified (grade)" not in header:
-        header.append("Last modified (grade)")
-    column = {name: header.index(name) for name in header}
-    keys = {}
-    for row in rows:
-        for kind, value in (("ID number", row["student_id"]), ("Email address", row.get("email")),
-                            ("Full name", row.get("name"))):
-            if value:
-                keys.setdefault((kind, _key(value)), row)
-    warnings, filled = [], set()
-    for record in table[1:]:
-        record += [""] * (len(header) - len(record))
-        match = next((keys[kind, _key(record[column[kind]])] for kind in WORKSHEET_KEYS
-                      if kind in column and (kind, _key(record[column[kind]])) in keys), None)
-        if match is None:
-            warnings.append(f"worksheet row {record[column['Identifier']]}: no grade found")
-            continue
-        filled.add(match["submission"])
-        record[column["Grade"]] = match["total"]
-        record[column["Last modified (grade)"]] = modified
-        if "Feedback comments" in column:
-            record[column["Feedback comments"]] = _feedback(match)
-        if "Maximum Grade" in column:
-            warnings += above_maximum(match, record[column["Maximum Grade"]])
-    warnings += [f"{row['student_id']}: not in the worksheet" for row in rows
-                 if row["submission"] not in filled]
-    return _csv_text(header, table[1:]), warnings
-
-
-def moodle(rows, modified):
-    """A Moodle grading worksheet built from the participant numbers in the sheet."""
-    table, warnings = [], []
-    for row in rows:
-        if not row.get("participant"):
-            warnings.append(f"{row['student_id']}: no Moodle participant number (grade a "
-                            "Moodle bulk download, or pass --worksheet), left out")
-            continue
-        table.append([f"{MOODLE_PARTICIPANT}{row['participant']}", row["name"],
-                      row.get("email", ""), _moodle_status(row), row["total"],
-                      row["max_score"], "Yes", "", modified, _feedback(row)])
-        warnings += above_maximum(row, row["max_score"])
-    return _csv_text(MOODLE_COLUMNS, table), warnings
+def with_export_columns(rows):
+    """Rows with `export_grade` and `export_max`: the policy's grade, else the total."""
+    return [{**row, "export_grade": row.get("grade") or row.get("total") or "0",
+             "export_max": row.get("grade_max") or row.get("max_score") or ""} for row in rows]
 
 
 def canvas(rows, assignment):
     """Canvas's gradebook import CSV, with the Points Possible row."""
-    maximum = rows[0]["max_score"] if rows else ""
-    table = [[CANVAS_POINTS_ROW, "", "", "", "", maximum]]
-    table += [[row["name"], "", row["student_id"], row["student_id"], "", row["total"]]
+    maximum = rows[0]["export_max"] if rows else ""
+    table = [list(CANVAS_COLUMNS) + [assignment], [CANVAS_POINTS_ROW, "", "", "", "", maximum]]
+    table += [[row["name"], "", row["student_id"], row["student_id"], "", row["export_grade"]]
               for row in rows]
-    return _csv_text((*CANVAS_COLUMNS, assignment), table), []
+    # Canvas takes any score, above points possible too; it matches by SIS User ID.
+    actions = [(row["student_id"], f"accepted: grade {row['export_grade']} (matched by SIS "
+                                   "User ID)") for row in rows]
+    return table, [], actions
 
 
-def plain(rows):
-    return _csv_text(CSV_COLUMNS, [[row.get(c, "") for c in CSV_COLUMNS] for row in rows]), []
+def plain(rows, comments):
+    table = [list(CSV_COLUMNS)]
+    table += [[row["student_id"], row.get("name", ""), row.get("email", ""), row["export_grade"],
+               row["export_max"], row["status"], comments[row["submission"]]] for row in rows]
+    return table, [], [(row["student_id"], f"written: grade {row['export_grade']}")
+                       for row in rows]
+
+
+class Export(NamedTuple):
+    """What export_grades did: the file written (None on a dry run), the warnings, and
+    [(row, what the grade book will do with it)]."""
+
+    path: Path
+    warnings: list
+    actions: list
 
 
 def export_grades(directory, fmt, out=None, worksheet=None, assignment=DEFAULT_ASSIGNMENT,
-                  modified="", duplicates="refuse"):
-    """Write the grade-book file for DIR/grades.csv; returns (its path, warnings).
+                  modified="", duplicates=None, policy=None, dry_run=False):
+    """Write the grade-book file for DIR/grades.csv; returns an Export.
 
     Args:
         fmt: one of FORMATS.
         out: the file to write (default DIR/grades-<fmt>.csv).
-        worksheet: for moodle, a grading worksheet downloaded from Moodle to fill in.
+        worksheet: for moodle, a grading worksheet downloaded from Moodle to fill in
+            (default: the policy's).
         assignment: for canvas, the assignment column's header ("Name (id)" matches an
             existing Canvas assignment by its id).
         modified: for moodle, the "Last modified (grade)" time written.
-        duplicates: one of DUPLICATES, for a student with several submissions.
+        duplicates: one of DUPLICATES (default: the policy's, else "latest").
+        policy: a Policy to apply to the sheet first (None: the sheet's grades as they are).
+        dry_run: write nothing; the actions say what the grade book would do.
     """
     directory = Path(directory)
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     if not (directory / SHEET).is_file():
         raise ExportError(f"no grade sheet {directory / SHEET}: run regrade first")
-    rows, warnings = gradable_rows(GradeSheet(directory / SHEET))
-    rows, more = one_per_student(rows, duplicates)
-    warnings += more
+    sheet, warnings = GradeSheet(directory / SHEET), []
+    if policy is not None:  # a dry run applies it in memory only
+        warnings += apply_policy(sheet, policy, save=not dry_run)
+    duplicates = duplicates or (policy.duplicates if policy else DUPLICATES[0])
+    worksheet = worksheet or (policy.worksheet if policy else None)
+    rows, more = gradable_rows(sheet)
+    rows, more_warnings, actions = one_per_student(with_export_columns(rows), duplicates)
+    warnings += more + more_warnings
+    comments = {row["submission"]: feedback_comment(row, directory) for row in rows}
     if fmt == "moodle" and worksheet is not None:
-        text, more = moodle_from_worksheet(rows, worksheet, modified)
+        try:
+            table, more, done = fill_worksheet(rows, worksheet, modified, comments)
+        except WorksheetError as error:
+            raise ExportError(str(error)) from None
     elif fmt == "moodle":
-        text, more = moodle(rows, modified)
+        table, more, done = build_worksheet(rows, modified, comments)
     elif fmt == "canvas":
-        text, more = canvas(rows, assignment)
+        table, more, done = canvas(rows, assignment)
     else:
-        text, more = plain(rows)
+        table, more, done = plain(rows, comments)
+    if dry_run:
+        return Export(None, warnings + more, done + actions)
     out = Path(out) if out else directory / f"grades-{fmt}.csv"
-    out.write_text(text, encoding="utf-8")
-    return out, warnings + more
+    out.write_text(BOM + _csv_text(table[0], table[1:]), encoding="utf-8")
+    return Export(out, warnings + more, done + actions)
