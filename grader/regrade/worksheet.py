@@ -83,10 +83,13 @@ def _identifier(table):
 
 
 def _maximum(table, after):
-    """The first column after `after` holding one number on every row."""
-    for column in range(after + 1, len(table[0])):
+    """The first column after `after` holding one number on every row, right after a
+    column of numbers or blanks (the grade)."""
+    for column in range(after + 2, len(table[0])):
         values = _values(table, column)
-        if values and all(NUMBER.match(v) for v in values) and len(set(values)) == 1:
+        before = _values(table, column - 1)
+        if values and all(NUMBER.match(v) for v in values) and len(set(values)) == 1 \
+                and all(not v or v == "-" or NUMBER.match(v) for v in before):
             return column
     return None
 
@@ -114,8 +117,7 @@ def read_worksheet(path):
         raise WorksheetError(f"{path} is not a Moodle grading worksheet: no column holds "
                              "participant identifiers (\"Participant 4411\")")
     maximum = _maximum(table, identifier)
-    if maximum is None or maximum - 1 <= identifier or not _all(
-            _values(table, maximum - 1), NUMBER.match) and any(_values(table, maximum - 1)):
+    if maximum is None:
         raise WorksheetError(f"{path} is not a Moodle grading worksheet: no grade column "
                              "followed by the maximum grade (the same number on every row)")
     # Moodle's order after the maximum: grade can be changed, last modified (submission),
