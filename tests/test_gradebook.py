@@ -96,3 +96,66 @@ def test_the_command_line_refuses_with_the_reason_or_takes_the_policy(sheet):
     taken = export("--duplicates", "highest")
     assert taken.returncode == 0, taken.stderr
     assert "warning: 312551021: 2 submissions, exported the highest" in taken.stderr
+
+
+CHINESE_WORKSHEET = (
+    "參與者,全名,電子郵件地址,學號,狀態,成績,最高分數,成績可以被更改,最後修改的(提交),"
+    "線上文字,最後修改的(得分),回饋評語\n"
+    "參與者 5501,陳偉,chen@example.edu,312551001,已繳交以供評分,,110.00,是,"
+    "2026年 10月 5日(星期一) 22:10,,-,\n"
+    "參與者 5502,林雨,lin@example.edu,312551002,已繳交以供評分,,110.00,是,"
+    "2026年 10月 7日(星期三) 10:00,,-,\n"
+    "參與者 5599,王小明,wang@example.edu,312551099,沒有繳交,,110.00,是,-,,-,\n")
+
+
+def test_a_chinese_worksheet_round_trips_in_its_own_language(sheet, tmp_path):
+    from grader.regrade.worksheet import hand_in_times, read_worksheet
+
+    worksheet = tmp_path / "成績.csv"
+    worksheet.write_bytes(b"\xef\xbb\xbf" + CHINESE_WORKSHEET.encode("utf-8"))
+    read = read_worksheet(worksheet)
+    assert (read.identifier, read.email, read.id_number, read.grade, read.maximum,
+            read.submitted, read.graded, read.feedback) == (0, 2, 3, 5, 6, 8, 10, 11)
+    assert hand_in_times(read)["5502"].day == 7
+    done = export_grades(sheet, "moodle", out=tmp_path / "filled.csv", worksheet=worksheet,
+                         duplicates="highest", modified="2026-12-05 08:00:00 UTC")
+    text = done.path.read_bytes()
+    assert text.startswith(b"\xef\xbb\xbf")
+    table = list(csv.reader(text.decode("utf-8-sig").splitlines()))
+    original = list(csv.reader(CHINESE_WORKSHEET.splitlines()))
+    assert table[0] == original[0]  # the headers Moodle will look up, in its language
+    assert [row[0] for row in table] == [row[0] for row in original]
+    assert (table[1][5], table[1][10]) == ("114", "2026-12-05 08:00:00 UTC")
+    assert table[1][11].startswith("Grade 114 / 110")
+    assert (table[2][5], table[3][5]) == ("48", "")  # 312551099 has no grade: left empty
+    actions = dict(done.actions)
+    assert actions["參與者 5501 (312551001)"].startswith("skipped by Moodle without a word: "
+                                                      "grade 114 is above the maximum")
+    assert actions["參與者 5502 (312551002)"] == "accepted: grade 48"
+    assert actions["參與者 5599"].startswith("skipped by Moodle: no grade")
+    assert actions["312551021"] == "not exported: no row of the worksheet"
+    # and what Moodle's download gives back is read the same way again
+    assert read_worksheet(done.path).grade == 5
+
+
+def test_a_file_that_is_no_worksheet_is_refused(sheet, tmp_path):
+    other = tmp_path / "roster.csv"
+    other.write_text("id,name\n312551001,Chen Wei\n", encoding="utf-8")
+    with pytest.raises(ExportError) as refused:
+        export_grades(sheet, "moodle", worksheet=other, duplicates="highest")
+    assert "not a Moodle grading worksheet" in str(refused.value)
+
+
+def test_the_dry_run_prints_what_the_grade_book_does_and_writes_nothing(sheet):
+    done = subprocess.run([sys.executable, "-m", "grader", "export-grades", str(sheet),
+                           "--format", "moodle", "--duplicates", "highest", "--dry-run"],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "Participant 5502 (312551002): accepted: grade 48" in lines
+    assert any(line.startswith("Participant 5501 (312551001): skipped by Moodle without a "
+                               "word: grade 114") for line in lines)
+    assert "312551021 (312551021_WuFang (1)): not exported: the highest submission of the " \
+           "student is" in lines
+    assert lines[-1] == "dry run: 2 of 4 rows would be taken; nothing written"
+    assert not (sheet / "grades-moodle.csv").exists()
