@@ -1,9 +1,7 @@
 """Copy detection by token fingerprints: renamed, reordered and reformatted copies are
 found; independent correct solutions and the shared starter are not."""
 
-import io
 import re
-import tokenize
 from pathlib import Path
 
 import pytest
@@ -14,49 +12,16 @@ from grader.regrade.similarity import (
     WINDOW,
     K,
     fingerprints,
+    function_spans,
     merge_ranges,
     normalised_tokens,
     similar_pairs,
     starter_sources,
 )
+from tests.submissions.disguise import disguised, reformatted, renamed, reordered
 
 CORRECT = Path(__file__).parent / "submissions" / "correct"
 ORIGINAL = (CORRECT / "tuple_cache.py").read_text(encoding="utf-8")
-
-
-def renamed(source):
-    """Every name the code assigns or takes as a parameter renamed (strings untouched)."""
-    targets = re.findall(r"^\s*([a-z_]\w*(?:\s*,\s*[a-z_]\w*)*)\s*=[^=]", source, re.M)
-    names = {name.strip() for target in targets for name in target.split(",")}
-    names -= set(re.findall(r"[(,]\s*([a-z_]\w*)\s*=[^=]", source))  # keyword arguments
-    names |= {n.split("=")[0].strip() for args in re.findall(r"def \w+\(([^)]*)\)", source)
-              for n in args.split(",") if n.strip()}
-    new_names = {name: f"my_value_{number}" for number, name in enumerate(sorted(names))}
-    tokens = [(token.type, new_names.get(token.string, token.string)
-               if token.type == tokenize.NAME else token.string)
-              for token in tokenize.generate_tokens(io.StringIO(source).readline)]
-    return tokenize.untokenize(tokens)
-
-
-def reordered(source):
-    """The top-level functions in reverse order."""
-    head, *functions = re.split(r"\n(?=def )", source)
-    return "\n".join([head, *reversed(functions)])
-
-
-def reformatted(source):
-    """Two-space indents, comments and blank lines added, spaces inside brackets."""
-    lines = []
-    for line in source.splitlines():
-        indent = len(line) - len(line.lstrip(" "))
-        lines.append(" " * (indent // 2) + line.lstrip(" ").replace("(", "( "))
-        if line.startswith("def "):
-            lines.append("  # my own work")
-    return "\n\n".join(lines) + "\n"
-
-
-def disguised(source):
-    return reformatted(reordered(renamed(source)))
 
 
 def test_renaming_only_changes_identifiers():
@@ -125,8 +90,8 @@ def test_code_that_does_not_tokenize_still_compares():
 
 
 def test_a_copy_of_the_course_solution_is_flagged_on_its_row(tmp_path):
+    from grader.regrade.rings import REFERENCE, flag_similar
     from grader.regrade.sheet import GradeSheet
-    from grader.regrade.similarity import REFERENCE, flag_similar
 
     solution = (SOLUTION_DIR / "backprop.py").read_text(encoding="utf-8")
     codes = {"312551001_ChenWei": solution.replace("delta", "d_a"),  # the leaked reference
@@ -144,8 +109,8 @@ def test_a_copy_of_the_course_solution_is_flagged_on_its_row(tmp_path):
 
 
 def test_identical_rows_are_not_flagged_again_as_similar(tmp_path):
+    from grader.regrade.rings import flag_similar
     from grader.regrade.sheet import GradeSheet
-    from grader.regrade.similarity import flag_similar
 
     code = (CORRECT / "tuple_cache.py").read_text(encoding="utf-8")
     sheet = GradeSheet(tmp_path / "grades.csv")
@@ -157,4 +122,79 @@ def test_identical_rows_are_not_flagged_again_as_similar(tmp_path):
             name != "cat")}, save=False)
     flag_similar(sheet, tmp_path, "submitted_code.py", reference=tmp_path / "none.py")
     assert "similar to ben" not in sheet.rows["ann"]["flags"]  # identical: said once
-    assert "similar to ann" in sheet.rows["cat"]["flags"]  # a renamed copy: said
+    # a renamed copy of both: one ring of three, said on every row
+    assert "copy ring 1 with ann, ben (3 submissions" in sheet.rows["cat"]["flags"]
+    assert "copy ring 1 with ben, cat" in sheet.rows["ann"]["flags"]
+
+
+def function_of(source, name):
+    return re.search(rf"\ndef {name}\(.*?(?=\n\n+def |\Z)", source, re.S)[0]
+
+
+def test_a_copied_backward_in_an_own_file_is_found_by_its_function():
+    own = (CORRECT / "tuple_cache.py").read_text(encoding="utf-8")
+    theirs = (CORRECT / "einsum_network.py").read_text(encoding="utf-8")
+    copied = renamed(function_of(theirs, "backward"))
+    partial = own.replace(function_of(own, "backward"), "\n" + copied.strip("\n"), 1)
+    assert partial != own
+    matches = similar_pairs({"own": partial, "theirs": theirs}, starter_sources())
+    assert [(m.a, m.b) for m in matches] == [("own", "theirs")]
+    match = matches[0]
+    assert match.similarity < THRESHOLD  # the file alone would not tell
+    assert match.functions[0][0] == "backward" and match.functions[0][1] >= 0.9
+    assert match.evidence(1).startswith("backward ")
+    # the shared lines show the backward
+    first, last = function_spans(partial)["backward"]
+    assert any(a <= first + 1 and last - 1 <= b for a, b in match.lines_a)
+
+
+def test_a_ring_of_three_is_one_cluster_and_independent_solutions_stay_out():
+    from grader.regrade.rings import clusters, row_flags
+
+    original = (CORRECT / "bias_folded.py").read_text(encoding="utf-8")
+    sources = {"ann": original, "ben": disguised(original),
+               "cat": reformatted(renamed(reordered(original))),
+               "dan": (CORRECT / "tuple_cache.py").read_text(encoding="utf-8"),
+               "eve": (CORRECT / "layer_classes.py").read_text(encoding="utf-8")}
+    found = clusters(similar_pairs(sources, starter_sources()))
+    assert [members for members, _ in found] == [["ann", "ben", "cat"]]
+    flags = row_flags(found, {})
+    assert set(flags) == {"ann", "ben", "cat"}
+    assert flags["ben"].startswith("copy ring 1 with ann, cat (3 submissions; strongest: ")
+
+
+def test_independent_functions_stay_below_the_function_threshold_with_margin():
+    from grader.regrade.similarity import (
+        FUNCTION_THRESHOLD,
+        INDEPENDENT_FILE,
+        INDEPENDENT_FUNCTION,
+        all_pairs,
+    )
+
+    sources = {path.stem: path.read_text(encoding="utf-8") for path in CORRECT.glob("*.py")}
+    sources["reference"] = (SOLUTION_DIR / "backprop.py").read_text(encoding="utf-8")
+    pairs = all_pairs(sources, starter_sources())
+    shares = [share for match in pairs for _, share in match.functions]
+    assert len(shares) > 50  # forward, backward and show_result of every pair at least
+    assert max(shares) < FUNCTION_THRESHOLD - 0.15
+    # the figures similarity.md quotes are the ones measured today
+    assert round(max(shares), 2) == INDEPENDENT_FUNCTION
+    assert round(max(match.similarity for match in pairs), 2) == INDEPENDENT_FILE
+
+
+def test_a_grade_that_crashes_still_leaves_its_code_to_compare(tmp_path, monkeypatch):
+    import grader.grade
+    from grader.regrade.collect import Entry
+    from grader.regrade.run import CODE_FILE, Settings, grade_entry
+
+    folder = tmp_path / "alice"
+    folder.mkdir()
+    (folder / "backprop.py").write_text(ORIGINAL, encoding="utf-8")
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("the grading process died")
+
+    monkeypatch.setattr(grader.grade, "grade", crash)
+    with pytest.raises(RuntimeError):
+        grade_entry(Entry("alice", folder), Settings(out=tmp_path / "out"), None, {})
+    assert (tmp_path / "out" / "alice" / CODE_FILE).read_text(encoding="utf-8") == ORIGINAL

@@ -29,9 +29,10 @@ from grader.regrade import identity, integrity
 from grader.regrade.adjust import apply_policy, recorded_times
 from grader.regrade.collect import BadArchive, collect, content_hash, inner_archive, unpack
 from grader.regrade.policy import Policy, PolicyError
+from grader.regrade.rings import flag_similar
 from grader.regrade.row import integrity_flags, relative_paths, result_row, rule_flags
 from grader.regrade.sheet import MISSING_PREFIX, SHEET, GradeSheet, flag_duplicates
-from grader.regrade.similarity import THRESHOLD, flag_similar
+from grader.regrade.similarity import THRESHOLD
 from grader.regrade.summary import WARNINGS, write_summary
 from grader.regrade.times import hand_in_time
 from grader.regrade.worksheet import WorksheetError
@@ -80,11 +81,27 @@ def error_row(entry, message, out_dir, status="error"):
             "status": status, "reason": message}
 
 
+def write_code_first(path, code_file):
+    """Keep the code about to be graded (for the copy detection) before grading it, so
+    that a grade that crashes or overruns the deadline is compared too."""
+    from grader.grade import write_text
+    from grader.intake.prepare import Prepared
+
+    try:
+        with Prepared(path) as prepared:
+            if prepared.code:
+                write_text(code_file, prepared.code)
+    except (OSError, ValueError):
+        pass  # the grade says what is wrong with the submission
+
+
 def grade_entry(entry, settings, zygote, pristine):
     """Grade one submission into settings.out / entry.name; returns its grade-sheet row."""
     from grader.grade import grade, write_json, write_text
 
     out = settings.out / entry.name
+    code_file = out / CODE_FILE
+    code_file.unlink(missing_ok=True)  # a regrade leaves no earlier code behind
     with tempfile.TemporaryDirectory(prefix="regrade-") as staging:
         path, unreadable = entry.path, None
         archive = path if path.suffix.lower() == ".zip" else inner_archive(path)
@@ -95,17 +112,15 @@ def grade_entry(entry, settings, zygote, pristine):
             # Graded as an empty folder, so that the row has every column; then said why.
             path, unreadable = Path(staging) / "empty", str(error)
             path.mkdir()
+        write_code_first(path, code_file)
         results = grade(path, options=settings.grading.with_(out=out, zygote=zygote))
         results = relative_paths(results, path, Path(staging), entry.path)
         flags = integrity.tampered_files(path, pristine) if path.is_dir() else []
         flags += integrity_flags(results)
         code = integrity.normalised_digest(results.code) if results.code else ""
     write_json(out / "results.json", reports.gradescope(results))
-    code_file = out / CODE_FILE
     if results.code and not unreadable:
         write_text(code_file, results.code)
-    else:
-        code_file.unlink(missing_ok=True)  # a regrade leaves no earlier code behind
     if unreadable:
         return {**result_row(results, settings.bonus_cap),
                 **error_row(entry, unreadable, settings.out)}
