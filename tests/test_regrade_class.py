@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from grader.paths import REPO_ROOT, SOLUTION_DIR
-from grader.regrade.gradebook import CANVAS_COLUMNS, MOODLE_COLUMNS
+from grader.regrade.gradebook import CANVAS_COLUMNS
+from grader.regrade.moodle import MOODLE_COLUMNS
+from tests.submissions.disguise import disguised
 from tests.submissions.mutants import MUTANTS, mutant_source
-from tests.test_regrade_similarity import disguised
 
 CORRECT = Path(__file__).parent / "submissions" / "correct"
 pytestmark = pytest.mark.serial  # honest code must beat --timeout 3
@@ -145,9 +146,13 @@ def test_copies_are_flagged_on_both_rows_and_independent_solutions_are_not(grade
     _, _, out, _ = graded
     table = read_rows(out)
     similar = {name for name, row in table.items() if "similar to" in row["flags"]}
-    assert similar == {"DL-LAB1-312551002", "312551004_LinHao",  # disguised copy
-                       "DL_LAB1_312551001_ChenWei", "dl_lab1_312551003_wang (1)"}  # one bug apart
+    assert similar == {"DL-LAB1-312551002", "312551004_LinHao"}  # a disguised copy: a pair
     assert "similar to 312551004_LinHao" in table["DL-LAB1-312551002"]["flags"]
+    # the solution and a mutant of it (one bug apart) with the course's solution: a ring
+    ring = {name for name, row in table.items() if "copy ring" in row["flags"]}
+    assert ring == {"DL_LAB1_312551001_ChenWei", "dl_lab1_312551003_wang (1)"}
+    assert "copy ring 1 with <the course's solution>, dl_lab1_312551003_wang (1) (3 " \
+        "submissions" in table["DL_LAB1_312551001_ChenWei"]["flags"]
     assert table["312551004_LinHao"]["total"] == table["DL-LAB1-312551002"]["total"] == "110"
     report = (out / "similarity.md").read_text(encoding="utf-8")
     assert "`DL-LAB1-312551002`" in report and "`312551004_LinHao`" in report
@@ -207,7 +212,7 @@ def test_a_bad_roster_stops_before_grading(tmp_path):
 
 
 def read_csv(path):
-    with Path(path).open(newline="", encoding="utf-8") as stream:
+    with Path(path).open(newline="", encoding="utf-8-sig") as stream:
         return list(csv.reader(stream))
 
 
@@ -263,7 +268,7 @@ def test_plain_export_and_bad_input(graded, tmp_path):
     _, _, out, _ = graded
     run("export-grades", out, "--format", "csv", "--out", tmp_path / "p.csv")
     table = read_csv(tmp_path / "p.csv")
-    assert table[0] == ["student_id", "name", "email", "total", "max_score", "status"]
+    assert table[0] == ["student_id", "name", "email", "grade", "max_score", "status", "comment"]
     result = run("export-grades", tmp_path, "--format", "canvas", check=False)
     assert result.returncode == 2 and "no grade sheet" in result.stderr
     assert "Traceback" not in result.stderr

@@ -160,7 +160,7 @@ def test_a_ring_of_three_is_one_cluster_and_independent_solutions_stay_out():
     assert [members for members, _ in found] == [["ann", "ben", "cat"]]
     flags = row_flags(found, {})
     assert set(flags) == {"ann", "ben", "cat"}
-    assert flags["ben"].startswith("copy ring 1 with ann, cat (3 submissions; strongest: ")
+    assert flags["ben"].startswith("copy ring 1 with ann, cat (3 submissions, strongest: ")
 
 
 def test_independent_functions_stay_below_the_function_threshold_with_margin():

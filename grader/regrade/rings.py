@@ -3,7 +3,7 @@
 Pairs that share code join into clusters (any chain of similar pairs: a ring of three
 copies is one cluster, not three pairs). A row of a pair is flagged "similar to <other>
 (<evidence>)"; a row of a larger cluster "copy ring <k> with <the others> (<n>
-submissions; strongest: <pair> <evidence>)", so a ring of ten gives each row one flag,
+submissions, strongest: <pair> <evidence>)", so a ring of ten gives each row one flag,
 not nine. similarity.md lists each cluster with its pairs and their shared lines.
 """
 
@@ -64,7 +64,7 @@ def row_flags(found, codes):
             continue
         for name in members:
             others = ", ".join(other for other in members if other != name)
-            flags[name] = (f"{RING_FLAG}{number} with {others} ({len(members)} submissions; "
+            flags[name] = (f"{RING_FLAG}{number} with {others} ({len(members)} submissions, "
                            f"strongest: {strongest.a} and {strongest.b}, "
                            f"{strongest.evidence(1)})")
     return flags
