@@ -15,7 +15,7 @@ from pathlib import Path
 
 from grader.intake.locate import SKIPPED_FOLDERS, NotFound, locate
 from grader.lab import GIVEN_CODE, SUBMISSION_FILE
-from grader.paths import REPO_ROOT
+from grader.paths import GIVEN_CODE_FOLDERS
 
 NOTEBOOK_MODULE = "notebook_submission.py"  # the module assembled from a notebook
 LARGEST_COPIED_FILE = 5 * 1024 * 1024
@@ -53,8 +53,8 @@ def working_copy(source_file, into=None):
 
 def given_code():
     """The course's copy of the given code (the starter's backprop.py), None if missing."""
-    return next((REPO_ROOT / relative for relative in GIVEN_CODE
-                 if (REPO_ROOT / relative).is_file()), None)
+    candidates = (folder / relative for folder, relative in zip(GIVEN_CODE_FOLDERS, GIVEN_CODE))
+    return next((path for path in candidates if path.is_file()), None)
 
 
 class Prepared:

@@ -226,10 +226,11 @@ def publish(results):
 
 
 def publish_error(message, max_score=TOTAL):
-    """A zero with `message`, for a run that could not grade at all."""
+    """A run the grader could not finish: `message` as an error and in the summary, the
+    result's status `error`; no Points notice and no score anywhere, since none was earned
+    or lost."""
     result = reports.classroom_error(message, max_score)
-    for line in classroom_notices(0, max_score):
-        print(line)
-    print(command("error", message, title="Grading failed"), flush=True)
+    print(command("error", message, title=reports.GRADER_FAILED), flush=True)
     _append("GITHUB_OUTPUT", _outputs(result))
-    _append("GITHUB_STEP_SUMMARY", f"# Grading failed\n\n**Score: 0 / {max_score}**\n\n{message}\n")
+    _append("GITHUB_STEP_SUMMARY", f"# {reports.GRADER_FAILED}\n\n{message}\n\n"
+                                   f"Not graded: {reports.NOT_A_GRADE}.\n")
