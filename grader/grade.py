@@ -9,6 +9,7 @@ import io
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -210,8 +211,15 @@ def parser():
     return result
 
 
+def terminated(signum, frame):
+    """SIGTERM (a CI job's timeout, `kill`): unwind like Ctrl-C, so the worker is ended and
+    the submission's temporary copy removed on the way out."""
+    raise SystemExit(128 + signum)
+
+
 def grade_command(argv):
     args = parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, terminated)
     if args.github:
         github.require_environment()
     options = grade_options.from_arguments(args, COMMAND_OPTIONS)

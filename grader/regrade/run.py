@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.intake import scratch
 from grader.options import GradeOptions
 from grader.regrade import identity, integrity
 from grader.regrade.collect import BadArchive, collect, content_hash, inner_archive, unpack
@@ -342,6 +343,7 @@ def regrade(arguments, settings, progress=True):
             bar.close()
             zygotes.close()
             processes.kill_strays()
+            scratch.sweep()  # the copies of graders killed at the deadline
     finish(sheet, out, settings.similarity)
     return sheet
 
