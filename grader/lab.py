@@ -59,7 +59,7 @@ PACKAGED_FILES = ("datasets", GIVEN_CODE[0], "solution/backprop.py")
 # GRADER_FILES only.
 GRADER_FILES = (("grader", "grader"), ("datasets", "datasets"),
                 ("pyproject.toml", "pyproject.toml"), ("requirements.lock", "requirements.lock"),
-                GIVEN_CODE)
+                ("setup.py", "setup.py"), ("MANIFEST.in", "MANIFEST.in"), GIVEN_CODE)
 STUDENT_FILES = ((GIVEN_CODE[0], SUBMISSION_FILE), ("starter/lab1.ipynb", NOTEBOOK_FILE),
                  (".github/workflows/classroom.yml", ".github/workflows/classroom.yml"))
 # Shipped files a student has no reason to change: integrity flags a copy that differs.
