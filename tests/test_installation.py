@@ -220,3 +220,13 @@ def test_the_grader_failure_sentence_names_a_fix_for_each_kind_of_copy(tmp_path)
     assert "git checkout -- datasets/linear.csv" in installation.restore_hint(
         REPO_ROOT / "datasets" / "linear.csv") or not (REPO_ROOT / ".git").exists()
     assert "fresh copy" in installation.restore_hint(Path("/elsewhere/linear.csv"))
+
+
+def test_check_in_a_notebook_says_the_grader_failed(broken_copy, monkeypatch):
+    from grader import inline
+
+    (broken_copy / "datasets" / "xor_easy.csv").unlink()
+    monkeypatch.setattr(inline, "PACKAGE_PARENT", broken_copy)  # the broken grader runs
+    feedback = str(inline.check(path=str(broken_copy / "solution" / "backprop.py")))
+    assert feedback.startswith(f"check(): {reports.GRADER_FAILED}: "), feedback
+    assert "xor_easy.csv is missing" in feedback and "/100" not in feedback
