@@ -13,7 +13,7 @@ import pytest
 from nbclient import NotebookClient
 
 from grader import inline
-from grader.intake.notebook import without_magics
+from grader.intake.notebook import without_check_import
 from grader.sandbox import bwrap
 
 pytestmark = pytest.mark.student_facing
@@ -138,7 +138,7 @@ def test_a_saved_file_can_be_named_and_unenforced_limits_are_shown(tmp_path, mon
     ("import grader", "import grader"),
 ])
 def test_the_check_import_is_dropped_from_a_graded_notebook_and_nothing_else(line, graded_as):
-    assert without_magics(line) == graded_as
+    assert without_check_import(line) == graded_as
 
 
 def result(name, score, max_score, kind, output=""):
