@@ -1,7 +1,8 @@
 """`from grader import check; check()` inside a notebook, in a real kernel (nbclient).
 
 The notebook defines a correct `sigmoid` (which logs the process id it runs in) and a
-wrong `derivative_sigmoid`; check() must credit the one, diagnose the other, show both
+wrong `derivative_sigmoid` (in a `%%time` cell, beside a `files = !ls` one: IPython's syntax
+is read as IPython reads it); check() must credit the one, diagnose the other, show both
 as HTML and as text, run the code outside the kernel, and load no grader machinery
 (pytest, the checks, the worker) into it.
 """
@@ -29,14 +30,14 @@ def code_cell(source):
 
 def notebook_with_check(pid_log):
     cells = [
-        "%matplotlib inline\nimport os\nimport sys\n\nimport numpy as np\n"
+        "%matplotlib inline\nfiles = !ls\nimport os\nimport sys\n\nimport numpy as np\n"
         "kernel_pid = os.getpid()",
         f"PID_LOG = {str(pid_log)!r}\n\n\ndef sigmoid(x):\n"
         "    try:\n        with open(PID_LOG, 'a') as log:\n"
         "            log.write(f'{os.getpid()}\\n')\n"
         "    except OSError:\n        pass  # in the sandbox, the host's disk is read-only\n"
         "    return 1 / (1 + np.exp(-x))",
-        "def derivative_sigmoid(y):\n    return y * (1 + y)  # wrong: y * (1 - y)",
+        "%%time\ndef derivative_sigmoid(y):\n    return y * (1 + y)  # wrong: y * (1 - y)",
         "for step in range(3):\n    print('a training loop that check() never runs')",
         "from grader import check\n\ncheck('sigmoid')",
         "from grader import check; check('derivative_sigmoid')",
