@@ -34,6 +34,10 @@ IPYTHON_CELLS = [
     "x = [1,\n  2]\n?x", ">>> x = 1\n>>> print(x)", "In [1]: x = 1\n   ...: y = 2",
     "   x = 1\n   !ls",
     "%matplotlib inline\nimport matplotlib.pyplot as plt\n\ndef f(x):\n    return x?\n",
+    "%%time?", "%%writefile?", "x = 1\r\n!ls\r\n", "for i in range(3):\n    !echo {i}\n",
+    "%env MPLBACKEND=Agg", "!ls \\\n -la", "print(x)?", "a.b[0]?", "x = 1;  !ls", "x?? ",
+    "class A:\n    %time pass\n", "f'{x}'\n!ls", "s = \"\"\"a\n%b\n\"\"\"\n%c",
+    "x = 'a\\\n!b'\n!c", "!", "%", "?",
 ]
 
 

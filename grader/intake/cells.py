@@ -85,12 +85,14 @@ def transformed(code):
         return code  # too deep to read: the caller's own parse says so
     try:
         from IPython.core.inputtransformer2 import TransformerManager
+
+        transform = TransformerManager().transform_cell
     except ImportError:
-        return transform_cell(code)
+        transform = transform_cell
     try:
-        return TransformerManager().transform_cell(code)
-    except (SyntaxError, ValueError, IndexError, AssertionError):
-        return code  # IPython cannot read it either: the syntax error is the cell's
+        return transform(code)
+    except Exception:  # noqa: BLE001 - what IPython cannot read is the cell's syntax error
+        return code
 
 
 # -- the equivalent of IPython's transformer, for where IPython is not installed ---------------
@@ -142,7 +144,7 @@ def special_line(line):
     """A function making IPython's Python of this logical line, or None for plain Python."""
     stripped = line.lstrip()
     indent = line[:len(line) - len(stripped)]
-    code = stripped.rstrip()
+    code = stripped.rstrip("\r\n")  # `x? ` (a space after) is no help, as in IPython
     if code.endswith("?") and "#" not in code and HELP_END.search(code):
         return lambda text: indent + help_call(HELP_END.search(text.strip()))
     if code.startswith(ESCAPES):
