@@ -65,7 +65,9 @@ def check_run_time_imports(student, note):
 
 def drawn_at_import(figures):
     """"draws 2 figures and calls show() once" from the import report's figures ("" for none)."""
-    opened, shown = figures.get("open", 0), figures.get("shown", 0)
+    counts = figures if isinstance(figures, dict) else {}
+    opened, shown = (count if isinstance(count, int) else 0
+                     for count in (counts.get("open", 0), counts.get("shown", 0)))
     parts = [f"draws {opened} figure{'s' * (opened != 1)}"] if opened else []
     if shown:
         parts.append("calls show()" + (" once" if shown == 1 else f" {shown} times"))
@@ -86,7 +88,7 @@ def check_import_is_quiet(student):
     fail_unless(not output, "importing backprop.py prints:\n  " + output[:300].replace(
         "\n", "\n  ") + "\nRemove top-level prints (keep them in functions or the notebook); "
                         "this costs only this check's points")
-    windows = drawn_at_import(info.get("figures") or {})
+    windows = drawn_at_import(info.get("figures"))
     fail_unless(not windows, f"importing backprop.py {windows}: a window opens wherever it "
                 "runs with a display. Put plotting under `if __name__ == \"__main__\":` or in "
                 "the notebook (this costs only this check's points)")
