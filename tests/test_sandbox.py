@@ -284,12 +284,12 @@ def test_a_submission_that_ends_at_import_cannot_turn_the_sandbox_off(exit_code,
                                                                       capsys):
     """Its code runs only after its worker said it was ready, so it never looks like a
     sandbox that could not start: isolation stays bwrap, also for the re-import of its
-    definitions after os._exit (which costs the quiet-import rule's 2 points only);
-    sys.exit raises SystemExit, an import that fails: it scores nothing."""
+    definitions after os._exit or SystemExit (which costs the quiet-import rule's 2 points
+    only)."""
     source = f"import os, sys\n{exit_code}\n" + solution_source()
     results = grade_source(source, tmp_path, sandbox="auto")
     assert results.isolation == "bwrap"
-    assert results.score == (SOLUTION_SCORE - 2 if exit_code.startswith("os.") else 0)
+    assert results.score == SOLUTION_SCORE - 2
     assert "no sandbox" not in capsys.readouterr().err
 
 
