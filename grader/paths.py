@@ -11,6 +11,8 @@ CHECKS_DIR = GRADER_DIR / "checks"
 HIDDEN_CHECKS_DIR = GRADER_DIR / "hidden"
 # The reference answers, recorded from the solution where it is not shipped (exports).
 REFERENCE_VALUES = GRADER_DIR / "reference_values.npz"
+# Marks the course's own repository, where classroom.yml grades solution/ (never exported).
+COURSE_MARKER = REPO_ROOT / ".course-repository"
 
 # What `python -m grader` grades when given no path: the starter in this repository, the
 # student's own folder in the template (which has no starter/).
