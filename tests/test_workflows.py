@@ -21,6 +21,7 @@ import yaml
 
 from grader.lab import TOTAL
 from grader.paths import COURSE_MARKER, REPO_ROOT, SOLUTION_DIR
+from grader.sandbox import privileges
 from tests.actions import commands_run
 from tests.submissions.mutants import MUTANTS, mutant_source
 
@@ -199,7 +200,7 @@ def assert_one_number(outputs, summary, log, repository, expected):
     lines, _ = reporter_console(result)
     assert all(test["line_no"] == 0 for test in result["tests"])
     assert not any("undefined" in line for line in lines + log.splitlines() + [summary])
-    assert outputs["isolation"] == result["isolation"] in ("bwrap", "process")
+    assert outputs["isolation"] == result["isolation"] in ("bwrap", privileges.process_isolation())
     assert f"{outputs['total']}/{outputs['max']}" == expected  # plain, for a badge
     assert f"isolated by: {result['isolation']}" in summary
     return result

@@ -16,3 +16,8 @@ if .venv/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; 
 fi
 # shellcheck disable=SC2086
 .venv/bin/python -m pip install --quiet --disable-pip-version-check $constraints -e .
+# Student code runs as an unprivileged user (the grader switches to `nobody`): it may read
+# the grader and its libraries, never the stored reference values, and write none of it.
+chmod -R go-w "$root/source"
+chmod go-rwx grader/reference_values.npz
+if [ -f "$root/run_autograder" ]; then chmod go-w "$root/run_autograder"; fi
