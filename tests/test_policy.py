@@ -281,3 +281,19 @@ def test_latest_keeps_the_last_handed_in_and_lends_it_the_participant(graded, tm
     highest = dict(export_grades(graded, "moodle", policy=policy, duplicates="highest",
                                  dry_run=True).actions)
     assert highest["Participant 5502 (312551002)"] == "accepted: grade 60"
+
+
+def test_a_row_the_grader_failed_on_gets_no_grade_anywhere(graded, tmp_path):
+    sheet = GradeSheet(graded / "grades.csv")
+    sheet.add({"submission": "Kao Ru_5506_assignsubmission_file_", "student_id": "312551006",
+               "name": "Kao Ru", "participant": "5506", "status": "error", "total": "",
+               "public": "", "hidden": "", "bonus": "", "max_score": "",
+               "reason": "The grader failed: datasets/linear.csv is missing",
+               "handed_in": "2026-10-09T10:00:00+08:00"})
+    policy = read_policy(write_policy(tmp_path))
+    done = export_grades(graded, "moodle", policy=policy)
+    kao = GradeSheet(graded / "grades.csv").rows["Kao Ru_5506_assignsubmission_file_"]
+    assert (kao["total"], kao["late"], kao["grade"]) == ("", "", "")  # not a late 0
+    row = next(r for r in table_of(done.path) if r[0] == "Participant 5506")
+    assert row[4] == "" and row[-1].startswith("No grade yet: the grader failed")
+    assert dict(done.actions)["Participant 5506 (312551006)"] == "skipped by Moodle: no grade"

@@ -50,8 +50,20 @@ def late_deduction(handed_in, late, total, maximum, policy):
                    f"{_shown(late.deadline, policy)}: -{percent:g}% of the maximum")
 
 
+def ungraded(row, policy, override):
+    """The policy's columns of a row without a score (the grader failed on it): no
+    grade, unless the override sets one."""
+    grade = override.score if override is not None and override.score is not None else ""
+    return {"total": "", "late": "", "late_reason": "",
+            "override": override.text() if override else "",
+            "override_reason": f"{override.reason} ({override.by})" if override else "",
+            "grade": grade, "grade_max": policy.scale_to or (row.get("max_score") or "")}
+
+
 def adjusted(row, policy, override=None):
     """The policy's columns of one grade-sheet row (total, late, override, grade)."""
+    if row.get("total") == "" and row.get("status") != "missing":
+        return ungraded(row, policy, override)
     public, hidden = _float(row.get("public")), _float(row.get("hidden"))
     maximum = _float(row.get("max_score"))
     earned = public + hidden

@@ -70,7 +70,7 @@ def gradable_rows(sheet):
 def _chosen(found, duplicates):
     """The one row of a student's several that the rule keeps (None: cannot tell)."""
     if duplicates == "highest":
-        return max(found, key=lambda row: float(row["export_grade"] or 0))
+        return max(found, key=lambda row: float(row["export_grade"] or -1))
     if any(not row.get("handed_in") for row in found):
         return None
     by_time = sorted(found, key=lambda row: (row["handed_in"], row["submission"]))
@@ -116,7 +116,7 @@ def one_per_student(rows, duplicates):
 
 def with_export_columns(rows):
     """Rows with `export_grade` and `export_max`: the policy's grade, else the total."""
-    return [{**row, "export_grade": row.get("grade") or row.get("total") or "0",
+    return [{**row, "export_grade": row["grade"] if "grade" in row else row.get("total", ""),
              "export_max": row.get("grade_max") or row.get("max_score") or ""} for row in rows]
 
 
@@ -126,9 +126,11 @@ def canvas(rows, assignment):
     table = [list(CANVAS_COLUMNS) + [assignment], [CANVAS_POINTS_ROW, "", "", "", "", maximum]]
     table += [[row["name"], "", row["student_id"], row["student_id"], "", row["export_grade"]]
               for row in rows]
-    # Canvas takes any score, above points possible too; it matches by SIS User ID.
+    # Canvas takes any score, above points possible too; it matches by SIS User ID, and
+    # leaves a grade as it is where the cell is empty.
     actions = [(row["student_id"], f"accepted: grade {row['export_grade']} (matched by SIS "
-                                   "User ID)") for row in rows]
+                                   "User ID)" if row["export_grade"] != "" else
+                "skipped: no grade (the grader failed on it: regrade it)") for row in rows]
     return table, [], actions
 
 
