@@ -447,3 +447,23 @@ def test_modified_arguments_get_the_contracts_names():
         "params (W1, b1)", "y"]
     assert argument_names("forward", ["argument 9", "something else"]) == [
         "argument 9", "something else"]  # nothing to name it by: said as it came
+
+
+@pytest.mark.parametrize("name, lr_check_passes", [("update_weights_only", True),
+                                                   ("update_adds_gradient", True),
+                                                   ("update_ignores_lr", False)])
+def test_an_update_wrong_otherwise_is_not_charged_again_for_the_learning_rate(
+        tmp_path, name, lr_check_passes):
+    results = grade_source(mutant_source(MUTANT[name]), tmp_path, keyword="update")
+    checks = by_name(results)
+    assert not checks["update: returns params - lr * grads for every key"].passed
+    assert checks["update: uses the learning rate it is given"].passed is lr_check_passes
+
+
+def test_an_update_that_moves_nothing_does_not_use_the_learning_rate(tmp_path):
+    source = solution_source().replace(
+        "    return {key: params[key] - lr * grads[key] for key in params}\n",
+        "    return {key: params[key].copy() for key in params}\n", 1)
+    checks = by_name(grade_source(source, tmp_path, keyword="update"))
+    assert not checks["update: uses the learning rate it is given"].passed
+    assert "changes no parameter" in checks["update: uses the learning rate it is given"].output

@@ -1,5 +1,7 @@
 """update: one gradient-descent step, params - lr * grads, for every key."""
 
+import numpy as np
+
 from grader.lab import LAYER_KEYS
 from grader.session.cases import random_params
 from grader.session.gradcheck import rel_error
@@ -37,8 +39,26 @@ def check_update_values(student):
         judge_step(student, lr=0.5)
 
 
+def steps(student, lr):
+    """{key: params[key] - update(params, grads, lr)[key]}: how far update moves each."""
+    params, grads = random_params(WIDTHS, seed=2), random_params(WIDTHS, seed=3)
+    new = expect_params("update", student.call("update", params, grads, lr)["value"], params)
+    return {key: params[key] - new[key] for key in LAYER_KEYS}
+
+
 @check("update: uses the learning rate it is given", points=2)
 def check_update_learning_rate(student):
+    # Judged on the step's scaling alone: a step that is wrong in another way (a bias
+    # left out, the sign) has lost the points of the values check already, once.
     with student.judging("update"):
+        unit = steps(student, 1.0)
+        if not any(np.any(step) for step in unit.values()):
+            raise CheckFailed("update(params, grads, lr=1.0) changes no parameter: "
+                              "expected params - lr * grads")
         for lr in (0.1, 3.0):
-            judge_step(student, lr)
+            for key, step in steps(student, lr).items():
+                if rel_error(step, lr * unit[key]) >= TOLERANCE:
+                    raise CheckFailed(
+                        f"update(params, grads, lr={lr}) moves {key} by a step that is not "
+                        f"{lr} times its step at lr=1.0: multiply the gradient by the "
+                        "learning rate")
