@@ -178,3 +178,13 @@ def test_a_submission_that_timed_out_in_one_check_counts_in_the_scores(tmp_path)
     did_not_run = summary.split("## Did not run")[1].split("##")[0]
     assert [line.split("`")[1] for line in did_not_run.splitlines() if line.startswith("- ")] \
         == ["cat", "dan", "missing:1"]
+
+
+def test_feedback_group_maxima_match_the_sheet_and_keep_hidden_points_apart():
+    staff = reports.feedback_markdown(GRADED, visible_only=False).splitlines()
+    assert "- `backward`: 0 / 30, hidden 0 / 4" in staff
+    assert "- `forward`: hidden 6 / 6" in staff
+    assert "backward/30" in group_columns(GRADED)  # the sheet's column: the public maximum
+    student = reports.feedback_markdown(GRADED, visible_only=True).splitlines()
+    assert "- `backward`: 0 / 30" in student and not any("hidden" in line for line in student
+                                                          if line.startswith("- `"))

@@ -155,6 +155,27 @@ HIDDEN_NOTE = ("Checks marked (hidden) were not visible to the student: they are
                "course's hidden checks, shown here for the staff.")
 
 
+def group_lines(results, visible_only=True):
+    """"- `backward`: 26 / 30" per group, of its visible checks (as the student's table and
+    the grade sheet's `backward/30` column count), then its hidden checks apart."""
+    lines, totals = [], {}
+    for check in results.checks:
+        if check.visibility != "visible" and visible_only:
+            continue
+        kind = "visible" if check.visibility == "visible" else "hidden"
+        parts = totals.setdefault(check.group, {})
+        score, maximum = parts.get(kind, (0.0, 0.0))
+        parts[kind] = (score + check.score, maximum + check.max_score)
+    for group, parts in totals.items():
+        shown = [f"{_points(s)} / {_points(m)}" for s, m in [parts["visible"]]] \
+            if "visible" in parts else []
+        if "hidden" in parts:
+            score, maximum = parts["hidden"]
+            shown.append(f"hidden {_points(score)} / {_points(maximum)}")
+        lines.append(f"- `{group}`: {', '.join(shown)}")
+    return lines
+
+
 def feedback_markdown(results, visible_only=True):
     """Markdown feedback: the total, then every failed check with its full message.
 
@@ -169,8 +190,7 @@ def feedback_markdown(results, visible_only=True):
         lines += [_isolation_note(results), ""]
     if results.import_error:
         lines += ["```", results.import_error, "```", ""]
-    for group, (score, max_score) in results.groups().items():
-        lines.append(f"- `{group}`: {_points(score)} / {_points(max_score)}")
+    lines += group_lines(results, visible_only)
     failed = [c for c in results.checks
               if not c.passed and (c.visibility == "visible" or not visible_only)]
     if failed:
