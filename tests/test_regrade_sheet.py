@@ -178,6 +178,9 @@ def test_a_submission_that_timed_out_in_one_check_counts_in_the_scores(tmp_path)
     did_not_run = summary.split("## Did not run")[1].split("##")[0]
     assert [line.split("`")[1] for line in did_not_run.splitlines() if line.startswith("- ")] \
         == ["cat", "dan", "missing:1"]
+    # the histogram counts every submission, the two that did not run at 0
+    assert "Histogram: all 4 submissions with a score, the 2 that did not run at 0." in summary
+    assert "[  0,  10) ## 2" in summary and "[ 40,  50) # 1" in summary
 
 
 def test_feedback_group_maxima_match_the_sheet_and_keep_hidden_points_apart():

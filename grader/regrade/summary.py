@@ -163,13 +163,20 @@ def write_summary(sheet, out_dir):
     lines = ["# Regrade summary", "", f"- rows: {len(rows)} (one per submission, and one per "
              "roster student without a submission)",
              "- status: " + ", ".join(f"{s} {statuses[s]}" for s in STATUSES if statuses[s])]
-    totals, graded, maximum = score_lines(ran)
+    totals, _, maximum = score_lines(ran)
     lines += totals
-    if graded:
+    # Every submission with a score, those that did not run at their 0 too; a roster
+    # student without one, or a row the grader failed on (no score), is not a score.
+    scored = [row for row in rows if row["status"] != "missing"
+              and _float(row.get("total")) is not None]
+    graded = [(_float(row["public"]) or 0) + (_float(row["hidden"]) or 0) for row in scored]
+    if graded and maximum:
         edges = bins(maximum)
         draw_histogram(graded, edges, out_dir / HISTOGRAM)
-        lines += ["", f"![Score histogram]({HISTOGRAM})", "", "```",
-                  *text_histogram(graded, edges), "```"]
+        stopped = sum(1 for row in scored if did_not_run(row))
+        lines += ["", f"![Score histogram]({HISTOGRAM})", "",
+                  f"Histogram: all {len(scored)} submissions with a score, the {stopped} that "
+                  "did not run at 0.", "", "```", *text_histogram(graded, edges), "```"]
     mistakes, failing = class_findings(out_dir, [row["submission"] for row in ran])
     lines += ["", f"## The class's mistakes (of the {len(ran)} submissions that ran)", ""]
     ordered = sorted(mistakes.items(), key=lambda item: (-len(item[1]), item[0]))
