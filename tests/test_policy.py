@@ -297,3 +297,41 @@ def test_a_row_the_grader_failed_on_gets_no_grade_anywhere(graded, tmp_path):
     row = next(r for r in table_of(done.path) if r[0] == "Participant 5506")
     assert row[4] == "" and row[-1].startswith("No grade yet: the grader failed")
     assert dict(done.actions)["Participant 5506 (312551006)"] == "skipped by Moodle: no grade"
+
+
+def test_regrade_applies_the_policy_beside_the_roster(tmp_path):
+    from grader.paths import SOLUTION_DIR, STARTER_DIR
+
+    root = tmp_path / "class"
+    late = root / "Lin Yu_5502_assignsubmission_file_"
+    late.mkdir(parents=True)
+    (late / "backprop.py").write_text((SOLUTION_DIR / "backprop.py").read_text("utf-8"), "utf-8")
+    stamp = datetime.datetime(2026, 10, 7, 10, 0, tzinfo=TAIPEI).timestamp()
+    os.utime(late / "backprop.py", (stamp, stamp))  # as unzip leaves Moodle's upload time
+    plain = root / "312551001_ChenWei"
+    plain.mkdir()
+    (plain / "backprop.py").write_text((STARTER_DIR / "backprop.py").read_text("utf-8"), "utf-8")
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "roster.csv").write_text("id,name\n312551001,Chen Wei\n312551002,Lin Yu\n",
+                                       encoding="utf-8")
+    write_policy(course, POLICY.replace('"312551003"', '"312551001"').replace(
+        "delta = 5", "score = 50"))
+    out = tmp_path / "out"
+
+    def regrade(*options):
+        done = subprocess.run([sys.executable, "-m", "grader", "regrade", str(root), "--out",
+                               str(out), "--roster", str(course / "roster.csv"), "--jobs", "2",
+                               "--no-progress", *options], cwd=REPO_ROOT, capture_output=True,
+                              text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-3000:]
+        return GradeSheet(out / "grades.csv").rows
+
+    rows = regrade()
+    lin, chen = rows["Lin Yu_5502_assignsubmission_file_"], rows["312551001_ChenWei"]
+    total = float(lin["total"])
+    assert lin["handed_in"].startswith("2026-10-07T02:00:00") and lin["late"] == "-22"
+    assert float(lin["grade"]) == round((total - 22) * 100 / 110, 2)
+    assert (chen["override"], chen["grade"], chen["grade_max"]) == ("=50", "50", "100")
+    assert chen["late_reason"] == "hand-in time unknown: no late rule applied"
+    assert regrade("--resume") == rows  # a run that grades nothing keeps every adjustment

@@ -192,13 +192,17 @@ def test_resume_regrades_changed_content_and_with_retry_the_errors(graded, tmp_p
     kao = root / "312551007" / "backprop.py"
     kao.write_text(kao.read_text(encoding="utf-8").replace("def sigmoid", "def sigmoid_", 1),
                    encoding="utf-8")
-    regrade(root, out, "--roster", roster, "--resume")
+    resumed = regrade(root, out, "--roster", roster, "--resume")
     assert stamp("312551007") != before["312551007"]  # corrected resubmission
+    total = len([row for row in read_rows(out).values() if row["status"] != "missing"])
+    assert f"resume: grading 1 of {total} submissions ({total - 1} unchanged kept as they " \
+           "are)\n  312551007: changed\n" in resumed.stderr
     assert stamp("312551008_WuFang") == before["312551008_WuFang"]
     assert stamp("mystery") == before["mystery"]
     assert float(read_rows(out)["312551007"]["sigmoid/7"]) == 0
-    regrade(root, out, "--roster", roster, "--resume", "--retry-errors")
+    retried = regrade(root, out, "--roster", roster, "--resume", "--retry-errors")
     assert stamp("312551008_WuFang") != before["312551008_WuFang"]
+    assert "  312551008_WuFang: retried (error)\n" in retried.stderr
     assert stamp("mystery") == before["mystery"]
 
 
