@@ -11,11 +11,12 @@ import zipfile
 import pytest
 
 from grader.paths import REPO_ROOT
-from grader.regrade.adjust import adjusted, late_deduction, recorded_times
+from grader.regrade.adjust import adjusted, late_deduction
+from grader.regrade.dates import parse_time
 from grader.regrade.gradebook import export_grades
 from grader.regrade.policy import Late, Override, Policy, PolicyError, read_policy
 from grader.regrade.sheet import GradeSheet
-from grader.regrade.times import hand_in_time, parse_time
+from grader.regrade.times import archive_time, hand_in_time, recorded_times
 
 TAIPEI = datetime.timezone(datetime.timedelta(hours=8))
 POLICY = """\
@@ -335,3 +336,19 @@ def test_regrade_applies_the_policy_beside_the_roster(tmp_path):
     assert (chen["override"], chen["grade"], chen["grade_max"]) == ("=50", "50", "100")
     assert chen["late_reason"] == "hand-in time unknown: no late rule applied"
     assert regrade("--resume") == rows  # a run that grades nothing keeps every adjustment
+
+
+def test_a_mailed_zip_lends_its_own_entries_and_says_whose_clock(tmp_path):
+    mailed = tmp_path / "DL_LAB1_312551002_LinYu.zip"
+    with zipfile.ZipFile(mailed, "w") as opened:
+        opened.writestr(zipfile.ZipInfo("backprop.py", (2026, 10, 6, 9, 30, 0)), b"x = 1\n")
+        opened.writestr(zipfile.ZipInfo("report.pdf", (2026, 10, 6, 8, 0, 0)), b"%PDF")
+    moment, source = hand_in_time(mailed, "", {}, TAIPEI)
+    assert moment == datetime.datetime(2026, 10, 6, 9, 30, tzinfo=TAIPEI)
+    assert source == "the archive's own entries (the student's clock)"
+    assert archive_time(tmp_path / "none.zip") is None
+    row = {"public": "80", "hidden": "8", "bonus": "0", "max_score": "110", "status": "ok",
+           "total": "88", "handed_in": moment.isoformat(), "handed_in_from": source}
+    policy = read_policy(write_policy(tmp_path))
+    assert "(from the archive's own entries (the student's clock)), 1 day after" in \
+        adjusted(row, policy)["late_reason"]

@@ -15,8 +15,6 @@ import datetime
 import math
 
 from grader.regrade.row import counted_bonus
-from grader.regrade.times import download_times
-from grader.regrade.worksheet import hand_in_times, read_worksheet
 
 DAY = datetime.timedelta(days=1)
 TIME_FORMAT = "%Y-%m-%d %H:%M %Z"
@@ -35,11 +33,12 @@ def _shown(moment, policy):
     return local.strftime(TIME_FORMAT).strip()
 
 
-def late_deduction(handed_in, late, total, maximum, policy):
-    """(points taken, reason) for a submission handed in at handed_in (aware)."""
+def late_deduction(handed_in, late, total, maximum, policy, source=""):
+    """(points taken, reason) for a submission handed in at handed_in (aware), a time
+    read from `source`."""
     if late is None or handed_in is None or handed_in <= late.deadline:
         return 0.0, ""
-    when = f"handed in {_shown(handed_in, policy)}"
+    when = f"handed in {_shown(handed_in, policy)}" + (f" (from {source})" if source else "")
     if late.last_day is not None and handed_in > late.last_day:
         return total, (f"{when}, after the last day {_shown(late.last_day, policy)}: "
                        "not accepted")
@@ -72,7 +71,8 @@ def adjusted(row, policy, override=None):
     handed_in = None
     if row.get("handed_in"):
         handed_in = policy.aware(datetime.datetime.fromisoformat(row["handed_in"]))
-    taken, late_reason = late_deduction(handed_in, policy.late, total, maximum, policy)
+    taken, late_reason = late_deduction(handed_in, policy.late, total, maximum, policy,
+                                        row.get("handed_in_from", ""))
     if policy.late is not None and handed_in is None and row.get("status") != "missing":
         late_reason = "hand-in time unknown: no late rule applied"
     scale = policy.scale_to / maximum if policy.scale_to and maximum else 1.0
@@ -107,16 +107,3 @@ def apply_policy(sheet, policy, save=True):
 
 def sheet_number(value):
     return f"{value:g}" if isinstance(value, float) else value
-
-
-def recorded_times(policy):
-    """{participant: (aware time, source)} from the policy's worksheet and download."""
-    found = {}
-    if policy.download is not None:
-        for participant, moment in download_times(policy.download, policy.timezone).items():
-            found[participant] = (moment, "Moodle's download archive")
-    if policy.worksheet is not None:
-        sheet = read_worksheet(policy.worksheet)
-        for participant, moment in hand_in_times(sheet, policy.timezone).items():
-            found[participant] = (moment, "the worksheet's last modified (submission)")
-    return found

@@ -12,7 +12,6 @@ The flow, and why:
   summary.md. Nothing a submission prints or writes is ever read back.
 """
 
-import dataclasses
 import functools
 import json
 import os
@@ -26,17 +25,17 @@ from pathlib import Path
 
 from grader.intake import scratch
 from grader.options import GradeOptions
-from grader.regrade import identity, integrity
-from grader.regrade.adjust import apply_policy, recorded_times
+from grader.regrade import integrity
+from grader.regrade.adjust import apply_policy
 from grader.regrade.collect import BadArchive, collect, content_hash, inner_archive, unpack
+from grader.regrade.plan import effective_policy, identify, resume_lines, shard_of, to_grade
 from grader.regrade.policy import Policy, PolicyError
 from grader.regrade.rings import flag_similar
 from grader.regrade.row import integrity_flags, relative_paths, result_row, rule_flags
-from grader.regrade.sheet import MISSING_PREFIX, SHEET, GradeSheet, flag_duplicates
+from grader.regrade.sheet import SHEET, GradeSheet, flag_duplicates
 from grader.regrade.similarity import THRESHOLD
 from grader.regrade.summary import WARNINGS, write_summary
-from grader.regrade.times import hand_in_time
-from grader.regrade.worksheet import WorksheetError
+from grader.regrade.times import submission_times
 from grader.results import reports
 from grader.sandbox import bwrap, privileges, processes
 from grader.sandbox.launch import start_zygote
@@ -44,7 +43,6 @@ from grader.session import installation
 
 SUBMISSION_DEADLINE = 300.0  # seconds for one whole grade, all checks together
 CODE_FILE = "submitted_code.py"  # what was graded, kept for the copy detection
-RETRIED = ("error", "timeout", "memory")  # statuses --retry-errors grades again
 
 
 @dataclass(frozen=True)
@@ -262,81 +260,6 @@ class Zygotes:
 
 # -- the command ----------------------------------------------------------------------------
 
-def shard_of(entries, shard):
-    """The i-th of n deterministic slices of entries (by position in name order)."""
-    index, count = shard
-    ordered = sorted(entries, key=lambda entry: entry.name)
-    return [entry for position, entry in enumerate(ordered) if position % count == index - 1]
-
-
-def missing_rows(students):
-    """Rows of the roster students who handed nothing in."""
-    return [{"submission": f"{MISSING_PREFIX}{student.student_id}",
-             "student_id": student.student_id, "name": student.name, "email": student.email,
-             "status": "missing", "reason": "no submission from this roster student",
-             "total": 0, "public": 0, "hidden": 0, "bonus": 0} for student in students]
-
-
-def identify(entries, roster_path):
-    """Entries with their roster identity, the missing students' rows and the warnings."""
-    found = {entry.name: entry.identity for entry in entries}
-    warnings, missing = [], []
-    if roster_path is not None:
-        matching = identity.match_roster(found, identity.read_roster(roster_path))
-        found, warnings = matching.identities, list(matching.warnings)
-        missing = missing_rows(matching.missing)
-    warnings = identity.unparsed_warnings(found) + warnings
-    entries = [dataclasses.replace(entry, identity=found[entry.name]) for entry in entries]
-    return entries, missing, warnings
-
-
-def to_grade(entries, sheet, hashes, settings):
-    """{entry: why it is graded} of the entries a run grades: all, or with --resume the
-    new ("new"), changed ("changed") and, with --retry-errors, retried ones."""
-    todo = {}
-    for entry in entries:
-        row = sheet.rows.get(entry.name)
-        if not settings.resume:
-            todo[entry] = "graded"
-        elif row is None:
-            todo[entry] = "new"
-        elif row.get("hash") != hashes[entry.name]:
-            todo[entry] = "changed"
-        elif settings.retry_errors and row.get("status") in RETRIED:
-            todo[entry] = f"retried ({row['status']})"
-    return todo
-
-
-def resume_lines(todo, entries):
-    """What a --resume run grades again, and why, for the TA."""
-    kept = len(entries) - len(todo)
-    lines = [f"resume: grading {len(todo)} of {len(entries)} submissions ({kept} unchanged "
-             "kept as they are)"]
-    lines += [f"  {entry.name}: {why}" for entry, why in todo.items()]
-    return lines
-
-
-def effective_policy(settings):
-    """The settings' policy, with --bonus-cap as its bonus limit when given."""
-    policy = settings.policy
-    if settings.bonus_cap is not None:
-        policy = dataclasses.replace(policy, bonus_most=settings.bonus_cap)
-    return policy
-
-
-def hand_in_times(entries, policy):
-    """{submission: ISO hand-in time or ""}; raises PolicyError for an unreadable record."""
-    try:
-        recorded = recorded_times(policy)
-    except (WorksheetError, ValueError) as error:
-        raise PolicyError(f"{policy.path}: {error}") from None
-    found = {}
-    for entry in entries:
-        moment, _ = hand_in_time(entry.path, entry.identity.participant, recorded)
-        found[entry.name] = moment.isoformat() if moment else ""
-    return found
-
-
 def regrade(arguments, settings, progress=True):
     """Regrade the submissions named by arguments; returns the GradeSheet.
 
@@ -358,7 +281,10 @@ def regrade(arguments, settings, progress=True):
     everyone, missing, warnings = identify(collect(arguments), settings.roster)
     policy = effective_policy(settings)
     entries = shard_of(everyone, settings.shard)
-    handed = hand_in_times(entries, policy)
+    try:
+        handed = submission_times(entries, policy)
+    except ValueError as error:  # a worksheet or download the policy names
+        raise PolicyError(f"{policy.path}: {error}") from None
     out.mkdir(parents=True, exist_ok=True)
     hashes = {entry.name: content_hash(entry.path) for entry in entries}
     sheet = GradeSheet(out / SHEET)
@@ -387,8 +313,9 @@ def regrade(arguments, settings, progress=True):
         shown = [""]
 
         def on_row(row):
+            moment, source = handed.get(row["submission"], ("", ""))
             sheet.add({**row, "hash": hashes.get(row["submission"], ""),
-                       "handed_in": handed.get(row["submission"], "")})
+                       "handed_in": moment, "handed_in_from": source})
             bar.update(1)
 
         def on_tick(text):
@@ -406,9 +333,9 @@ def regrade(arguments, settings, progress=True):
             zygotes.close()
             processes.kill_strays()
             scratch.sweep()  # the copies of graders killed at the deadline
-    for name, moment in handed.items():  # also for the rows --resume kept
+    for name, (moment, source) in handed.items():  # also for the rows --resume kept
         if name in sheet.rows:
-            sheet.rows[name]["handed_in"] = moment
+            sheet.rows[name].update(handed_in=moment, handed_in_from=source)
     finish(sheet, out, settings.similarity, policy)
     return sheet
 

@@ -4,9 +4,9 @@ student without a submission (status `missing`).
 Columns: who (`submission`, `student_id`, `name`), the outcome (`status`, `total`,
 `max_score`, `public`, `hidden`, `bonus`, see grader/regrade/row.py), one column per
 graded group named with its maximum (`backward/32`, as in the student's table), the
-course policy's columns (`handed_in`, `late` and `late_reason`, `override` and
-`override_reason`, then `grade` out of `grade_max`: what the exports send; see
-grader/regrade/adjust.py), why (`reason` for every row that is not ok, `flags` for
+course policy's columns (`handed_in` and `handed_in_from`, `late` and `late_reason`,
+`override` and `override_reason`, then `grade` out of `grade_max`: what the exports
+send; see grader/regrade/adjust.py), why (`reason` for every row that is not ok, `flags` for
 review), then `email` and
 `participant` (for the grade-book exports), `hash` (of the submission's content, for
 --resume) and `code` (a digest of the code without whitespace and comments).
@@ -29,8 +29,8 @@ from grader.regrade.row import GROUP_COLUMN
 SHEET = "grades.csv"
 LEADING = ("submission", "student_id", "name", "status", "total", "max_score", "public",
            "hidden", "bonus")
-ADJUSTED = ("handed_in", "late", "late_reason", "override", "override_reason", "grade",
-            "grade_max")
+ADJUSTED = ("handed_in", "handed_in_from", "late", "late_reason", "override",
+            "override_reason", "grade", "grade_max")
 TRAILING = ("reason", "flags", "isolation", "email", "participant", "hash", "code")
 MISSING_PREFIX = "missing:"
 BOM = "\ufeff"

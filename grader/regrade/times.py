@@ -7,10 +7,13 @@ Sources, the first that knows wins:
    the submission's folder (Moodle stamps each file with its upload time);
 3. a Moodle download folder or file on disk: the newest file time in it (unzip keeps the
    times Moodle wrote; an extractor that does not gives the extraction time instead:
-   use 1 or 2 then).
-A submission that is none of these (a cloned repository, a file mailed in) has no known
-hand-in time: the student's own archive entries and file times are never trusted, since
-the student's machine wrote them. Times written without a zone are in the policy's.
+   use 1 or 2 then);
+4. a hand-in zip of its own (one mailed in, say): the newest of its entries. The
+   student's machine wrote those, so the source says so (`handed_in_from`), for the TA
+   to weigh; an override settles a doubt.
+Anything else (a cloned repository, a bare file) has no known hand-in time: file times
+on the TA's disk say when it was copied, not handed in. Times written without a zone
+are in the policy's.
 """
 
 import datetime
@@ -18,71 +21,9 @@ import re
 import zipfile
 from pathlib import Path
 
-MONTHS = {name: number for number, names in enumerate((
-    ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
-    ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
-    ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
-    ("december", "dec")), start=1) for name in names}
-CLOCK = re.compile(r"(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?\s*"
-                   r"(?P<half>am|pm|a\.m\.|p\.m\.)?", re.IGNORECASE)
-AFTERNOON = ("下午", "午後", "pm", "p.m.")
-MORNING = ("上午", "午前", "am", "a.m.")
+from grader.regrade.worksheet import hand_in_times, read_worksheet
+
 MOODLE_FOLDER = re.compile(r"_(?P<participant>\d+)_assignsubmission_", re.IGNORECASE)
-
-
-def _date_parts(text):
-    """(year, month, day) from a date written by Moodle in any of its languages."""
-    year = re.search(r"(?<!\d)(\d{4})(?!\d)", text)
-    if not year:
-        return None
-    rest = text[:year.start()] + " " + text[year.end():]
-    east = re.search(r"(\d{1,2})\s*月\s*(\d{1,2})\s*日", rest)
-    if east:
-        return int(year[1]), int(east[1]), int(east[2])
-    numeric = re.search(r"(?<!\d)(\d{1,2})[-/.](\d{1,2})(?!\d)", rest)
-    if numeric and year.start() < numeric.start():  # 2026-10-05, 2026/10/05
-        return int(year[1]), int(numeric[1]), int(numeric[2])
-    for word in re.findall(r"[^\W\d_]+", rest.lower()):
-        if word in MONTHS:
-            day = re.search(r"(?<![\d:])(\d{1,2})(?![\d:])", CLOCK.sub(" ", rest))
-            return (int(year[1]), MONTHS[word], int(day[1])) if day else None
-    return None
-
-
-def parse_time(text, timezone=None):
-    """An aware datetime from a time Moodle (or a TA) wrote; None when text holds none.
-
-    Understood: ISO 8601; "Monday, 5 October 2026, 11:32 PM"; "2026年 10月 5日(星期一)
-    23:32" and "2026年10月5日 下午11:32". Without a zone, `timezone` (default: this
-    machine's) is assumed.
-    """
-    text = (text or "").strip()
-    if not text or text == "-":
-        return None
-    try:
-        moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        moment = None
-    if moment is None:
-        parts = _date_parts(text)
-        clock = CLOCK.search(text)
-        if parts is None:
-            return None
-        hour, minute, second = (0, 0, 0) if not clock else (
-            int(clock["hour"]), int(clock["minute"]), int(clock["second"] or 0))
-        marker = (clock["half"] or "").lower() if clock else ""
-        if (marker in AFTERNOON or any(m in text for m in AFTERNOON[:2])) and hour < 12:
-            hour += 12
-        elif (marker in MORNING or any(m in text for m in MORNING[:2])) and hour == 12:
-            hour = 0
-        try:
-            moment = datetime.datetime(*parts, hour, minute, second)
-        except ValueError:
-            return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone) if timezone else moment.astimezone()
-    return moment
-
 
 def participant_of(name):
     """The Moodle participant number in a download's folder or file name, or ""."""
@@ -119,12 +60,64 @@ def folder_time(path):
     return datetime.datetime.fromtimestamp(newest, datetime.timezone.utc)
 
 
-def hand_in_time(path, participant, recorded):
+def archive_time(archive, timezone=None):
+    """The newest entry time of a hand-in zip (aware), or None."""
+    try:
+        with zipfile.ZipFile(archive) as opened:
+            stamps = [member.date_time for member in opened.infolist() if not member.is_dir()]
+    except (OSError, zipfile.BadZipFile):
+        return None
+    if not stamps:
+        return None
+    moment = datetime.datetime(*max(stamps))
+    return moment.replace(tzinfo=timezone) if timezone else moment.astimezone()
+
+
+def hand_in_time(path, participant, recorded, timezone=None):
     """(aware time, where it came from) of one submission, or (None, "")."""
+    path = Path(path)
     if participant and participant in recorded:
         return recorded[participant]
-    if participant_of(Path(path).name):
+    if participant_of(path.name):
         moment = folder_time(path)
         if moment is not None:
             return moment, "the Moodle download's file times"
+    archive = path if path.suffix.lower() == ".zip" else inner_zip(path)
+    moment = archive_time(archive, timezone) if archive is not None else None
+    if moment is not None:
+        return moment, "the archive's own entries (the student's clock)"
     return None, ""
+
+
+def inner_zip(folder):
+    """The one .zip a folder holds, else None."""
+    if not folder.is_dir() or folder.is_symlink():
+        return None
+    archives = [child for child in folder.iterdir()
+                if child.suffix.lower() == ".zip" and child.is_file() and not child.is_symlink()]
+    return archives[0] if len(archives) == 1 else None
+
+
+def submission_times(entries, policy):
+    """{submission: (ISO hand-in time or "", its source)}; raises ValueError for a
+    worksheet or download of the policy that cannot be read."""
+    recorded = recorded_times(policy)
+    found = {}
+    for entry in entries:
+        moment, source = hand_in_time(entry.path, entry.identity.participant, recorded,
+                                      policy.timezone)
+        found[entry.name] = (moment.isoformat() if moment else "", source)
+    return found
+
+
+def recorded_times(policy):
+    """{participant: (aware time, source)} from the policy's worksheet and download."""
+    found = {}
+    if policy.download is not None:
+        for participant, moment in download_times(policy.download, policy.timezone).items():
+            found[participant] = (moment, "Moodle's download archive")
+    if policy.worksheet is not None:
+        sheet = read_worksheet(policy.worksheet)
+        for participant, moment in hand_in_times(sheet, policy.timezone).items():
+            found[participant] = (moment, "the worksheet's last modified (submission)")
+    return found

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.regrade import identity
-from grader.regrade.times import parse_time
+from grader.regrade.dates import parse_time
 
 IDENTIFIER = re.compile(r"^(?P<word>\D*?)\s*(?P<number>\d+)$")
 NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
