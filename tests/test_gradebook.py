@@ -134,6 +134,7 @@ def test_a_chinese_worksheet_round_trips_in_its_own_language(sheet, tmp_path):
     assert actions["參與者 5502 (312551002)"] == "accepted: grade 48"
     assert actions["參與者 5599"].startswith("skipped by Moodle: no grade")
     assert actions["312551021"] == "not exported: no row of the worksheet"
+    assert not any("the Moodle item out of" in w for w in done.warnings)  # both out of 110
     # and what Moodle's download gives back is read the same way again
     assert read_worksheet(done.path).grade == 5
 
@@ -159,3 +160,26 @@ def test_the_dry_run_prints_what_the_grade_book_does_and_writes_nothing(sheet):
            "student is" in lines
     assert lines[-1] == "dry run: 2 of 4 rows would be taken; nothing written"
     assert not (sheet / "grades-moodle.csv").exists()
+
+
+def test_a_worksheet_out_of_another_maximum_asks_for_the_scale(sheet, tmp_path):
+    worksheet = tmp_path / "ws.csv"
+    worksheet.write_text(CHINESE_WORKSHEET.replace("110.00", "100.00"), encoding="utf-8")
+    done = export_grades(sheet, "moodle", worksheet=worksheet, duplicates="highest",
+                         dry_run=True)
+    assert "the grades are out of 110, the Moodle item out of 100: set scale_to = 100 in " \
+           "the policy to scale them (or change the item's maximum grade)" in done.warnings
+
+
+def test_the_comment_names_the_kind_of_a_flag_never_another_student(tmp_path):
+    from grader.regrade.comments import feedback_comment
+
+    row = {"submission": "ann", "status": "ok", "grade": "90", "grade_max": "100",
+           "public": "90", "hidden": "9", "bonus": "0", "total": "99", "max_score": "110",
+           "flags": "similar to 312551002_LinYu (backward 100%, file 40%); copy ring 2 with "
+                    "a, b (3 submissions, strongest: a and b, file 90%); modified "
+                    "grader/checks/check_forward.py"}
+    comment = feedback_comment(row, tmp_path)
+    assert comment.endswith("Flagged for review by the course staff: similar code, modified "
+                            "grader/checks/check_forward.py.")
+    assert "LinYu" not in comment and "ring" not in comment

@@ -88,7 +88,26 @@ def fill_worksheet(rows, worksheet, modified, comments):
         if row["submission"] not in filled:
             warnings.append(f"{row['student_id']}: not in the worksheet")
             actions.append((row["student_id"], "not exported: no row of the worksheet"))
-    return [header] + table, warnings, actions
+    return [header] + table, scale_warning(rows, sheet) + warnings, actions
+
+
+def scale_warning(rows, sheet):
+    """A warning when the grades are out of another maximum than the Moodle item's."""
+    items = {_float(record[sheet.maximum]) for record in sheet.records}
+    ours = {_float(row["export_max"]) for row in rows} - {None}
+    if len(items) == 1 and ours and ours != items:
+        item, = items
+        return [f"the grades are out of {', '.join(f'{m:g}' for m in sorted(ours))}, the "
+                f"Moodle item out of {item:g}: set scale_to = {item:g} in the policy to scale "
+                "them (or change the item's maximum grade)"]
+    return []
+
+
+def _float(text):
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
 
 
 def build_worksheet(rows, modified, comments):
