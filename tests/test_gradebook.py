@@ -183,3 +183,20 @@ def test_the_comment_names_the_kind_of_a_flag_never_another_student(tmp_path):
     assert comment.endswith("Flagged for review by the course staff: similar code, modified "
                             "grader/checks/check_forward.py.")
     assert "LinYu" not in comment and "ring" not in comment
+
+
+def test_a_worksheet_whose_dates_are_not_read_still_finds_its_columns(tmp_path):
+    from grader.regrade.worksheet import hand_in_times, read_worksheet
+
+    worksheet = tmp_path / "оценки.csv"
+    worksheet.write_text(
+        "Идентификатор,Полное имя,Статус,Оценка,Максимальная оценка,Оценка может быть "
+        "изменена,Последнее изменение (ответ),Последнее изменение (оценка),Отзыв в виде "
+        "комментария\n"
+        "Участник 7001,Иван,Ответ отправлен,,100.00,Да,"
+        "\"понедельник, 5 октября 2026, 23:32\",\"вторник, 6 октября 2026, 10:00\",\n",
+        encoding="utf-8")
+    read = read_worksheet(worksheet)
+    assert (read.grade, read.maximum, read.submitted, read.graded, read.feedback) == \
+        (3, 4, 6, 7, 8)
+    assert hand_in_times(read) == {}  # its month names are not read: no time, not a wrong one

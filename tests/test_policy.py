@@ -218,6 +218,9 @@ def test_an_override_of_an_unknown_student_is_said(graded, tmp_path):
     ("2026年10月5日 星期一 下午11:32", (2026, 10, 5, 23, 32)),
     ("2026-10-05T23:32:00", (2026, 10, 5, 23, 32)),
     ("5 Oct 2026, 12:05 AM", (2026, 10, 5, 0, 5)),
+    ("Montag, 5. Oktober 2026, 23:32", (2026, 10, 5, 23, 32)),
+    ("lundi 5 octobre 2026, 23:32", (2026, 10, 5, 23, 32)),
+    ("2026년 10월 5일 월요일 오후 11:32", (2026, 10, 5, 23, 32)),
 ])
 def test_moodle_dates_in_several_languages_parse(text, expected):
     moment = parse_time(text, TAIPEI)

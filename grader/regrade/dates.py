@@ -3,24 +3,43 @@
 import datetime
 import re
 
-MONTHS = {name: number for number, names in enumerate((
-    ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
-    ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
-    ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
-    ("december", "dec")), start=1) for name in names}
+# Month names of the languages Moodle is used in most (English first), lowercase.
+MONTH_NAMES = (
+    ("january", "jan", "januar", "janvier", "enero", "janeiro", "gennaio", "januari"),
+    ("february", "feb", "februar", "février", "fevrier", "febrero", "fevereiro", "febbraio",
+     "februari"),
+    ("march", "mar", "märz", "marz", "mars", "marzo", "março", "marco", "maart"),
+    ("april", "apr", "avril", "abril", "aprile"),
+    ("may", "mai", "mayo", "maio", "maggio", "mei"),
+    ("june", "jun", "juni", "juin", "junio", "junho", "giugno"),
+    ("july", "jul", "juli", "juillet", "julio", "julho", "luglio"),
+    ("august", "aug", "août", "aout", "agosto", "augustus"),
+    ("september", "sep", "sept", "septembre", "septiembre", "setembro", "settembre"),
+    ("october", "oct", "oktober", "octobre", "octubre", "outubro", "ottobre"),
+    ("november", "nov", "novembre", "noviembre", "novembro"),
+    ("december", "dec", "dezember", "décembre", "decembre", "diciembre", "dezembro",
+     "dicembre"))
+MONTHS = {name: number for number, names in enumerate(MONTH_NAMES, start=1) for name in names}
 CLOCK = re.compile(r"(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?\s*"
                    r"(?P<half>am|pm|a\.m\.|p\.m\.)?", re.IGNORECASE)
-AFTERNOON = ("下午", "午後", "pm", "p.m.")
-MORNING = ("上午", "午前", "am", "a.m.")
+YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+EAST = re.compile(r"(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]")  # 10月5日, 10월 5일
+AFTERNOON, MORNING = ("pm", "p.m."), ("am", "a.m.")
+EAST_AFTERNOON, EAST_MORNING = ("下午", "午後", "오후"), ("上午", "午前", "오전")
+
+
+def looks_like_time(text):
+    """Whether text holds a year and a clock time (a date in a language not read here)."""
+    return bool(YEAR.search(text or "") and CLOCK.search(text or ""))
 
 
 def _date_parts(text):
     """(year, month, day) from a date written by Moodle in any of its languages."""
-    year = re.search(r"(?<!\d)(\d{4})(?!\d)", text)
+    year = YEAR.search(text)
     if not year:
         return None
     rest = text[:year.start()] + " " + text[year.end():]
-    east = re.search(r"(\d{1,2})\s*月\s*(\d{1,2})\s*日", rest)
+    east = EAST.search(rest)
     if east:
         return int(year[1]), int(east[1]), int(east[2])
     numeric = re.search(r"(?<!\d)(\d{1,2})[-/.](\d{1,2})(?!\d)", rest)
@@ -55,9 +74,9 @@ def parse_time(text, timezone=None):
         hour, minute, second = (0, 0, 0) if not clock else (
             int(clock["hour"]), int(clock["minute"]), int(clock["second"] or 0))
         marker = (clock["half"] or "").lower() if clock else ""
-        if (marker in AFTERNOON or any(m in text for m in AFTERNOON[:2])) and hour < 12:
+        if (marker in AFTERNOON or any(m in text for m in EAST_AFTERNOON)) and hour < 12:
             hour += 12
-        elif (marker in MORNING or any(m in text for m in MORNING[:2])) and hour == 12:
+        elif (marker in MORNING or any(m in text for m in EAST_MORNING)) and hour == 12:
             hour = 0
         try:
             moment = datetime.datetime(*parts, hour, minute, second)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.regrade import identity
-from grader.regrade.dates import parse_time
+from grader.regrade.dates import looks_like_time, parse_time
 
 IDENTIFIER = re.compile(r"^(?P<word>\D*?)\s*(?P<number>\d+)$")
 NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
@@ -95,7 +95,7 @@ def _maximum(table, after):
 
 
 def _is_time(value):
-    return value in NO_TIME or parse_time(value) is not None
+    return value in NO_TIME or looks_like_time(value) or parse_time(value) is not None
 
 
 def read_worksheet(path):
