@@ -355,3 +355,16 @@ def test_a_mailed_zip_lends_its_own_entries_and_says_whose_clock(tmp_path):
     policy = read_policy(write_policy(tmp_path))
     assert "(from the archive's own entries (the student's clock)), 1 day after" in \
         adjusted(row, policy)["late_reason"]
+
+
+def test_the_canvas_dry_run_lists_every_row(graded, tmp_path):
+    sheet = GradeSheet(graded / "grades.csv")
+    sheet.add({"submission": "mystery", "status": "ok", "public": 100, "hidden": 10,
+               "bonus": 0, "total": 110, "max_score": 110})
+    done = export_grades(graded, "canvas", policy=read_policy(write_policy(tmp_path)),
+                         dry_run=True)
+    actions = dict(done.actions)
+    assert actions["312551002"] == "accepted: grade 60 (matched by SIS User ID)"
+    assert actions["mystery"] == "not exported: no student ID"
+    assert len(actions) == len(CLASS) + 1 and not (graded / "grades-canvas.csv").exists()
+    assert GradeSheet(graded / "grades.csv").rows[CLASS[1][0]]["grade"] == ""  # not saved

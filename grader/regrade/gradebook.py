@@ -180,6 +180,8 @@ def export_grades(directory, fmt, out=None, worksheet=None, assignment=DEFAULT_A
     rows, more = gradable_rows(sheet)
     rows, more_warnings, actions = one_per_student(with_export_columns(rows), duplicates)
     warnings += more + more_warnings
+    actions += [(name, "not exported: no student ID") for name, row in sorted(sheet.rows.items())
+                if not row.get("student_id")]
     comments = {row["submission"]: feedback_comment(row, directory) for row in rows}
     if fmt == "moodle" and worksheet is not None:
         try:
