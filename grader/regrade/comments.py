@@ -46,7 +46,7 @@ def flag_kinds(flags):
 
 def feedback_comment(row, out_dir):
     """The comment for one grade-sheet row (see the module doc)."""
-    grade = row["grade"] if "grade" in row else row.get("total")
+    grade = row.get("grade") or row.get("total")
     maximum = row.get("grade_max") or row.get("max_score")
     if grade in ("", None):  # the grader failed: no score was given
         sentences = ["No grade yet: the grader failed on this submission and will grade it "

@@ -115,8 +115,9 @@ def one_per_student(rows, duplicates):
 
 
 def with_export_columns(rows):
-    """Rows with `export_grade` and `export_max`: the policy's grade, else the total."""
-    return [{**row, "export_grade": row["grade"] if "grade" in row else row.get("total", ""),
+    """Rows with `export_grade` and `export_max`: the policy's grade, else (a sheet the
+    policy was never applied to) the total; neither for a row the grader failed on."""
+    return [{**row, "export_grade": row.get("grade") or row.get("total", ""),
              "export_max": row.get("grade_max") or row.get("max_score") or ""} for row in rows]
 
 
