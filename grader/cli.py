@@ -131,6 +131,8 @@ def regrade_command(argv):
         policy = find_policy(args.policy, args.roster)
     except PolicyError as error:
         parser.error(str(error))
+    if policy.path is not None:
+        print(f"policy: {policy.path}", file=sys.stderr)
     settings = Settings(out=args.out, jobs=args.jobs, resume=args.resume,
                         retry_errors=args.retry_errors, shard=args.shard, roster=args.roster,
                         bonus_cap=args.bonus_cap, similarity=args.similarity, policy=policy,
