@@ -368,7 +368,7 @@ def test_shield_takes_from_others_only_what_the_bits_granted(tmp_path, monkeypat
     (tree / "lab.py").chmod(0o644)
     os.chown(tree / "lab.py", *NOBODY.ids)  # a file nobody owns goes back to root
     (tree / "link").symlink_to("/etc/passwd")  # never followed
-    monkeypatch.setattr(privileges, "SECRETS", (secret,))
+    monkeypatch.setattr(privileges, "secrets", lambda: [secret])
     monkeypatch.setattr(privileges, "GRADER_TREES", (tree,))
     changed = privileges.shield(NOBODY, outputs=[out, shared])
 
@@ -383,3 +383,17 @@ def test_shield_takes_from_others_only_what_the_bits_granted(tmp_path, monkeypat
     assert set(changed) == {secret, secret / "values.npz", tree, tree / "check.py",
                             tree / "lab.py", out}
     assert privileges.shield(None) == []  # not root: nothing to keep from anyone
+
+
+def test_in_the_course_repository_all_it_does_not_ship_is_secret():
+    """The solution, the tests (with their correct variants), the history: never readable
+    by student code; the grader, the data, the starter and the grading Python are."""
+    names = {path.name for path in privileges.secrets()
+             if path.parent == REPO_ROOT}
+    assert {"solution", "tests", "benchmarks", "README.md"} <= names
+    assert not names & {"grader", "datasets", "starter", ".github", "pyproject.toml",
+                        "requirements.lock"}
+    assert not any(Path(sys.prefix).resolve().is_relative_to(REPO_ROOT / name)
+                   for name in names)
+    assert {privileges.paths.REFERENCE_VALUES, privileges.paths.HIDDEN_CHECKS_DIR} <= set(
+        privileges.secrets())
