@@ -19,7 +19,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from grader.paths import REPO_ROOT, SOLUTION_DIR
+from grader.paths import PACKAGED, REPO_ROOT, SOLUTION_DIR
 
 
 def _relative(path):
@@ -248,6 +248,9 @@ def main(argv=None):
         args = parser.parse_args(argv[1:])
         if not SOLUTION_DIR.is_dir():
             parser.error(f"needs the solution ({SOLUTION_DIR}), which this copy does not have")
+        if PACKAGED:
+            parser.error("needs the course's repository (a checkout, or `pip install -e .`), "
+                         "not an installed package")
         try:
             return command(args)
         except (OSError, ValueError, RuntimeError) as error:

@@ -64,6 +64,8 @@ STUDENT_FILES = ((GIVEN_CODE[0], SUBMISSION_FILE), ("starter/lab1.ipynb", NOTEBO
                  (".github/workflows/classroom.yml", ".github/workflows/classroom.yml"))
 # Shipped files a student has no reason to change: integrity flags a copy that differs.
 PROTECTED_FILES = ("grader", "datasets", ".github/workflows/classroom.yml")
-# Left out of what is shipped and compared: caches, the stored reference values (written
-# at export), and the hidden checks (they stay with the course staff).
-NOT_SHIPPED = ("__pycache__", "*.pyc", "reference_values.npz", "hidden")
+# Left out of what is shipped and compared: caches, the stored reference values and their
+# digest (written at export), the hidden checks (they stay with the course staff), and
+# what a built package carries (the solution among it).
+NOT_SHIPPED = ("__pycache__", "*.pyc", "reference_values.npz", "reference_values.sha256",
+               "hidden", "packaged")

@@ -111,6 +111,11 @@ def test_an_installed_wheel_grades_the_reference_from_another_folder(wheel, tmp_
     assert where[0] == "True" and Path(where[1]).is_relative_to(tmp_path / "venv")
     printed = run([python, "-m", "grader", "solution", "--out", "out"], cwd=elsewhere)
     assert "Total: 100 / 100 + 4 bonus = 104" in printed, printed
+    # What staff build comes from the repository, never from a package carrying the solution.
+    refused = subprocess.run([python, "-m", "grader", "export-gradescope", "autograder.zip"],
+                             cwd=elsewhere, capture_output=True, text=True, timeout=TIMEOUT)
+    assert refused.returncode == 2 and "not an installed package" in refused.stderr
+    assert not (elsewhere / "autograder.zip").exists()
     # Nothing the installed grader carries is in reach of student code.
     (elsewhere / "probe").mkdir()
     (elsewhere / "probe" / "backprop.py").write_text(
