@@ -58,7 +58,11 @@ def run_checks(submission, options):
                                   fallback=options.sandbox == "auto")
             # Started before pytest is even imported: the worker's start-up (numpy,
             # matplotlib, the submission's import) overlaps pytest's start and collection.
-            worker.start()
+            try:
+                worker.start()
+            except RuntimeError as error:  # no process could start at all
+                raise GraderFailure(f"{error}: check that this system can start processes "
+                                    "(limits on processes or memory) and grade again") from error
         try:
             session = checks_session(prepared, worker, options)
         finally:

@@ -230,3 +230,16 @@ def test_check_in_a_notebook_says_the_grader_failed(broken_copy, monkeypatch):
     feedback = str(inline.check(path=str(broken_copy / "solution" / "backprop.py")))
     assert feedback.startswith(f"check(): {reports.GRADER_FAILED}: "), feedback
     assert "xor_easy.csv is missing" in feedback and "/100" not in feedback
+
+
+def test_a_worker_that_cannot_start_is_the_graders_failure(tmp_path, monkeypatch):
+    from grader.sandbox.handle import WorkerHandle
+
+    def refused(self):
+        raise RuntimeError("could not start a worker: [Errno 11] Resource temporarily "
+                           "unavailable")
+
+    monkeypatch.setattr(WorkerHandle, "start", refused)
+    with pytest.raises(GraderFailure, match="could not start a worker: .*grade again"):
+        grade(SOLUTION_DIR, out_dir=tmp_path, keyword="sigmoid")
+    assert json.loads((tmp_path / "results.json").read_text())["status"] == "error"
