@@ -22,7 +22,7 @@ from grader.options import GradeOptions
 from grader.paths import CHECKS_DIR, DEFAULT_SUBMISSION, HIDDEN_CHECKS_DIR
 from grader.results import github, reports
 from grader.results.scoring import score
-from grader.sandbox import bwrap
+from grader.sandbox import bwrap, privileges
 from grader.sandbox.handle import WorkerHandle
 from grader.sandbox.launch import Limits
 from grader.session import installation
@@ -46,16 +46,22 @@ def run_checks(submission, options):
     GradingSession, holding each check's CheckResult and what was graded."""
     # A zygote's sandbox was probed by its regrade; a single grade's worker is the probe.
     isolation = bwrap.resolve(options.sandbox, probe=bool(options.zygote))
+    # A root grader's workers run as an unprivileged account (grader.sandbox.privileges).
+    account = privileges.worker_account()
+    privileges.shield(account, outputs=[options.out])
     # A sandboxed zygote sees one folder of the host: the submission is copied there.
     into = bwrap.work_folder(options.zygote) if options.zygote and isolation == bwrap.BWRAP \
         else None
     with Prepared(submission, into) as prepared:
         worker = None
         if not prepared.problem:
+            if account is not None:  # the copy is the account's, and nothing else
+                privileges.copy_font_cache(prepared.folder, account)
+                privileges.hand_over(prepared.folder, account)
             worker = WorkerHandle(prepared.path, Limits(timeout=options.timeout,
                                                         memory_mb=options.memory),
                                   zygote=options.zygote, isolation=isolation,
-                                  fallback=options.sandbox == "auto")
+                                  fallback=options.sandbox == "auto", account=account)
             # Started before pytest is even imported: the worker's start-up (numpy,
             # matplotlib, the submission's import) overlaps pytest's start and collection.
             try:
@@ -70,6 +76,8 @@ def run_checks(submission, options):
                 worker.close()
         if worker is not None and worker.fallback_reason:
             bwrap.fall_back(options.sandbox, worker.fallback_reason)
+        if worker is not None:  # recorded as such where student code ran as root
+            worker.isolation = privileges.as_root_isolation(worker.isolation)
         return session
 
 

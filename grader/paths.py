@@ -28,6 +28,8 @@ REFERENCE_CHECKSUM = GRADER_DIR / "reference_values.sha256"
 # Where the given code is looked for: the starter's (in this repository, or a package built
 # from it), else the copy the exports ship in the grader (grader.lab.GIVEN_CODE).
 GIVEN_CODE_FOLDERS = (_FILES_ROOT, REPO_ROOT)
+# Marks the course's own repository, where classroom.yml grades solution/ (never exported).
+COURSE_MARKER = REPO_ROOT / ".course-repository"
 
 # What `python -m grader` grades when given no path: the starter in this repository, the
 # student's own folder in the template (which has no starter/) and in a built package.

@@ -119,11 +119,32 @@ class Prepared:
         except NotebookError as error:
             self.problem = ("notebook", str(error))
             return
+        if names is not None and self._write_written(script):
+            names = None  # the notebook's own backprop.py: its imports from it are kept whole
+            self.notebook = assemble(self.path, validated=False, raw=raw)
         self.code = self.notebook.code
         self.path = self.path.with_name(NOTEBOOK_MODULE)
         self.path.write_text(self.notebook.source, encoding="utf-8")
         if names is not None and self.notebook.imports_backprop:
             self._stand_in(given, script)
+
+    def _write_written(self, script):
+        """Put the backprop.py the notebook's %%writefile cells write (what running them
+        would leave) where the one not handed in would be; True when it did."""
+        text = self.notebook.written.get(SUBMISSION_FILE)
+        if text is None or not self.notebook.imports_backprop:
+            return False
+        try:
+            script.unlink(missing_ok=True)  # a link planted there is removed, not followed
+            handle = os.open(script, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                             | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:  # a folder of that name: the given code stands in, as without it
+            return False
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        self.given = (f"no {SUBMISSION_FILE} beside it: the {SUBMISSION_FILE} its %%writefile "
+                      "cell writes is graded with it")
+        return True
 
     def _stand_in(self, given, script):
         """Put the given code where the missing backprop.py would be; say so in `given`."""

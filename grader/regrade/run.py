@@ -33,7 +33,7 @@ from grader.regrade.sheet import MISSING_PREFIX, SHEET, GradeSheet, flag_duplica
 from grader.regrade.similarity import THRESHOLD, flag_similar
 from grader.regrade.summary import WARNINGS, write_summary
 from grader.results import reports
-from grader.sandbox import bwrap, processes
+from grader.sandbox import bwrap, privileges, processes
 from grader.sandbox.launch import start_zygote
 from grader.session import installation
 
@@ -317,6 +317,7 @@ def regrade(arguments, settings, progress=True):
         print(f"warning: {line}", file=sys.stderr)
     pristine = integrity.pristine_hashes()
     isolation = bwrap.resolve(settings.grading.sandbox)  # probed once, inherited by graders
+    privileges.as_root_isolation(isolation)  # said once here, where student code runs as root
     processes.become_subreaper()
     with tempfile.TemporaryDirectory(prefix="zygote-") as folder:
         zygotes = Zygotes(isolation, settings.jobs, folder)

@@ -211,17 +211,19 @@ def _append(variable, text):
         stream.write(text)
 
 
-def _outputs(result):
+def _outputs(result, total, maximum):
+    """The step outputs: Classroom's result, and plainly the points of the notice
+    "Points total/maximum" (`total` and `max`, for a badge)."""
     return "".join(f"{key}={value}\n" for key, value in (
         (OUTPUT_NAME, encode(result)), ("status", result["status"]),
-        ("isolation", result["isolation"])))
+        ("isolation", result["isolation"]), ("total", total), ("max", maximum)))
 
 
 def publish(results):
     """Print the notices and annotations; write the step outputs and the job summary."""
     for line in notices(results) + annotations(results):
         print(line, flush=True)
-    _append("GITHUB_OUTPUT", _outputs(reports.classroom(results)))
+    _append("GITHUB_OUTPUT", _outputs(reports.classroom(results), *points(results)))
     _append("GITHUB_STEP_SUMMARY", summary(results))
 
 
@@ -231,6 +233,6 @@ def publish_error(message, max_score=TOTAL):
     or lost."""
     result = reports.classroom_error(message, max_score)
     print(command("error", message, title=reports.GRADER_FAILED), flush=True)
-    _append("GITHUB_OUTPUT", _outputs(result))
+    _append("GITHUB_OUTPUT", _outputs(result, "", number(max_score)))
     _append("GITHUB_STEP_SUMMARY", f"# {reports.GRADER_FAILED}\n\n{message}\n\n"
                                    f"Not graded: {reports.NOT_A_GRADE}.\n")
