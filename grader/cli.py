@@ -99,7 +99,8 @@ def regrade_command(argv):
                         help="CSV of the class (columns id, name, optionally email): names "
                              "the students, adds a `missing` row for each without a submission")
     parser.add_argument("--bonus-cap", type=float, metavar="P",
-                        help="at most P bonus points count in `total` (default: all)")
+                        help="at most P bonus points count in `total` (default: as many as "
+                             "grader/lab.py's BONUS setting lets count)")
     parser.add_argument("--similarity", type=float, default=THRESHOLD, metavar="F",
                         help="flag pairs sharing at least this share of their own code "
                              "(default %(default)s)")

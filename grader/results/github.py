@@ -5,8 +5,9 @@ The grader writes Classroom's two notices itself, in the format of the reporter 
 (classroom-resources/autograding-grading-reporter, src/notify-classroom.js):
 `::notice title=Autograding complete::Points X/Y` and
 `::notice title=Autograding report::{"totalPoints":X,"maxPoints":Y}`, with X the exact
-total (bonus included) and Y the maximum without bonus. The reporter itself is not used:
-its log table counts passed checks instead of adding points (README, "Publishing").
+total (its bonus counted as grader.lab.BONUS says) and Y the maximum without bonus. The
+reporter itself is not used: its log table counts passed checks instead of adding points
+(README, "Publishing").
 """
 
 import base64
@@ -105,9 +106,14 @@ def notices(results):
 
 def bonus_sentence(results):
     total, maximum = points(results)
-    bonus = number(results.bonus)
-    return (f"Points {total}/{maximum} include {bonus} bonus point{'s' if bonus != 1 else ''}: "
-            f"{number(results.score - results.bonus)}/{maximum} + {bonus} bonus. Bonus points "
+    bonus, counted = number(results.bonus), number(results.counted_bonus)
+    earned = f"{bonus} bonus point{'s' if bonus != 1 else ''}"
+    if results.policy == "cap":
+        return (f"Points {total}/{maximum} include {counted} of {earned}: "
+                f"{number(results.core)}/{maximum} + {counted} bonus. Bonus points make up "
+                f"points lost elsewhere, up to the {maximum}.")
+    return (f"Points {total}/{maximum} include {earned}: "
+            f"{number(results.core)}/{maximum} + {bonus} bonus. Bonus points "
             f"come on top of the {maximum}, so the total may exceed it.")
 
 
@@ -189,7 +195,8 @@ def summary(results):
         meaning = bonus_sentence(results)
     else:
         meaning = (f"Points {total}/{maximum}: no bonus points. Bonus checks, when written, "
-                   f"add their points on top of the {maximum}.")
+                   + (f"make up points lost elsewhere, up to the {maximum}."
+                      if results.policy == "cap" else f"add their points on top of the {maximum}."))
     return (reports.feedback_markdown(results)
             + f"\n**Points {total} / {maximum}** (the run's notice \"Autograding complete\"). "
             + meaning + "\n\n"
