@@ -9,6 +9,7 @@
     python -m grader regrade SUBMISSION... --out DIR         regrade a class (TAs)
     python -m grader merge DIR... --out DIR                  join regrade shards
     python -m grader export-grades DIR --format F            grades for Moodle or Canvas
+    python -m grader export-grades scores.csv --roster R ... Classroom 50's scores, likewise
     python -m grader sandbox-check                           what student code can see
 
 All but grading and merge need solution/: they exist in the course's repository only.
@@ -216,9 +217,14 @@ def export_grades_command(argv):
 
     parser = argparse.ArgumentParser(
         prog="python -m grader export-grades",
-        description="Write DIR/grades.csv in a grade book's import format, matched by "
-                    "student ID (see grader/regrade/gradebook.py for the columns).")
-    parser.add_argument("dir", type=Path, metavar="DIR")
+        description="Write a regrade's DIR/grades.csv, or Classroom 50's scores.csv (gh "
+                    "teacher download) with --roster, in a grade book's import format, "
+                    "matched by student ID (see grader/regrade/gradebook.py for the columns).")
+    parser.add_argument("dir", type=Path, metavar="DIR|scores.csv")
+    parser.add_argument("--roster", type=Path, metavar="FILE.csv",
+                        help="with scores.csv: the CSV of the class's GitHub usernames and "
+                             "student IDs (columns username, id; optionally name, email, "
+                             "participant)")
     parser.add_argument("--format", required=True, choices=FORMATS, dest="fmt")
     parser.add_argument("--out", type=Path, metavar="FILE",
                         help="default DIR/grades-<format>.csv")
@@ -228,14 +234,15 @@ def export_grades_command(argv):
                         help="canvas: the assignment column's header (default %(default)r)")
     parser.add_argument("--duplicates", choices=DUPLICATES, default=DUPLICATES[0],
                         help="a student with several submissions: refuse to export (the "
-                             "default, naming them) or export the highest grade")
+                             "default, naming them; with scores.csv: export the latest, or "
+                             "the teacher's override) or export the highest grade")
     args = parser.parse_args(argv)
     if args.worksheet is not None and args.fmt != "moodle":
         parser.error("--worksheet goes with --format moodle")
     modified = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     try:
         path, warnings = export_grades(args.dir, args.fmt, args.out, args.worksheet,
-                                       args.assignment, modified, args.duplicates)
+                                       args.assignment, modified, args.duplicates, args.roster)
     except ExportError as error:
         parser.error(str(error))
     for warning in warnings:

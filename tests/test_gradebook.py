@@ -57,28 +57,40 @@ def test_the_highest_of_several_is_exported_once_with_a_warning(sheet):
            "Wu Fang_5521_assignsubmission_file_)" in warnings
 
 
-def test_moodle_is_told_of_grades_above_its_maximum(sheet):
-    _, warnings = export_grades(sheet, "moodle", duplicates="highest")
-    above = [w for w in warnings if "above the maximum" in w]
-    assert len(above) == 1 and above[0].startswith("312551001: grade 114 is above the "
-                                                   "maximum grade 110")
+def test_moodle_refuses_grades_above_its_maximum_with_the_way_out(sheet):
+    with pytest.raises(ExportError) as refused:
+        export_grades(sheet, "moodle", duplicates="highest")
+    message = str(refused.value)
+    assert "312551001 (114 > 110)" in message and "312551002" not in message
+    assert "maximum grade to 114 or more" in message and "--worksheet" in message
+    assert not (sheet / "grades-moodle.csv").exists()  # nothing Moodle would half-take
 
 
-def test_a_filled_worksheet_carries_the_reasons_and_warns_above_its_maximum(sheet, tmp_path):
-    worksheet = tmp_path / "Grades-Lab1.csv"
+def worksheet_with_maximum(tmp_path, maximum):
+    worksheet = tmp_path / f"Grades-Lab1-{maximum}.csv"
     worksheet.write_text(
         '"Identifier","Full name","ID number","Grade","Maximum Grade",'
         '"Last modified (grade)","Feedback comments"\n'
-        '"Participant 11","Chen Wei","312551001","","110.00","-",""\n'
-        '"Participant 12","Lin Yu","312551002","","110.00","-",""\n', encoding="utf-8")
+        f'"Participant 11","Chen Wei","312551001","","{maximum}","-",""\n'
+        f'"Participant 12","Lin Yu","312551002","","{maximum}","-",""\n', encoding="utf-8")
+    return worksheet
+
+
+def test_a_filled_worksheet_carries_the_reasons_within_its_maximum(sheet, tmp_path):
+    with pytest.raises(ExportError, match=r"312551001 \(114 > 110.00\)"):
+        export_grades(sheet, "moodle", out=tmp_path / "filled.csv",
+                      worksheet=worksheet_with_maximum(tmp_path, "110.00"), duplicates="highest")
+    assert not (tmp_path / "filled.csv").exists()
+    # The assignment's maximum grade raised to hold the bonus: the worksheet says so.
     path, warnings = export_grades(sheet, "moodle", out=tmp_path / "filled.csv",
-                                   worksheet=worksheet, duplicates="highest")
+                                   worksheet=worksheet_with_maximum(tmp_path, "114.00"),
+                                   duplicates="highest")
     filled = {row["Identifier"]: row for row in rows_of(path)}
+    assert filled["Participant 11"]["Grade"] == "114"
     assert filled["Participant 12"]["Grade"] == "48"
     assert filled["Participant 12"]["Feedback comments"] == "forward: did not finish within 10 s"
     assert filled["Participant 11"]["Feedback comments"] == ""  # ok: nothing to explain
-    assert any(w.startswith("312551001: grade 114 is above the maximum grade 110.00")
-               for w in warnings)
+    assert not any("above" in w for w in warnings)
 
 
 def test_the_command_line_refuses_with_the_reason_or_takes_the_policy(sheet):
