@@ -137,6 +137,12 @@ def _line(results, file, check):
     return locations.check_line(results.code, check.group, check.output)
 
 
+def zeroes_total(check):
+    """A rule worth no points of its own (the imports): broken, the total is 0. A rule
+    worth points (a quiet import) costs only those."""
+    return check.group == RULES and not check.max_score
+
+
 def _failures(results, file):
     """[(value, line, message, checks)]: failing checks grouped by the line and message
     they show, most valuable first (a broken rule costs the whole total)."""
@@ -147,8 +153,8 @@ def _failures(results, file):
             grouped.setdefault((_line(results, file, check), message), []).append(check)
     ranked = []
     for (line, message), checks in grouped.items():
-        checks.sort(key=lambda c: (c.group != RULES, -c.max_score))
-        value = (results.max_score if checks[0].group == RULES
+        checks.sort(key=lambda c: (not zeroes_total(c), -c.max_score))
+        value = (results.max_score if zeroes_total(checks[0])
                  else sum(c.max_score for c in checks))
         ranked.append((value, line, message, checks))
     return sorted(ranked, key=lambda item: -item[0])  # stable: the report's order on ties
@@ -158,7 +164,7 @@ def _title(checks, value, rules_broken):
     title = checks[0].name
     if len(checks) > 1:
         title += f" and {len(checks) - 1} more check{'s' if len(checks) > 2 else ''}"
-    if checks[0].group == RULES:
+    if zeroes_total(checks[0]):
         return f"{title} (a broken rule sets the total to 0)"
     if checks[0].group == REPORT:
         return f"{title} (information, no points)"
