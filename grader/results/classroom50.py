@@ -88,7 +88,16 @@ def tests(results):
 
 
 def result(results, environ=None):
-    """result.json as a dict (before the runner stamps its own fields)."""
+    """result.json as a dict (before the runner stamps its own fields).
+
+    A check the grader itself could not run (a data file missing, say) makes no result:
+    Classroom50Error, so that the runner records an error rather than a score the student
+    did not earn or lose."""
+    failed = [check.name for check in results.checks if check.internal_error]
+    if failed:
+        raise Classroom50Error(f"the grader itself failed on {len(failed)} check"
+                               f"{'s' if len(failed) > 1 else ''} ({failed[0]}, ...): no result "
+                               "is written; see the messages above")
     document = {"schema": SCHEMA, **require_environment(environ),
                 "score": whole(results.score, "the score"), "max-score": maximum(results),
                 "tests": tests(results)}
