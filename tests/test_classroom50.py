@@ -282,3 +282,78 @@ def test_bundle_autograder_fails_only_when_the_grader_fails(bundle, tmp_path):
     assert done.returncode != 0, done.stdout[-3000:]
     assert not (checkout / "result.json").exists()  # the runner records an error, no grade
     assert "status" not in outputs_of(environment)
+
+
+# -- Classroom 50's real runner (run_local.py beside the repository) ------------------
+
+DRIVER = '''
+import importlib.util, shutil, sys
+from pathlib import Path
+spec = importlib.util.spec_from_file_location("run_local", sys.argv[1])
+harness = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(harness)
+original = harness.student_repository
+
+
+def student_repository(work, template, student_dir, username):
+    """The harness's student repository; the one named "tampered" with a grader/ of its own
+    that claims full marks (run from the checkout, it would write result.json 100/100)."""
+    root, workspace, sha = original(work, template, student_dir, username)
+    if username.endswith("tampered"):
+        (workspace / "grader" / "__main__.py").write_text(sys.argv[2])
+        for name in ("__init__.py", "lab.py"):
+            (workspace / "grader" / name).write_text("TOTAL = 0\\n")
+    return root, workspace, sha
+
+
+harness.student_repository = student_repository
+sys.argv = [sys.argv[1], *sys.argv[3:]]
+harness.main()
+'''
+FORGED_MAIN = (
+    "import json, os, pathlib\n"
+    "pathlib.Path('result.json').write_text(json.dumps({'schema': 'classroom50/result/v1', "
+    "'classroom': os.environ['CLASSROOM'], 'assignment': os.environ['ASSIGNMENT'], "
+    "'submission': os.environ['SUBMISSION_TAG'], 'commit': 'x', 'release': 'x', 'review': 'x', "
+    "'score': 100, 'max-score': 100, 'tests': []}))\n")
+
+
+def harness_missing():
+    if HARNESS is None:
+        return "Classroom 50's harness (../shared/classroom50/run_local.py) is not here"
+    if not (HARNESS / "upstream" / "runner.py").is_file():
+        return "Classroom 50's upstream files are not beside run_local.py"
+    missing = [tool for tool in ("git", "make", "tar") if shutil.which(tool) is None]
+    if missing or not (REPO_ROOT / ".git").exists():
+        return f"the harness needs {', '.join(missing) or 'a git checkout of the repository'}"
+    return ""
+
+
+@pytest.mark.skipif(bool(harness_missing()), reason=harness_missing() or "ready")
+def test_real_runner_grades_the_reference_the_starter_and_a_tampered_repository(tmp_path):
+    """run_local.py clones this repository's committed state, exports the template and the
+    bundle, serves them on 127.0.0.1 and runs Classroom 50's runner.py as the grade job."""
+    tampered = tmp_path / "tampered"
+    tampered.mkdir()
+    shutil.copy(STARTER_DIR / "backprop.py", tampered / "backprop.py")
+    driver = tmp_path / "driver.py"
+    driver.write_text(DRIVER)
+    work = tmp_path / "work"
+    done = subprocess.run(
+        [sys.executable, str(driver), str(HARNESS / "run_local.py"), FORGED_MAIN,
+         str(REPO_ROOT), str(SOLUTION_DIR), str(STARTER_DIR), str(tampered), "--work", str(work)],
+        capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "bundle: the project's export-classroom50" in done.stdout
+    runs = {Path(r["student"]).name: r for r in json.loads((work / "summary.json").read_text())}
+    most = TOTAL + BONUS_MAX if lab.BONUS == "extra" else TOTAL
+    expected = {"solution": ("success", most), "starter": ("failure", 0),
+                "tampered": ("failure", 0)}
+    for name, (state, points) in expected.items():
+        run = runs[name]
+        assert (run["runner_exit"], run["status"], run["score"], run["max_score"]) == \
+            (0, state, points, most), (name, run["summary"], run["log"])
+        assert run["collector"] == "accepted" and run["commit_status_valid"]
+        assert run["release_published"] and "feedback.md" in run["release_assets"]
+        assert not run["template_runs_classroom_yml"]  # the template has no workflow of its own
+    assert runs["solution"]["summary"].startswith(f"classroom50 autograde: {most}/{most} (")
