@@ -357,3 +357,38 @@ def test_real_runner_grades_the_reference_the_starter_and_a_tampered_repository(
         assert run["release_published"] and "feedback.md" in run["release_assets"]
         assert not run["template_runs_classroom_yml"]  # the template has no workflow of its own
     assert runs["solution"]["summary"].startswith(f"classroom50 autograde: {most}/{most} (")
+
+
+# -- the template for Classroom 50 --------------------------------------------------------
+
+def test_classroom50_template_has_no_workflow_and_says_where_the_grade_is(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "grader", "export-template", "--for",
+                           "classroom50", str(tmp_path / "template")], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    template = tmp_path / "template"
+    assert not (template / ".github").exists()
+    assert {"backprop.py", "lab1.ipynb", "grade.py", "grader", "datasets"} <= {
+        path.name for path in template.iterdir()}
+    readme = (template / "README.md").read_text(encoding="utf-8")
+    assert "{{" not in readme and "classroom50/autograde" in readme and "Release" in readme
+    assert "python grade.py" in readme and "Actions tab shows the same table" not in readme
+    refused = subprocess.run([sys.executable, "-m", "grader", "export-template", "--for",
+                              "moodle", str(tmp_path / "other")], cwd=REPO_ROOT,
+                             capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2 and "invalid choice" in refused.stderr
+
+
+@pytest.mark.parametrize("policy, words", [
+    ("cap", "up to the 100 (the total never exceeds it)"),
+    ("extra", f"on top of the 100, up to {TOTAL + BONUS_MAX}")])
+def test_template_readmes_say_how_the_bonus_counts(monkeypatch, policy, words):
+    from grader.authoring.exports.template import HOSTS, readme
+
+    monkeypatch.setattr(lab, "BONUS", policy)
+    for host in HOSTS:
+        text = readme(host)
+        assert words in text and "{{" not in text
+    maximum = TOTAL + BONUS_MAX if policy == "extra" else TOTAL
+    assert f"The Release's points are out of {maximum}." in readme("classroom50")
+    assert "the Actions tab shows the same table" in readme("actions")
