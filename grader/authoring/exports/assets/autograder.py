@@ -63,7 +63,7 @@ def lock_file():
     """The bundle's lock file made on this Python (its first line names it: "... on CPython
     3.11 ..."), or None: another Python takes the newest versions within the bounds."""
     version = "CPython {}.{}".format(*sys.version_info[:2])
-    for path in sorted(BUNDLE.glob("requirements*.lock")):
+    for path in sorted(BUNDLE.glob("*.lock")) + sorted(BUNDLE.glob("*/*.lock")):
         with open(path, encoding="utf-8") as stream:
             if re.search(rf"\b{re.escape(version)}\b(?!\.)", stream.readline()):
                 return path
