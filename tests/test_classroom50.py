@@ -392,3 +392,18 @@ def test_template_readmes_say_how_the_bonus_counts(monkeypatch, policy, words):
     maximum = TOTAL + BONUS_MAX if policy == "extra" else TOTAL
     assert f"The Release's points are out of {maximum}." in readme("classroom50")
     assert "the Actions tab shows the same table" in readme("actions")
+
+
+def test_bundle_autograder_pins_with_the_lock_made_on_its_python(bundle, tmp_path):
+    spec = importlib.util.spec_from_file_location("bundle_autograder", bundle / "autograder.py")
+    autograder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(autograder)
+    here = "CPython {}.{}".format(*sys.version_info[:2])
+    autograder.BUNDLE = tmp_path
+    (tmp_path / "requirements.lock").write_text("# Pinned on CPython 3.99; bounds ...\n")
+    assert autograder.lock_file() is None  # another Python: the bounds of pyproject.toml
+    (tmp_path / "locks").mkdir()
+    (tmp_path / "locks" / "here.lock").write_text(f"# Pinned on {here}; bounds ...\n")
+    assert autograder.lock_file() == tmp_path / "locks" / "here.lock"
+    autograder.BUNDLE = bundle
+    assert any(d.startswith("numpy") for d in autograder.dependencies())
