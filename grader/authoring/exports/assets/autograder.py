@@ -5,8 +5,8 @@ Classroom 50's runner runs `python3 autograder.py` with the student's checkout a
 working directory. This script:
 1. removes what a student could have committed in place of the grade (result.json,
    release-body.md, a grading-output that is a link or a file);
-2. installs the grader's dependencies, pinned by the bundle's lock file for this Python
-   where there is one, into the job's Python (nothing to do when they are there);
+2. installs the grader's dependencies, pinned by the bundle's requirements.lock, into the
+   job's Python (nothing to do when they are there);
 3. on GitHub's runners, lets bubblewrap (the sandbox of student code) create user
    namespaces, which Ubuntu's AppArmor refuses by default (the runner has sudo);
 4. runs `python -m grader` with the bundle as working directory, so the bundle's grader
@@ -26,6 +26,7 @@ from pathlib import Path
 
 BUNDLE = Path(__file__).resolve().parent
 OUT = "grading-output"
+LOCK = "requirements.lock"
 LEFTOVERS = ("result.json", "release-body.md")
 USERNS_SYSCTL = "kernel.apparmor_restrict_unprivileged_userns"
 # The variables through which a Python picks up other code than the bundle's.
@@ -60,14 +61,11 @@ def dependencies():
 
 
 def lock_file():
-    """The bundle's lock file made on this Python (its first line names it: "... on CPython
-    3.11 ..."), or None: another Python takes the newest versions within the bounds."""
-    version = "CPython {}.{}".format(*sys.version_info[:2])
-    for path in sorted(BUNDLE.glob("*.lock")) + sorted(BUNDLE.glob("*/*.lock")):
-        with open(path, encoding="utf-8") as stream:
-            if re.search(rf"\b{re.escape(version)}\b(?!\.)", stream.readline()):
-                return path
-    return None
+    """The bundle's requirements.lock (its pins carry markers for each supported Python; a
+    Python it does not name takes the newest versions within pyproject.toml's bounds), or
+    None when the bundle has none."""
+    path = BUNDLE / LOCK
+    return path if path.is_file() else None
 
 
 def install():
