@@ -1,0 +1,89 @@
+"""Error carried forward: what a function should return, given the errors of the functions
+it builds on, so that one mistake costs once.
+
+backward starts from derivative_loss and multiplies by derivative_sigmoid at every layer.
+When either fails its own checks, backward's chain rule is judged on what it does with
+them: the contract's chain rule is run here, in the grader, on the submission's own
+derivative_loss and derivative_sigmoid values (raw numbers asked of the worker), and
+backward must match that. Where the submission's network differs from the contract's (a
+forward without biases), backward is compared where the two agree (those biases zero).
+
+The math here is the contract's, written in grader code (as grader.sandbox.training
+writes its forward): nothing of the submission decides what "right" is, and no stored
+reference value is needed for inputs the reference never saw.
+"""
+
+import numpy as np
+
+from grader.lab import LAYERS
+from grader.session.gradcheck import rel_error
+
+AGREE = 1e-7  # relative error under which two networks' outputs are the same (forward's)
+EMPTY = 1e-12  # a gradient below this norm proves nothing (a placeholder's zeros)
+
+
+def sigmoid(a):
+    return 0.5 * (np.tanh(0.5 * a) + 1.0)  # the sigmoid without overflow warnings
+
+
+def activations(x, params):
+    """[x (N, 2), z1 (N, h1), z2 (N, h2), y_pred (N, 1)] of the contract's network."""
+    outputs = [np.asarray(x, np.float64)]
+    for w_key, b_key in LAYERS:
+        outputs.append(sigmoid(outputs[-1] @ params[w_key] + params[b_key]))
+    return outputs
+
+
+def derivative_loss(y_pred, y, kind):
+    """The contract's d loss / d y_pred, (N, 1), for the declared LOSS."""
+    n = len(y_pred)
+    if kind == "bce":
+        p = np.clip(y_pred, 1e-12, 1.0 - 1e-12)
+        return (p - y) / (p * (1.0 - p)) / n
+    return 2.0 * (y_pred - y) / n
+
+
+def chain_rule(outputs, params, d_loss, slopes=None):
+    """The contract's backward from any starting gradient and any sigmoid slopes.
+
+    Args:
+        outputs: activations(x, params) of the network.
+        params: the parameters.
+        d_loss: d loss / d y_pred to start from, (N, 1).
+        slopes: [d z / d a of layers 1, 2, 3], each shaped like that layer's z (None:
+            the contract's z * (1 - z)).
+
+    Returns:
+        grads dict.
+    """
+    if slopes is None:
+        slopes = [z * (1.0 - z) for z in outputs[1:]]
+    delta = d_loss * slopes[2]
+    grads = {}
+    for layer in (3, 2, 1):
+        w_key, b_key = LAYERS[layer - 1]
+        grads[w_key] = outputs[layer - 1].T @ delta
+        grads[b_key] = delta.sum(axis=0, keepdims=True)
+        if layer > 1:
+            delta = (delta @ params[w_key].T) * slopes[layer - 2]
+    return grads
+
+
+def proves_nothing(values):
+    """True when an expectation cannot vouch for anything: not finite, or all zeros."""
+    values = np.asarray(values, np.float64)
+    return not np.all(np.isfinite(values)) or float(np.linalg.norm(values)) < EMPTY
+
+
+def agrees(got, expected):
+    return rel_error(got, expected) < AGREE
+
+
+def without(params, keys):
+    """params with the arrays of `keys` set to zeros (the others shared, not copied)."""
+    return {key: np.zeros_like(value) if key in keys else value
+            for key, value in params.items()}
+
+
+def biases_text(keys):
+    return ", ".join(keys) + (" = 0" if len(keys) == 1 else " all 0")
