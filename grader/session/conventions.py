@@ -109,7 +109,8 @@ CONVENTIONS = {
                                "mean",
     ("loss", Scale(1, 1, 0)): "a sum over the samples where the contract has the mean",
     ("loss", Scale(1, 0, -1)): "a stray ½ in front of the mean",
-    ("loss", Scale(-1, 0, 0)): "the opposite sign",
+    ("loss", Scale(-1, 0, 0)): "a loss is never negative: check the minus sign (and "
+                               "y_pred - y versus y - y_pred)",
     ("derivative", Scale(1, 1, -1)): "the derivative of a ½·Σ loss (y_pred - y, with neither "
                                      "the 2 nor the 1/N of the mean)",
     ("derivative", Scale(-1, 1, -1)): "error = y - output with a ½·Σ loss (y - y_pred: the "

@@ -114,7 +114,7 @@ def scaled_sentence(label, scale, n, is_bias=False, sign_cause=SIGN_CAUSE,
     convention that produces that factor where one does; None for no factor."""
     if scale is None or scale.is_one:
         return None
-    if scale == Scale(-1):
+    if scale == Scale(-1) and what != "loss":
         return f"{label} has the wrong sign: it is the gradient's opposite ({sign_cause})"
     if is_bias and scale == Scale(1, -1):
         return (f"{label} is averaged over the samples: a bias gradient sums them (the 1/N is "

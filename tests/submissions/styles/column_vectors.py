@@ -1,8 +1,8 @@
-"""One sample at a time, as column vectors, with the summed squared error.
+"""One sample at a time, as column vectors: right, in a style far from the contract's.
 
-Each sample x_i is a (2, 1) column; a layer computes W.T @ z + b.T. The loss is
-sum((y_pred - y)^2), not its mean: derivative_loss lacks the 1/N, and backward, which
-sums the per-sample gradients of derivative_loss, gives N times the contract's gradients.
+Each sample x_i is a (2, 1) column; a layer computes W.T @ z + b.T, and backward sums
+the per-sample gradients, each from its row of derivative_loss of the whole batch (which
+holds the 1/N of the mean).
 """
 
 import matplotlib.pyplot as plt
@@ -23,11 +23,11 @@ def loss(y_pred, y):
     total = 0.0
     for i in range(len(y)):
         total += (y_pred[i, 0] - y[i, 0]) ** 2
-    return total
+    return total / len(y)
 
 
 def derivative_loss(y_pred, y):
-    return 2.0 * (y_pred - y)
+    return 2.0 * (y_pred - y) / len(y)
 
 
 def forward(x, params):
@@ -44,8 +44,10 @@ def forward(x, params):
 
 def backward(y, cache, params):
     grads = {key: np.zeros_like(value) for key, value in params.items()}
+    y_pred = np.array([column[3][0, 0] for column in cache]).reshape(-1, 1)
+    errors = derivative_loss(y_pred, y)
     for i, (z0, z1, z2, z3) in enumerate(cache):
-        d3 = derivative_loss(z3, y[i].reshape(1, 1)) * derivative_sigmoid(z3)
+        d3 = errors[i].reshape(1, 1) * derivative_sigmoid(z3)
         d2 = (params["W3"] @ d3) * derivative_sigmoid(z2)
         d1 = (params["W2"] @ d2) * derivative_sigmoid(z1)
         grads["W3"] += z2 @ d3.T
