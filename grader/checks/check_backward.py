@@ -13,6 +13,7 @@ the contract's agree (the biases a bias-free forward leaves out set to zero), on
 gradients of the parameters that network has. A wrong chain rule fails either way.
 """
 
+import copy
 from functools import partial
 
 import numpy as np
@@ -60,10 +61,14 @@ class Case:
         self.grads, self.modified = student.backward(self.y, cache, self.params)
         y_pred = self.y_pred
         self.fd_outputs = {}  # key -> the forward's y_pred at each shifted copy of params
+        self.prefix = ""  # what a failure says first, before the lead (see carried_reference)
         self.expected = reference.backward(self.x, self.y, self.params, self.kind)
         activations = reference.activations(self.x, self.params)
         self.forward_error = (None if rel_error(y_pred, activations[-1]) < FORWARD_TOLERANCE
                               else error_summary(y_pred, activations[-1]))
+        # The biases a bias-free forward leaves out: its error, explained (None: not that).
+        self.left_out = (carried.left_out_biases(self.x, self.params, y_pred)
+                         if self.forward_error else None)
         d_loss = reference.derivative_loss(activations[-1], self.y, self.kind)
         self.known_bugs = [(variant_gradients(activations, self.y, self.params, d_loss, **bug),
                             sentence) for bug, sentence in KNOWN_BUGS]
@@ -171,6 +176,9 @@ class Case:
         # Each gradient is right as the contract's, or given the submission's own
         # derivative_loss (a 1/N put on the biases only makes db the first, dW the second).
         if not all(right(key, contract) or right(key, own) for key in keys):
+            if why:
+                self.judge_where_agreeing(student, (params, keys, grads, why),
+                                          own if failing else contract)
             return None
         reasons = [why] if why else []
         if failing:
@@ -179,6 +187,16 @@ class Case:
                                    {key: contract[key] for key in keys}, self.n) \
             if len(keys) == len(LAYER_KEYS) else None
         return "; ".join(reasons) + (line(split) if split else "")
+
+    def judge_where_agreeing(self, student, found, expected):
+        """Fail with the diagnosis of the gradients where the networks agree (found: see
+        agreement), the way judge does on the case itself."""
+        params, keys, grads, why = found
+        view = copy.copy(self)
+        view.params, view.grads, view.known_bugs = params, grads, []
+        view.forward_error, view.prefix = None, f"{why[0].upper()}{why[1:]}: "
+        for key in keys:
+            view.judge(key, expected, REFERENCE_SOURCE, student.verdict("derivative_loss"))
 
     def lead(self, source=REFERENCE_SOURCE):
         """What a failure must say first: backward changed params, or forward is wrong
@@ -191,10 +209,10 @@ class Case:
             return (f"backward modified its {changed} in place, so the gradients below the "
                     "changed layer use the changed weights; compute every gradient first "
                     "and leave params to update(). ")
-        if self.forward_error and source != FD_SOURCE:
+        if self.forward_error and (source != FD_SOURCE or self.left_out is None):
             return ("backward is judged on your own forward, and your forward fails here "
                     f"(y_pred {self.forward_error}): fix forward first. ")
-        return ""
+        return self.prefix
 
     def sign_cause(self, expected_all, derivative_loss_right):
         """Where to look when a gradient has the wrong sign."""
