@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from grader.results import reports
 from tests.grading import by_name
 
 STYLES = Path(__file__).resolve().parent / "submissions" / "styles"
@@ -160,3 +161,37 @@ def test_gradient_ascent_is_never_retrained_into_convergence(graded):
     assert ascent != source("delta_rule")
     results = graded(ascent)
     assert not any(c.passed for c in results.checks if c.group == "convergence")
+
+
+def test_the_hidden_checks_carry_the_error_forward_too(graded):
+    """The course's hidden checks judge backward and convergence the same way: the ½·Σ
+    loss costs its own checks, not the hidden backward or convergence check as well."""
+    results = graded(STYLES / "half_sum_loss.py", hidden=True)
+    hidden = {c.name: c for c in results.checks if c.visibility == "hidden"}
+    assert hidden["backward: every gradient matches the live reference on fresh widths and "
+                  "inputs"].passed
+    assert hidden["convergence: 100 % accuracy on fresh linear data"].passed
+    assert not hidden["loss: matches the declared loss on fresh predictions"].passed
+
+
+def test_what_the_student_reads_in_the_terminal_and_feedback(graded):
+    """A value bug points at its function's line; a diagnosis is told once however many
+    checks share it; a bonus reads as a bonus, never as "1 / 0"."""
+    results = graded(STYLES / "half_sum_loss.py")
+    details = reports.table(results).split("What to fix", 1)[1]
+    code = source("half_sum_loss").splitlines()
+    line = next(number for number, text in enumerate(code, 1) if text.startswith("def loss("))
+    assert f"at backprop.py line {line}, in loss" in details
+    assert details.count("Diagnosis: derivative_loss is off by a factor N/2") == 1
+    extras = reports.feedback_markdown(graded(STYLES / "extras_one_cause.py"))
+    assert "- `relu`: +0 bonus" in extras and "/ 0" not in extras
+    assert "### relu: values and derivative_relu(y) = 1 where y > 0 (bonus) (+0 bonus)" in extras
+
+
+def test_a_curve_of_one_point_is_counted_in_words(graded):
+    one_point = source("column_vectors").replace(
+        "plt.plot(range(1, len(losses) + 1), losses)", "plt.plot([len(losses)], losses[-1:])")
+    assert one_point != source("column_vectors")
+    curve = by_name(graded(one_point))[
+        "show_learning_curve: plots every loss, in order, against the epoch"]
+    assert "the curve has 1 point for 60 losses" in curve.output

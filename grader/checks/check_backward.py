@@ -45,8 +45,6 @@ FD_WIDTHS = (2, 3, 5, 1)
 REFERENCE_CASES = [((2, 4, 4, 1), 7), ((2, 1, 7, 1), 100)]
 FD_SOURCE = "finite differences"
 REFERENCE_SOURCE = "the reference"
-# The functions backward builds on, whose own errors are carried forward into it.
-BUILDS_ON = ("derivative_loss", "derivative_sigmoid")
 
 
 class Case:
@@ -97,40 +95,22 @@ class Case:
 
     # -- errors carried forward (grader.session.carried) ------------------------------
 
-    def own_values(self, student, failing, y_pred, outputs):
-        """(d_loss, slopes) of the submission's own derivative_loss (at y_pred) and
-        derivative_sigmoid (at the layers' outputs) where they are in `failing`, else the
-        contract's (slopes None); None when they cannot vouch for anything."""
-        try:
-            d_loss = (student.array("derivative_loss", y_pred, self.y, shape=self.y.shape)
-                      if "derivative_loss" in failing
-                      else carried.derivative_loss(y_pred, self.y, self.kind))
-            slopes = ([student.array("derivative_sigmoid", z, shape=z.shape)
-                       for z in outputs[1:]] if "derivative_sigmoid" in failing else None)
-        except CheckFailed:
-            return None
-        if carried.proves_nothing(d_loss) or any(map(carried.proves_nothing, slopes or ())):
-            return None
-        return d_loss, slopes
-
     def given_own(self, student, failing, params):
-        """The contract's chain rule at params, run on the submission's own failing
-        derivative_loss / derivative_sigmoid; None when they cannot vouch for anything."""
-        outputs = carried.activations(self.x, params)
-        values = self.own_values(student, failing, outputs[-1], outputs)
-        return None if values is None else carried.chain_rule(outputs, params, *values)
+        """backward's right answer at params given the submission's own failing
+        derivative_loss / derivative_sigmoid (see carried.given_own)."""
+        return carried.given_own(student, failing, self.x, self.y, self.kind, params)
 
     def carried_finite_differences(self, student, key):
         """What grads[key] should be given the failing functions backward builds on, or
         None (none fails, or what they give proves nothing)."""
-        failing = [name for name in BUILDS_ON if student.verdict(name) is False]
+        failing = carried.failing_inputs(student)
         if not failing:
             return None, failing
         if self.forward_error is None:  # the submission's network is the contract's here
             expected = self.given_own(student, failing, self.params)
             return (None if expected is None else expected[key]), failing
         if failing == ["derivative_loss"] and key in self.fd_outputs:
-            values = self.own_values(student, failing, self.y_pred, [])
+            values = carried.own_values(student, failing, self.y, self.kind, self.y_pred, [])
             return (None if values is None else self.linearized(key, values[0])), failing
         return None, failing
 
@@ -157,7 +137,7 @@ class Case:
     def carried_reference(self, student, ignored):
         """A note when backward is right given the errors carried forward into it (see
         agreement and given_own), else None."""
-        failing = [name for name in BUILDS_ON if student.verdict(name) is False]
+        failing = carried.failing_inputs(student)
         found = self.agreement(student, ignored)
         if found is None or (not failing and not found[3]):
             return None

@@ -9,17 +9,15 @@ functions that have it), training is run again at the learning rate that undoes 
 multiple, which makes it the contract's training, and passes if that converges.
 """
 
-import numpy as np
 import pytest
 
-from grader.lab import LAYER_KEYS, TRAINING_FUNCTIONS
+from grader.lab import TRAINING_FUNCTIONS
 from grader.sandbox import training
-from grader.session import carried, datasets
+from grader.session import datasets
 from grader.session.cases import init_params
-from grader.session.conventions import factor, factor_words, scale_between
 from grader.session.marker import CheckFailed, check, fail_unless
 from grader.session.outcome import FAILED
-from grader.session.student import expect_params
+from grader.session.retrain import retrained
 
 WIDTHS = (2, 4, 4, 1)
 LEARNING_RATE = 1.0
@@ -50,7 +48,8 @@ def check_convergence(student, note, dataset, seed):
     # The grader's own forward judges the params: nothing the submission computes decides.
     accuracy = training.accuracy(training.forward(x, trained), y)
     if accuracy < 1.0:
-        rescaled = carried_forward(student, x, y, seed, budget)
+        rescaled = retrained(student, x, y, init_params(WIDTHS, seed), LEARNING_RATE, budget,
+                             TIMEOUT)
         if rescaled is not None:
             note(rescaled)
             return
@@ -59,60 +58,6 @@ def check_convergence(student, note, dataset, seed):
                 f"seed {seed}) the accuracy on the {dataset} data is {100 * accuracy:.2f} %, "
                 f"not 100 %. {where_to_look(student)}")
     note(f"100 % after {epochs} epochs")
-
-
-def step_scale(student, x, y, params):
-    """(the Scale of the submission's step against the contract's, N) when every
-    gradient of its backward is one fixed multiple of the contract's on this data and
-    update subtracts or adds lr * grads; else None."""
-    kind = student.declared_loss()
-    y_pred, cache, _ = student.forward(x, params)
-    outputs = carried.activations(x, params)
-    if not carried.agrees(y_pred, outputs[-1]):
-        return None
-    grads, _ = student.backward(y, cache, params)
-    expected = carried.chain_rule(outputs, params,
-                                  carried.derivative_loss(outputs[-1], y, kind))
-    if any(grads[key].shape != expected[key].shape for key in LAYER_KEYS):
-        return None
-    scale = scale_between([(grads[key], expected[key], len(x)) for key in LAYER_KEYS])
-    stepped = expect_params("update", student.call("update", params, expected, 1.0)["value"],
-                            params)
-    direction = factor(np.concatenate([(params[k] - stepped[k]).ravel() for k in LAYER_KEYS]),
-                       np.concatenate([expected[k].ravel() for k in LAYER_KEYS]))
-    if scale is None or direction is None or abs(abs(direction) - 1.0) > 1e-6:
-        return None
-    return scale, round(direction)
-
-
-def carried_forward(student, x, y, seed, budget):
-    """A note when training converges at the learning rate that undoes a fixed multiple
-    on the submission's step (charged where it is made), else None."""
-    if all(student.verdict(name) is not False
-           for name in ("derivative_loss", "derivative_sigmoid", "backward", "update")):
-        return None
-    params = init_params(WIDTHS, seed)
-    try:
-        found = step_scale(student, x, y, params)
-        if found is None:
-            return None
-        scale, direction = found
-        multiple = scale.value(len(x)) * direction
-        if multiple <= 0 or abs(multiple - 1.0) < 1e-9:
-            return None
-        lr = LEARNING_RATE / multiple
-        epochs, trained = student.train(x, y, params, lr=lr, max_epochs=budget,
-                                        timeout=TIMEOUT)
-    except CheckFailed:
-        return None
-    if training.accuracy(training.forward(x, trained), y) < 1.0:
-        return None
-    words = factor_words(scale, len(x))
-    update_words = " and update adds the step" if direction < 0 else ""
-    return (f"100 % after {epochs} epochs at lr {LEARNING_RATE:g} / {multiple:.4g}: your "
-            f"gradients are the contract's but {words.removeprefix('is ')}{update_words} "
-            "(charged in those functions' own checks, not again here), so they are trained "
-            "at the learning rate that makes your step the contract's")
 
 
 def where_to_look(student):

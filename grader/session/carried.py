@@ -19,7 +19,10 @@ import numpy as np
 
 from grader.lab import LAYERS
 from grader.session.gradcheck import rel_error
+from grader.session.marker import CheckFailed
 
+# The functions backward builds on, whose own errors are carried forward into it.
+BUILDS_ON = ("derivative_loss", "derivative_sigmoid")
 AGREE = 1e-7  # relative error under which two networks' outputs are the same (forward's)
 EMPTY = 1e-12  # a gradient below this norm proves nothing (a placeholder's zeros)
 
@@ -100,3 +103,34 @@ def left_out_biases(x, params, y_pred):
             if agrees(y_pred, activations(x, without(params, left_out))[-1]):
                 return left_out
     return None
+
+
+def failing_inputs(student):
+    """The functions backward builds on that failed their own checks in this grade."""
+    return [name for name in BUILDS_ON if student.verdict(name) is False]
+
+
+def own_values(student, failing, y, kind, y_pred, outputs):
+    """(d_loss, slopes): the submission's own derivative_loss at y_pred and
+    derivative_sigmoid at the layers' outputs (z1, z2, y_pred) where they are in
+    `failing`, else the contract's (slopes None). None when they cannot vouch for
+    anything (a call fails, or gives zeros or NaN)."""
+    try:
+        d_loss = (student.array("derivative_loss", y_pred, y, shape=y.shape)
+                  if "derivative_loss" in failing else derivative_loss(y_pred, y, kind))
+        slopes = ([student.array("derivative_sigmoid", z, shape=z.shape) for z in outputs[1:]]
+                  if "derivative_sigmoid" in failing else None)
+    except CheckFailed:
+        return None
+    if proves_nothing(d_loss) or any(map(proves_nothing, slopes or ())):
+        return None
+    return d_loss, slopes
+
+
+def given_own(student, failing, x, y, kind, params):
+    """The contract's chain rule at params run on the submission's own failing
+    derivative_loss / derivative_sigmoid: what a right backward returns given them.
+    None when they cannot vouch for anything."""
+    outputs = activations(x, params)
+    values = own_values(student, failing, y, kind, outputs[-1], outputs)
+    return None if values is None else chain_rule(outputs, params, *values)
