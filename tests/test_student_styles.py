@@ -14,6 +14,7 @@ import pytest
 
 from grader.results import reports
 from tests.grading import by_name
+from tests.submissions.mutants import MUTANTS, mutant_source
 
 STYLES = Path(__file__).resolve().parent / "submissions" / "styles"
 
@@ -181,8 +182,10 @@ def test_what_the_student_reads_in_the_terminal_and_feedback(graded):
     details = reports.table(results).split("What to fix", 1)[1]
     code = source("half_sum_loss").splitlines()
     line = next(number for number, text in enumerate(code, 1) if text.startswith("def loss("))
-    assert f"at backprop.py line {line}, in loss" in details
-    assert details.count("Diagnosis: derivative_loss is off by a factor N/2") == 1
+    assert f"at half_sum_loss.py line {line}, in loss" in details  # the file handed in
+    missing = next(m for m in MUTANTS if m.name == "backward_output_sigmoid_derivative_missing")
+    details = reports.table(graded(mutant_source(missing))).split("What to fix", 1)[1]
+    assert details.count("every gradient misses the output sigmoid's derivative") == 1
     extras = reports.feedback_markdown(graded(STYLES / "extras_one_cause.py"))
     assert "- `relu`: +0 bonus" in extras and "/ 0" not in extras
     assert "### relu: values and derivative_relu(y) = 1 where y > 0 (bonus) (+0 bonus)" in extras
