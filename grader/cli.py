@@ -81,6 +81,7 @@ def regrade_command(argv):
     from grader.regrade.run import Settings, regrade
     from grader.regrade.similarity import THRESHOLD
     from grader.sandbox.bwrap import SandboxUnavailable
+    from grader.session.installation import GraderFailure
 
     parser = argparse.ArgumentParser(
         prog="python -m grader regrade",
@@ -130,6 +131,8 @@ def regrade_command(argv):
         parser.error(str(error))
     except SandboxUnavailable as error:
         parser.exit(2, f"python -m grader regrade: {error}\n")
+    except GraderFailure as error:
+        parser.exit(2, f"python -m grader regrade: the grader failed: {error}\n")
     print(f"{len(sheet.rows)} submissions in {args.out / 'grades.csv'}; "
           f"summary in {args.out / 'summary.md'}")
     return 0

@@ -50,12 +50,16 @@ HIDDEN_SEED = 7919  # seed of the hidden checks' fresh inputs (change it each te
 # backprop.py: its helpers, and stubs of the graded functions), as (where it is in this
 # repository, where the exports, which have no starter/, ship it in the grader).
 GIVEN_CODE = ("starter/backprop.py", "grader/given/backprop.py")
+# What a built package (`pip install .`, a wheel, an sdist) carries of this repository in
+# grader/packaged/ (setup.py copies each one that exists: the template has no solution/ and
+# no starter/, and stored reference values instead).
+PACKAGED_FILES = ("datasets", GIVEN_CODE[0], "solution/backprop.py")
 # What the student template ships of this repository, as (source, destination) paths
 # relative to the repository and to the template. The Gradescope autograder ships
 # GRADER_FILES only.
 GRADER_FILES = (("grader", "grader"), ("datasets", "datasets"),
                 ("pyproject.toml", "pyproject.toml"), ("requirements.lock", "requirements.lock"),
-                GIVEN_CODE)
+                ("setup.py", "setup.py"), ("MANIFEST.in", "MANIFEST.in"), GIVEN_CODE)
 STUDENT_FILES = ((GIVEN_CODE[0], SUBMISSION_FILE), ("starter/lab1.ipynb", NOTEBOOK_FILE),
                  (".github/workflows/classroom.yml", ".github/workflows/classroom.yml"))
 # Shipped files a student has no reason to change: integrity flags a copy that differs.

@@ -119,9 +119,7 @@ def test_honest_grades_are_unaffected_by_hostile_neighbours(runs, honest_alone):
 def test_hostile_code_earns_nothing_from_its_attack(runs, name):
     row = runs[0][f"hostile_{name}"]
     attacked, _ = hostile.ATTACKS[name]
-    if attacked == "everything":
-        assert row["total"] == "0"
-    elif attacked == "nothing":
+    if attacked == "nothing":
         assert row["total"] == "114"  # the attack changed nothing; the rest is the solution
     elif attacked == "quiet_import":  # the rest is the solution, graded without the attack
         rules = next(column for column in row if column.startswith("rules/"))
@@ -136,7 +134,7 @@ def test_statuses_name_what_happened(runs):
     assert table["hostile_loop_in_forward"]["status"] == "timeout"
     assert table["hostile_ignores_sigterm"]["status"] == "timeout"
     assert table["hostile_memory_bomb_in_forward"]["status"] == "memory"
-    assert table["hostile_exit_at_import"]["status"] == "error"
+    assert table["hostile_exit_at_import"]["status"] == "ok"  # graded from its definitions
     assert table["hostile_os_exit_in_backward"]["status"] == "error"
     assert table["alice"]["status"] == "ok"
 

@@ -13,7 +13,7 @@ import dataclasses
 import re
 
 from grader.session.marker import HIDDEN, VISIBLE
-from grader.session.outcome import CRASHED, INTEGRITY, MEMORY, NOT_RUN, TIMEOUT
+from grader.session.outcome import CRASHED, GRADER_ERROR, INTEGRITY, MEMORY, NOT_RUN, TIMEOUT
 
 # Statuses in the order the summary lists them. "missing": a roster student without a
 # submission. The first four are submissions that did not run.
@@ -22,7 +22,7 @@ STATUSES = ("ok", "integrity", *DID_NOT_RUN)
 
 # (status, the kinds of check outcomes that give it), the first that matches wins.
 STATUS_KINDS = (("integrity", {INTEGRITY}), ("timeout", {TIMEOUT}), ("memory", {MEMORY}),
-                ("error", {CRASHED, NOT_RUN}))
+                ("error", {CRASHED, NOT_RUN, GRADER_ERROR}))
 INTEGRITY_FLAG = "integrity: replaces "  # how an integrity failure names what was replaced
 
 

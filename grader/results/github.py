@@ -211,25 +211,28 @@ def _append(variable, text):
         stream.write(text)
 
 
-def _outputs(result):
+def _outputs(result, total, maximum):
+    """The step outputs: Classroom's result, and plainly the points of the notice
+    "Points total/maximum" (`total` and `max`, for a badge)."""
     return "".join(f"{key}={value}\n" for key, value in (
         (OUTPUT_NAME, encode(result)), ("status", result["status"]),
-        ("isolation", result["isolation"])))
+        ("isolation", result["isolation"]), ("total", total), ("max", maximum)))
 
 
 def publish(results):
     """Print the notices and annotations; write the step outputs and the job summary."""
     for line in notices(results) + annotations(results):
         print(line, flush=True)
-    _append("GITHUB_OUTPUT", _outputs(reports.classroom(results)))
+    _append("GITHUB_OUTPUT", _outputs(reports.classroom(results), *points(results)))
     _append("GITHUB_STEP_SUMMARY", summary(results))
 
 
 def publish_error(message, max_score=TOTAL):
-    """A zero with `message`, for a run that could not grade at all."""
+    """A run the grader could not finish: `message` as an error and in the summary, the
+    result's status `error`; no Points notice and no score anywhere, since none was earned
+    or lost."""
     result = reports.classroom_error(message, max_score)
-    for line in classroom_notices(0, max_score):
-        print(line)
-    print(command("error", message, title="Grading failed"), flush=True)
-    _append("GITHUB_OUTPUT", _outputs(result))
-    _append("GITHUB_STEP_SUMMARY", f"# Grading failed\n\n**Score: 0 / {max_score}**\n\n{message}\n")
+    print(command("error", message, title=reports.GRADER_FAILED), flush=True)
+    _append("GITHUB_OUTPUT", _outputs(result, "", number(max_score)))
+    _append("GITHUB_STEP_SUMMARY", f"# {reports.GRADER_FAILED}\n\n{message}\n\n"
+                                   f"Not graded: {reports.NOT_A_GRADE}.\n")

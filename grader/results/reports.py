@@ -10,6 +10,10 @@ from grader.results.locations import function_spans
 from grader.session.outcome import sentences_in
 
 REASON_WIDTH = 60
+# How every report of a grade the grader could not finish begins: no score follows.
+GRADER_FAILED = "The grader failed"
+NOT_A_GRADE = ("no score was given, since the failure is the grader's, not the "
+               "submission's: once the grader is fixed as said, grade again")
 DETAIL_WIDTH = 100  # the wrapped reasons and diagnoses printed under the table
 
 
@@ -234,6 +238,18 @@ def gradescope(results):
     }
 
 
+def gradescope_error(message):
+    """Gradescope's results.json (a dict) of a grade the grader could not finish: the
+    message and no score, neither overall nor per test, so none can be read as earned."""
+    return {"status": "error", "output": f"{GRADER_FAILED}: {message}\n{NOT_A_GRADE}.",
+            "extra_data": {"status": "error", "isolation": "none"}, "tests": []}
+
+
+def feedback_error(message):
+    """feedback.md of a grade the grader could not finish."""
+    return f"# {GRADER_FAILED}\n\n{message}\n\nNot graded: {NOT_A_GRADE}.\n"
+
+
 def classroom(results):
     """GitHub Classroom's autograding result (what its reporter action reads) as a dict.
 
@@ -255,7 +271,8 @@ def classroom(results):
 
 
 def classroom_error(message, max_score=TOTAL):
-    """The autograding result of a run that could not grade: zero, with `message`."""
+    """The autograding result of a run that could not grade: status error and `message`;
+    its one test carries no score (the reporter would add it up as points)."""
     return {"version": 1, "status": "error", "max_score": max_score, "isolation": "none",
-            "tests": [{"name": "grading", "status": "error", "score": 0, "message": message,
+            "tests": [{"name": "grading", "status": "error", "message": message,
                        "line_no": 0}]}
