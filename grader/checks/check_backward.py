@@ -95,11 +95,6 @@ class Case:
 
     # -- errors carried forward (grader.session.carried) ------------------------------
 
-    def given_own(self, student, failing, params):
-        """backward's right answer at params given the submission's own failing
-        derivative_loss / derivative_sigmoid (see carried.given_own)."""
-        return carried.given_own(student, failing, self.x, self.y, self.kind, params)
-
     def carried_finite_differences(self, student, key):
         """What grads[key] should be given the failing functions backward builds on, or
         None (none fails, or what they give proves nothing)."""
@@ -107,7 +102,8 @@ class Case:
         if not failing:
             return None, failing
         if self.forward_error is None:  # the submission's network is the contract's here
-            expected = self.given_own(student, failing, self.params)
+            expected = carried.given_own(student, failing, self.x, self.y, self.kind,
+                                         self.params)
             return (None if expected is None else expected[key]), failing
         if failing == ["derivative_loss"] and key in self.fd_outputs:
             values = carried.own_values(student, failing, self.y, self.kind, self.y_pred, [])
@@ -136,7 +132,7 @@ class Case:
 
     def carried_reference(self, student, ignored):
         """A note when backward is right given the errors carried forward into it (see
-        agreement and given_own), else None."""
+        agreement and carried.given_own), else None."""
         failing = carried.failing_inputs(student)
         found = self.agreement(student, ignored)
         if found is None or (not failing and not found[3]):
@@ -145,7 +141,8 @@ class Case:
         outputs = carried.activations(self.x, params)
         contract = carried.chain_rule(outputs, params,
                                       carried.derivative_loss(outputs[-1], self.y, self.kind))
-        own = self.given_own(student, failing, params) if failing else contract
+        own = (carried.given_own(student, failing, self.x, self.y, self.kind, params)
+               if failing else contract)
         if own is None:
             return None
 
@@ -162,7 +159,7 @@ class Case:
             return None
         reasons = [why] if why else []
         if failing:
-            reasons.append(carried_text(failing))
+            reasons.append(carried.carried_text(failing))
         split = weights_and_biases({key: grads[key] for key in keys},
                                    {key: contract[key] for key in keys}, self.n) \
             if len(keys) == len(LAYER_KEYS) else None
@@ -293,14 +290,6 @@ def finite_differences(cases):
     return get
 
 
-def carried_text(failing):
-    """The note of a gradient check passed with the errors of `failing` carried forward."""
-    names = " and ".join(failing)
-    return (f"right given your own {names}, whose error is charged in "
-            f"{'its' if len(failing) == 1 else 'their'} own checks, not again here: "
-            "your chain rule is right")
-
-
 def ignored_biases(finite_differences):
     """The biases the submission's forward does not depend on at all (zero finite
     differences): those a bias-free network leaves out."""
@@ -333,7 +322,7 @@ def judge_finite_differences(student, cases, finite_differences, key):
                 current.grads[key].shape != expected.shape or \
                 not rel_error(current.grads[key], expected) < FD_TOLERANCE:
             raise
-        return carried_text(failing)
+        return carried.carried_text(failing)
     return None
 
 

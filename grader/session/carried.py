@@ -134,3 +134,11 @@ def given_own(student, failing, x, y, kind, params):
     outputs = activations(x, params)
     values = own_values(student, failing, y, kind, outputs[-1], outputs)
     return None if values is None else chain_rule(outputs, params, *values)
+
+
+def carried_text(failing):
+    """The note of a gradient check passed with the errors of `failing` carried forward."""
+    names = " and ".join(failing)
+    return (f"right given your own {names}, whose error is charged in "
+            f"{'its' if len(failing) == 1 else 'their'} own checks, not again here: "
+            "your chain rule is right")
