@@ -130,6 +130,10 @@ def bwrap_options(writable, zygote=False):
             options += ["--ro-bind", path, path]
     for folder in runtime_folders() + library_folders():
         options += ["--ro-bind", folder, folder]
+    if any(_inside(str(PACKAGE), folder) for folder in library_folders()):
+        # An installed (not editable) grader lies in the site-packages bound above: its
+        # checks, reference and packaged solution are covered by an empty folder.
+        options += ["--tmpfs", str(PACKAGE), "--remount-ro", str(PACKAGE)]
     for module in WORKER_MODULES:
         options += ["--ro-bind", str(PACKAGE / module), f"{WORKER_ROOT}/grader/{module}"]
     for cache in font_cache_files(writable):

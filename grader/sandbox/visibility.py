@@ -61,7 +61,7 @@ def report():
     import tempfile
     from pathlib import Path
 
-    from grader.paths import REPO_ROOT
+    from grader.paths import HIDDEN_CHECKS_DIR, REPO_ROOT, SOLUTION_DIR
     from grader.sandbox import bwrap as sandbox
     from grader.sandbox import privileges, processes
     from grader.sandbox.launch import WORKER_ENVIRONMENT
@@ -77,8 +77,8 @@ def report():
     with tempfile.TemporaryDirectory(prefix="sandbox-check-") as folder:
         if account is not None:
             privileges.hand_over(folder, account)
-        paths = [folder, "/tmp", str(REPO_ROOT), str(REPO_ROOT / "solution"),
-                 str(REPO_ROOT / "grader" / "hidden"), str(REPO_ROOT / "tests"),
+        paths = [folder, "/tmp", str(REPO_ROOT), str(SOLUTION_DIR),
+                 str(HIDDEN_CHECKS_DIR), str(REPO_ROOT / "tests"),
                  str(Path.home()), os.getcwd(), *sandbox.library_folders()]
         arguments = ["-c", Path(__file__).read_text(encoding="utf-8"), json.dumps(paths)]
         if isolation == sandbox.BWRAP:
