@@ -366,4 +366,4 @@ def test_ci_runs_the_root_tests_as_root():
     """tests/test_privileges.py skips unless run as root; CI's test job runs it with sudo."""
     ci = yaml.safe_load((WORKFLOWS / "ci.yml").read_text())
     runs = [each.get("run", "") for each in ci["jobs"]["test"]["steps"]]
-    assert any(run.startswith("sudo ") and "tests/test_privileges.py" in run for run in runs)
+    assert any("\nsudo " in f"\n{run}" and "tests/test_privileges.py" in run for run in runs)
