@@ -10,12 +10,13 @@ from the course and the graded functions the notebook does not define are stubs.
 
 import os
 import shutil
-import tempfile
+import stat
 from pathlib import Path
 
+from grader.intake import scratch
 from grader.intake.locate import SKIPPED_FOLDERS, NotFound, locate
 from grader.lab import GIVEN_CODE, SUBMISSION_FILE
-from grader.paths import REPO_ROOT
+from grader.paths import GIVEN_CODE_FOLDERS
 
 NOTEBOOK_MODULE = "notebook_submission.py"  # the module assembled from a notebook
 LARGEST_COPIED_FILE = 5 * 1024 * 1024
@@ -28,6 +29,15 @@ def is_grader(folder, name):
     return name == "reference_values.npz" or (name == "grader" and (path / "checks").is_dir())
 
 
+def ordinary(path):
+    """A file, a folder or a link: what a submission's copy holds."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode)
+
+
 def working_copy(source_file, into=None):
     """Copy the folder holding source_file into a new temp dir; returns (dir, file copy).
 
@@ -37,24 +47,30 @@ def working_copy(source_file, into=None):
     if into is not None:
         for leftover in Path(into).iterdir():
             if leftover.is_dir() and not leftover.is_symlink():
-                shutil.rmtree(leftover, ignore_errors=True)
+                scratch.remove(leftover)
             else:
                 leftover.unlink(missing_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix="grading-", dir=into))
+    folder = scratch.make(into)
 
-    def ignore(parent, names):  # tooling folders, and large files other than the graded one
-        return [name for name in names if name in SKIPPED_FOLDERS or is_grader(parent, name) or (
+    def ignore(parent, names):  # tooling folders, special files (a FIFO would block the
+        # copy), and large files other than the graded one
+        return [name for name in names if name in SKIPPED_FOLDERS or is_grader(parent, name)
+                or not ordinary(Path(parent) / name) or (
             (Path(parent) / name) != source_file and (Path(parent) / name).is_file()
             and (Path(parent) / name).stat().st_size > LARGEST_COPIED_FILE)]
 
-    shutil.copytree(source_file.parent, folder / "submission", ignore=ignore, symlinks=True)
+    try:
+        shutil.copytree(source_file.parent, folder / "submission", ignore=ignore, symlinks=True)
+    except BaseException:
+        scratch.remove(folder)
+        raise
     return folder, folder / "submission" / source_file.name
 
 
 def given_code():
     """The course's copy of the given code (the starter's backprop.py), None if missing."""
-    return next((REPO_ROOT / relative for relative in GIVEN_CODE
-                 if (REPO_ROOT / relative).is_file()), None)
+    candidates = (folder / relative for folder, relative in zip(GIVEN_CODE_FOLDERS, GIVEN_CODE))
+    return next((path for path in candidates if path.is_file()), None)
 
 
 class Prepared:
@@ -81,10 +97,14 @@ class Prepared:
             self.problem = ("missing", str(error))
             return
         self.folder, self.path = working_copy(self.original, into)
-        if self.path.suffix == ".ipynb":
-            self._assemble_notebook(parsed.get(self.original))
-        else:
-            self.code = self.path.read_text(encoding="utf-8", errors="replace")
+        try:
+            if self.path.suffix == ".ipynb":
+                self._assemble_notebook(parsed.get(self.original))
+            else:
+                self.code = self.path.read_text(encoding="utf-8", errors="replace")
+        except BaseException:  # no `with` block will close what is half made
+            self.close()
+            raise
 
     def _assemble_notebook(self, raw):
         """Grade the module made of the notebook's definitions (never its other cells)."""
@@ -181,7 +201,7 @@ class Prepared:
 
     def close(self):
         if self.folder is not None:
-            shutil.rmtree(self.folder, ignore_errors=True)
+            scratch.remove(self.folder)
             self.folder = None
 
     def __enter__(self):
