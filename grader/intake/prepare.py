@@ -13,7 +13,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from grader.intake.locate import SKIPPED_FOLDERS, NotFound, locate
+from grader.intake.archives import BadArchive
+from grader.intake.encoding import as_utf8, read_source
+from grader.intake.handin import open_handin
+from grader.intake.locate import SKIPPED_FOLDERS, NotFound, Refused, find, script_variant
 from grader.lab import GIVEN_CODE, SUBMISSION_FILE
 from grader.paths import REPO_ROOT
 
@@ -42,8 +45,9 @@ def working_copy(source_file, into=None):
                 leftover.unlink(missing_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="grading-", dir=into))
 
-    def ignore(parent, names):  # tooling folders, and large files other than the graded one
-        return [name for name in names if name in SKIPPED_FOLDERS or is_grader(parent, name) or (
+    def ignore(parent, names):  # tooling folders, links (never followed), and large files
+        return [name for name in names if name in SKIPPED_FOLDERS or is_grader(parent, name)
+                or (Path(parent) / name).is_symlink() or (
             (Path(parent) / name) != source_file and (Path(parent) / name).is_file()
             and (Path(parent) / name).stat().st_size > LARGEST_COPIED_FILE)]
 
@@ -68,29 +72,58 @@ class Prepared:
     """
 
     def __init__(self, path, into=None):
-        """path: the submission (a file or a folder); into: where to copy it (see
-        working_copy)."""
-        self.folder = self.path = self.original = None
+        """path: the submission (a file, a folder or an archive); into: where to copy it
+        (see working_copy)."""
+        self.folder = self.path = self.original = self.staging = None
         self.reason, self.code, self.notebook, self.problem = "", "", None, None
         self.given = ""  # what stands in for the backprop.py a notebook imports, if missing
         self.stood_in = False  # the given code was put beside the notebook as backprop.py
+        self.notes = []  # (kind, sentence) a TA should review: grader.intake.locate
+        self.shown = ""  # the graded file's name within the hand-in
         parsed = {}  # the notebooks locate read, so that none is parsed twice
         try:
-            self.original, self.reason = locate(path, parsed)
-        except NotFound as error:
+            self.staging = Path(tempfile.mkdtemp(prefix="handin-"))
+            opened = open_handin(path, self.staging)
+            found = find(opened.path, parsed)
+        except Refused as error:
+            self.problem = ("integrity", str(error), "integrity")
+            return
+        except (NotFound, BadArchive) as error:
             self.problem = ("missing", str(error))
             return
+        self.notes = opened.notes + found.notes
+        self.original, self.reason = found.file, found.reason
+        root = Path(opened.path).resolve()
+        root = root if root.is_dir() else root.parent
+        self.shown = (self.original.relative_to(root).as_posix()
+                      if self.original.is_relative_to(root) else self.original.name)
         self.folder, self.path = working_copy(self.original, into)
-        if self.path.suffix == ".ipynb":
-            self._assemble_notebook(parsed.get(self.original))
+        if self.path.suffix.lower() == ".ipynb":
+            try:
+                self._assemble_notebook(parsed.get(self.original))
+            except (RecursionError, MemoryError):
+                self.problem = ("notebook", f"{self.original.name} is nested too deeply or "
+                                "too large to read as a notebook")
         else:
-            self.code = self.path.read_text(encoding="utf-8", errors="replace")
+            self._read_script()
+
+    def _read_script(self):
+        """The .py's text, decoded as its editor saved it; a copy made UTF-8 (noted)."""
+        self.code, encoding = read_source(self.path.read_bytes())
+        if encoding:
+            self.notes.append(("encoding", f"{self.shown} is not UTF-8: read as {encoding}"))
+            self._write_copy(as_utf8(self.code))
 
     def _assemble_notebook(self, raw):
         """Grade the module made of the notebook's definitions (never its other cells)."""
         from grader.intake.notebook import NotebookError, assemble, given_names
 
         script, given, names = self.path.with_name(SUBMISSION_FILE), None, None
+        variant = script_variant(self.path.parent)
+        if variant is not None:  # "backprop (1).py": the backprop the notebook imports
+            shutil.copyfile(variant, script)
+            self.notes.append(("renamed", f"{variant.name} was imported as {SUBMISSION_FILE} "
+                               "by the notebook"))
         if not script.is_file():  # handed in alone: the course's given code stands in
             given = given_code()
             names = given_names(given.read_text(encoding="utf-8")) if given else set()
@@ -113,6 +146,8 @@ class Prepared:
             return
         shutil.copyfile(given, script)
         self.stood_in = True
+        self.notes.append(("given", f"no {SUBMISSION_FILE} was handed in: the starter's given "
+                           "code stood in for what the notebook imports from it"))
         self.given = (f"no {SUBMISSION_FILE} beside it: the notebook's own functions are graded, "
                       f"and what it imports from backprop comes from the starter's "
                       f"{SUBMISSION_FILE}")
@@ -155,12 +190,13 @@ class Prepared:
         """Which file is graded and why, for the report."""
         if self.original is None:
             return "nothing (no file to grade)"
-        return f"{self.original.name} ({self.given or self.reason})"
+        return f"{self.shown or self.original.name} ({self.given or self.reason})"
 
     def close(self):
-        if self.folder is not None:
-            shutil.rmtree(self.folder, ignore_errors=True)
-            self.folder = None
+        for folder in (self.folder, self.staging):
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
+        self.folder = self.staging = None
 
     def __enter__(self):
         return self

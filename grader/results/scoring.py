@@ -23,6 +23,7 @@ class Results:
     file: str = ""  # absolute path of the file graded ("" when there was none)
     isolation: str = PROCESS  # what kept the submission apart: "bwrap" or "process"
     not_enforced: tuple = ()  # isolation limits this platform could not enforce
+    notes: tuple = ()  # (kind, sentence) about the hand-in a TA should review (intake)
 
     @property
     def bonus(self):
@@ -39,7 +40,7 @@ class Results:
 
 
 def score(checks, execution_time=0.0, graded="", code="", import_error="", file="",
-          isolation=None, not_enforced=()):
+          isolation=None, not_enforced=(), notes=()):
     """Results of the CheckResults of one grading session.
 
     A broken rule (a failed check of the group "rules" worth no points: the imports) sets
@@ -60,4 +61,5 @@ def score(checks, execution_time=0.0, graded="", code="", import_error="", file=
         file=file,
         isolation=isolation or PROCESS,
         not_enforced=tuple(not_enforced),
+        notes=tuple(tuple(note) for note in notes),
     )
