@@ -50,6 +50,27 @@ def status_and_reason(results):
     return "ok", ""
 
 
+# The notes of the intake (grader.intake: (kind, sentence)) that put a row up for review,
+# with the flag each gives; the others (an online text kept) are only said in the reason.
+REVIEW = {"given": "given code stood in", "renamed": "found under another name",
+          "nested": "found in a nested archive", "archives": "several archives",
+          "several": "several candidate files", "encoding": "not UTF-8",
+          "links": "links left out", "twice": "two hand-ins of one student"}
+REVIEW_FLAG = "review: "
+
+
+def with_notes(reason, notes):
+    """reason followed by the notes' sentences, each once."""
+    texts = [text for _, text in notes if text not in reason]
+    return "; ".join([reason] * bool(reason) + list(dict.fromkeys(texts)))
+
+
+def review_flags(notes):
+    """["review: found under another name", ...] of the notes that need a look."""
+    return [REVIEW_FLAG + REVIEW[kind] for kind in dict.fromkeys(kind for kind, _ in notes)
+            if kind in REVIEW]
+
+
 def integrity_flags(results):
     """["integrity: replaces numpy.allclose", ...] of the checks the submission forged."""
     found = []

@@ -24,11 +24,27 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.intake.archives import BadArchive
+from grader.intake.handin import open_handin
+from grader.intake.locate import Refused
 from grader.options import GradeOptions
 from grader.regrade import identity, integrity
-from grader.regrade.collect import BadArchive, collect, content_hash, inner_archive, unpack
-from grader.regrade.row import integrity_flags, relative_paths, result_row, rule_flags
-from grader.regrade.sheet import MISSING_PREFIX, SHEET, GradeSheet, flag_duplicates
+from grader.regrade.collect import collect, content_hash
+from grader.regrade.row import (
+    integrity_flags,
+    relative_paths,
+    result_row,
+    review_flags,
+    rule_flags,
+    with_notes,
+)
+from grader.regrade.sheet import (
+    MISSING_PREFIX,
+    SHEET,
+    GradeSheet,
+    flag_duplicates,
+    flag_same_student,
+)
 from grader.regrade.similarity import THRESHOLD, flag_similar
 from grader.regrade.summary import WARNINGS, write_summary
 from grader.results import reports
@@ -37,6 +53,7 @@ from grader.sandbox.launch import start_zygote
 
 SUBMISSION_DEADLINE = 300.0  # seconds for one whole grade, all checks together
 CODE_FILE = "submitted_code.py"  # what was graded, kept for the copy detection
+ONLINE_TEXT_BYTES = 1024 * 1024  # of a Moodle online text, kept beside the feedback
 RETRIED = ("error", "timeout", "memory")  # statuses --retry-errors grades again
 
 
@@ -75,26 +92,57 @@ def error_row(entry, message, out_dir, status="error"):
             "status": status, "reason": message}
 
 
+def gathered(entry, folder):
+    """The path to grade: entry.path, or for several hand-ins of one student in one
+    Moodle download, a folder of copies of them all (links copied as links)."""
+    if not entry.extra:
+        return entry.path
+    folder.mkdir()
+    for path in (entry.path, *entry.extra):
+        if path.is_dir() and not path.is_symlink():
+            shutil.copytree(path, folder / path.name, symlinks=True)
+        else:
+            shutil.copy2(path, folder / path.name, follow_symlinks=False)
+    return folder
+
+
+def keep_online_text(entry, out):
+    """Copy the student's Moodle online text beside the row's feedback; the notes."""
+    kept = []
+    for number, folder in enumerate(entry.online_text, start=1):
+        files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()) \
+            if folder.is_dir() and not folder.is_symlink() else []
+        for path in files[:5]:
+            target = out / f"online_text-{number}-{path.name}"
+            target.write_bytes(path.read_bytes()[:ONLINE_TEXT_BYTES])
+            kept.append(target.name)
+    return [("online", f"online text handed in too, kept as {', '.join(kept)}")] if kept else []
+
+
 def grade_entry(entry, settings, zygote, pristine):
     """Grade one submission into settings.out / entry.name; returns its grade-sheet row."""
     from grader.grade import grade, write_json, write_text
 
     out = settings.out / entry.name
     with tempfile.TemporaryDirectory(prefix="regrade-") as staging:
-        path, unreadable = entry.path, None
-        archive = path if path.suffix.lower() == ".zip" else inner_archive(path)
+        staging, unreadable, notes = Path(staging), None, []
+        path = gathered(entry, staging / "gathered")
         try:
-            if archive is not None:
-                path = unpack(archive, Path(staging) / "unpacked")
+            (staging / "unpacked").mkdir()
+            opened = open_handin(path, staging / "unpacked")
+            path, notes = opened.path, opened.notes
+        except Refused:
+            pass  # graded as it is: the grade refuses it with the reason (integrity)
         except BadArchive as error:
             # Graded as an empty folder, so that the row has every column; then said why.
-            path, unreadable = Path(staging) / "empty", str(error)
+            path, unreadable = staging / "empty", str(error)
             path.mkdir()
         results = grade(path, options=settings.grading.with_(out=out, zygote=zygote))
-        results = relative_paths(results, path, Path(staging), entry.path)
+        results = relative_paths(results, path, staging, entry.path)
         flags = integrity.tampered_files(path, pristine) if path.is_dir() else []
         flags += integrity_flags(results)
         code = integrity.normalised_digest(results.code) if results.code else ""
+    notes += list(results.notes) + keep_online_text(entry, out)
     write_json(out / "results.json", reports.gradescope(results))
     code_file = out / CODE_FILE
     if results.code and not unreadable:
@@ -103,11 +151,13 @@ def grade_entry(entry, settings, zygote, pristine):
         code_file.unlink(missing_ok=True)  # a regrade leaves no earlier code behind
     if unreadable:
         return {**result_row(results, settings.bonus_cap),
-                **error_row(entry, unreadable, settings.out)}
+                **error_row(entry, with_notes(unreadable, notes), settings.out)}
     write_text(out / "feedback.md", reports.feedback_markdown(results, visible_only=False))
-    return {**identity_columns(entry), **result_row(results, settings.bonus_cap),
-            "flags": "; ".join(flags + rule_flags(results)), "code": code,
-            "isolation": results.isolation}
+    row = result_row(results, settings.bonus_cap)
+    row["reason"] = with_notes(row["reason"], notes)
+    return {**identity_columns(entry), **row,
+            "flags": "; ".join(flags + rule_flags(results) + review_flags(notes)),
+            "code": code, "isolation": results.isolation}
 
 
 # -- the pool ----------------------------------------------------------------------------
@@ -286,7 +336,7 @@ def regrade(arguments, settings, progress=True):
     everyone, missing, warnings = identify(collect(arguments), settings.roster)
     out.mkdir(parents=True, exist_ok=True)
     entries = shard_of(everyone, settings.shard)
-    hashes = {entry.name: content_hash(entry.path) for entry in entries}
+    hashes = {entry.name: content_hash(*entry.paths) for entry in entries}
     sheet = GradeSheet(out / SHEET)
     for entry in entries:  # the roster may have changed since: names follow it
         if entry.name in sheet.rows:
@@ -331,7 +381,9 @@ def regrade(arguments, settings, progress=True):
 
 
 def finish(sheet, out, threshold=THRESHOLD):
-    """Flag identical and similar code, write similarity.md and summary.md; save."""
+    """Flag identical and similar code and a student's several hand-ins, write
+    similarity.md and summary.md; save."""
+    flag_same_student(sheet)
     flag_duplicates(sheet)
     flag_similar(sheet, out, CODE_FILE, threshold)
     write_summary(sheet, out)
