@@ -72,8 +72,8 @@ def open_handin(path, staging):
         raise Refused(f"{path.name} is a link (to {os.readlink(path)}): links are never "
                       "followed; hand in the file itself")
     if path.is_file() and is_archive(path):
-        path = _unpacked(path, staging, budget, notes, path.name)
         label, depth = path.name, 1
+        path = _unpacked(path, staging, budget, notes, label)
     elif path.is_dir():
         label, depth = None, 0
     else:

@@ -150,7 +150,7 @@ def candidates(root, files, parsed):
 
 def contents(root, files, limit=LISTED):
     """What a folder holds, for a reason: "report.pdf, data/x.csv, ..."."""
-    names = [path.relative_to(root).as_posix() for path in files]
+    names = sorted(path.relative_to(root).as_posix() for path in files)
     if not names:
         return "nothing (an empty folder)"
     shown = ", ".join(names[:limit])
