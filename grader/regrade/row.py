@@ -40,10 +40,11 @@ def status_and_reason(results):
     for status, kinds in STATUS_KINDS:
         for check in results.checks:
             if check.kind in kinds:
-                # An error stops every check alike; a timeout names the call that hung.
-                where = "" if status == "error" else f"{check.name}: "
-                reason = results.import_error if status == "error" and results.import_error \
-                    else check.output
+                # An error stops every check alike (and so does a hand-in refused before
+                # its import: the import error says why); a timeout names the call that hung.
+                from_import = status in ("error", "integrity") and results.import_error
+                where = "" if status == "error" or from_import else f"{check.name}: "
+                reason = results.import_error if from_import else check.output
                 return status, where + _first_line(reason)
     if results.broken_rules:
         return "integrity", "; ".join(rule_flags(results))
