@@ -321,6 +321,8 @@ def test_a_moodle_download_gives_one_entry_per_student(tmp_path):
                                "Wang Xiao_4413_assignsubmission_file_DL_LAB1_312551003_Wang"]
     chen = entries["Chen Wei_4411_assignsubmission_file_"]
     assert chen.online_text == (tmp_path / "Chen Wei_4411_assignsubmission_onlinetext_",)
+    lin = entries["Lin Yu_4412_assignsubmission_onlinetext_"]
+    assert lin.online_text == (lin.path,) and lin.identity.participant == "4412"
     assert (chen.identity.student_id, chen.identity.participant) == ("312551001", "4411")
     wang = entries["Wang Xiao_4413_assignsubmission_file_DL_LAB1_312551003_Wang"]
     assert wang.extra == (tmp_path / "Wang Xiao_4413_assignsubmission_file_a.zip",)

@@ -150,11 +150,13 @@ def test_a_link_to_the_solution_earns_nothing(download):
 def test_online_text_is_kept_with_the_student_and_never_a_submission(download):
     _, out, table, _ = download
     lin = row_of(table, 4)
-    assert "online text handed in too" in lin["reason"]
+    assert "online text is kept as online_text-1-onlinetext.html" in lin["reason"]
     kept = out / lin["submission"] / "online_text-1-onlinetext.html"
     assert kept.read_text() == "<p>v2 is the one</p>"
     hsu = row_of(table, 10)
     assert hsu["status"] == "error" and "it holds: onlinetext.html" in hsu["reason"]
+    assert "online text is kept" in hsu["reason"]
+    assert (out / hsu["submission"] / "online_text-1-onlinetext.html").is_file()
     liu = row_of(table, 11)
     assert liu["status"] == "error" and "it holds: notes.txt, report.pdf" in liu["reason"]
 

@@ -139,7 +139,7 @@ def collect(arguments):
     entries, taken = [], set()
     for handed_in, online in _grouped(expand(arguments)):
         main, extra = (handed_in[0], tuple(handed_in[1:])) if handed_in else (online[0], ())
-        online = tuple(path for path in online if path != main)
+        online = tuple(online)  # kept with the row, also when it is all there is
         base = safe_name(archive_stem(main.name) if is_archive(main) else Path(main.name).stem
                          if main.suffix.lower() in SUFFIXES else main.name)
         name, number = base, 1

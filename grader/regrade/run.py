@@ -116,7 +116,8 @@ def keep_online_text(entry, out):
             target = out / f"online_text-{number}-{path.name}"
             target.write_bytes(path.read_bytes()[:ONLINE_TEXT_BYTES])
             kept.append(target.name)
-    return [("online", f"online text handed in too, kept as {', '.join(kept)}")] if kept else []
+    return [("online", f"the student's Moodle online text is kept as {', '.join(kept)}")] \
+        if kept else []
 
 
 def grade_entry(entry, settings, zygote, pristine):
