@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.intake import archives
+from grader.intake import archives, locate
 from grader.intake.archives import BadArchive, Budget, unpack
 from grader.intake.handin import open_handin
 from grader.intake.locate import NotFound, Refused, find
@@ -333,3 +333,20 @@ def test_a_folder_with_a_renamed_backprop_is_one_submission(tmp_path):
     put(tmp_path, {"Backprop.py": SOLUTION, "utils.py": "x = 1"})
     assert class_folder_children(tmp_path) is None
     assert archives.is_archive(Path("a.TAR.GZ")) and archives.archive_stem("a.tar.gz") == "a"
+
+
+def test_a_virtual_environment_in_the_hand_in_is_no_link_to_refuse(tmp_path):
+    folder = put(tmp_path / "student", {"backprop.py": SOLUTION, "venv/pyvenv.cfg": "home=/usr",
+                                        "env/conda-meta/history": "",
+                                        "._backprop.py": b"\x00\x05\x16\x07"})
+    os.symlink(sys.executable, folder / "venv" / "python")
+    os.symlink(sys.executable, folder / "env" / "python")
+    found = find(folder)
+    assert found.file.name == "backprop.py" and found.notes == []
+
+
+def test_a_notebook_too_large_is_named_in_the_reason(tmp_path, monkeypatch):
+    monkeypatch.setitem(locate.LARGEST_CANDIDATE, ".ipynb", 1024)
+    folder = put(tmp_path / "student", {"lab1.ipynb": "{" + " " * 4096 + "}"})
+    with pytest.raises(NotFound, match="lab1.ipynb is too large to be a hand-in"):
+        find(folder)

@@ -51,7 +51,9 @@ def _pick(archives):
 
 def _unpacked(archive, staging, budget, notes, label):
     """Unpack archive into a fresh folder of staging; links leaving it are refused."""
-    destination = Path(staging) / f"{len(os.listdir(staging))}-{archive_stem(archive.name)}"
+    # Named after the archive (it shows in messages), short enough for any file system.
+    stem = archive_stem(archive.name)[:80].encode("utf-8")[:120].decode("utf-8", "ignore")
+    destination = Path(staging) / f"{len(os.listdir(staging))}-{stem}"
     unpacked = unpack(archive, destination, budget)
     for name, target in unpacked.links:
         if target.startswith("/") or ".." in Path(name).parent.joinpath(target).parts:

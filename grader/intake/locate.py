@@ -68,19 +68,31 @@ def _outside(link, root):
     return not target.is_relative_to(os.path.realpath(root))
 
 
+def _environment(folder):
+    """Whether folder is a Python environment (a venv, a conda env) under any name: its
+    links to the system's Python are no part of the hand-in."""
+    return (folder / "pyvenv.cfg").is_file() or (folder / "conda-meta").is_dir()
+
+
 def walk(root):
-    """(files, links) under root: its regular files (not in skipped folders) and the
-    links among its entries. Links are never descended into."""
+    """(files, links) under root: its regular files (not in skipped folders or
+    environments, not macOS's `._` shadows) and the links among its entries. Links are
+    never descended into."""
     files, links = [], []
     for folder, folders, names in os.walk(root, followlinks=False):
         here = Path(folder)
         kept = []
         for name in sorted(folders):
-            (links if (here / name).is_symlink() else kept).append(
-                here / name if (here / name).is_symlink() else name)
-        folders[:] = [name for name in kept if name not in SKIPPED_FOLDERS]
+            if (here / name).is_symlink():
+                links.append(here / name)
+            elif name not in SKIPPED_FOLDERS and not _environment(here / name):
+                kept.append(name)
+        folders[:] = kept
         for name in sorted(names):
-            (links if (here / name).is_symlink() else files).append(here / name)
+            if (here / name).is_symlink():
+                links.append(here / name)
+            elif not name.startswith("._"):
+                files.append(here / name)
     return files, links
 
 
@@ -131,12 +143,17 @@ def _implemented_in(path, parsed):
         return 0
 
 
-def candidates(root, files, parsed):
-    """[(rule key, path, graded functions)] of the files that may be the hand-in."""
+def candidates(root, files, parsed, too_large=None):
+    """[(rule key, path, graded functions)] of the files that may be the hand-in.
+    too_large: a list that receives the .py and .ipynb files left out for their size."""
     found = []
     for path in files:
         suffix = path.suffix.lower()
-        if path.stat().st_size > LARGEST_CANDIDATE.get(suffix, -1):
+        if suffix not in LARGEST_CANDIDATE:
+            continue
+        if path.stat().st_size > LARGEST_CANDIDATE[suffix]:
+            if too_large is not None:
+                too_large.append(path)
             continue
         count = _implemented_in(path, parsed)
         rank = name_rank(path)
@@ -207,10 +224,15 @@ def find(path, parsed=None):
                        "notebook, or a directory holding one")
     files, links = walk(path)
     refuse_links(path, files, links)
-    found = candidates(path, files, parsed)
+    too_large = []
+    found = candidates(path, files, parsed, too_large)
     if not found:
+        large = "".join(f"; {p.relative_to(path).as_posix()} is too large to be a hand-in "
+                        f"({p.stat().st_size // (1024 * 1024)} MB, at most "
+                        f"{LARGEST_CANDIDATE[p.suffix.lower()] // (1024 * 1024)} MB)"
+                        for p in too_large[:3])
         raise NotFound(f"no {SUBMISSION_FILE}, notebook, or .py defining the lab's functions "
-                       f"in {path}; it holds: {contents(path, files)}")
+                       f"in {path}; it holds: {contents(path, files)}{large}")
     reason, notes = _why(found[0], found[1:], path)
     return Found(found[0][1].resolve(), reason, notes)
 
