@@ -5,10 +5,12 @@ malformed files. Every hand-in is built here from the corpus (solution, starter)
 import io
 import json
 import os
+import struct
 import sys
 import tarfile
 import time
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -47,6 +49,19 @@ def zip_bytes(files, stamp=(2026, 10, 1, 12, 0, 0)):
     buffer = io.BytesIO()
     zipped(buffer, files, stamp)
     return buffer.getvalue()
+
+
+def rar_bytes(name, data):
+    """A RAR 4 archive holding one stored file, as WinRAR writes it (no tool here can
+    write RAR: the format is simple enough for one stored member)."""
+    def block(kind, flags, body):
+        header = struct.pack("<BHH", kind, flags, 7 + len(body)) + body
+        return struct.pack("<H", zlib.crc32(header) & 0xFFFF) + header
+    encoded, dos_time = name.encode(), (46 << 25) | (10 << 21) | (1 << 16)  # 2026-10-01
+    file_body = struct.pack("<IIBIIBBHI", len(data), len(data), 3, zlib.crc32(data), dos_time,
+                            20, 0x30, len(encoded), 0o100644) + encoded
+    return (b"Rar!\x1a\x07\x00" + block(0x73, 0, b"\0" * 6) + block(0x74, 0x8000, file_body)
+            + data + block(0x7B, 0x4000, b""))
 
 
 @pytest.mark.parametrize("name", ["Backprop.py", "BACKPROP.PY", "backprop (1).py",
@@ -126,7 +141,7 @@ def test_of_several_archives_the_latest_by_their_own_dates_is_opened(tmp_path):
                                          "(2026-10-01 09:00)")]
 
 
-def test_tar_gz_and_7z_hand_ins_are_opened(tmp_path):
+def test_tar_gz_7z_and_rar_hand_ins_are_opened(tmp_path):
     libarchive = pytest.importorskip("libarchive")
     tarred = tmp_path / "DL_LAB1_312551001.tar.gz"
     with tarfile.open(tarred, "w:gz") as archive:
@@ -137,7 +152,10 @@ def test_tar_gz_and_7z_hand_ins_are_opened(tmp_path):
     seven = tmp_path / "DL_LAB1_312551002.7z"
     with libarchive.file_writer(str(seven), "7zip") as archive:
         archive.add_file_from_memory("lab/Backprop.py", len(SOLUTION.encode()), SOLUTION.encode())
-    for path, name in ((tarred, "backprop.py"), (seven, "Backprop.py")):
+    rar = tmp_path / "DL_LAB1_312551003.rar"
+    rar.write_bytes(rar_bytes("DL_LAB1_312551003/backprop (1).py", SOLUTION.encode()))
+    for path, name in ((tarred, "backprop.py"), (seven, "Backprop.py"),
+                       (rar, "backprop (1).py")):
         staging = put(tmp_path / f"staging-{name}", {})
         assert find(open_handin(path, staging).path).file.name == name
 

@@ -1,6 +1,6 @@
 """A class as Moodle's "Download all submissions" hands it over, built here from the corpus:
 hand-ins under other names, a zip in the hand-in zip, two zips in one folder, online
-text beside a file, a notebook without backprop.py, a Big5 file, tar.gz and 7z, a link
+text beside a file, a notebook without backprop.py, a Big5 file, tar.gz, 7z and RAR, a link
 to the solution, online text alone, no code at all. Every student whose code is in the
 download gets the score it earns, the row says what a TA must know, and the Moodle
 export takes the class as downloaded."""
@@ -16,6 +16,7 @@ import pytest
 
 from grader.paths import SOLUTION_DIR, STARTER_DIR
 from tests.submissions.mutants import MUTANTS, mutant_source
+from tests.test_handins import rar_bytes
 from tests.test_notebook_submissions import graded_functions, template_notebook
 from tests.test_regrade_class import read_csv, read_rows, regrade, run
 
@@ -27,7 +28,7 @@ BIAS_AVERAGED = mutant_source(next(m for m in MUTANTS if m.name == "backward_bia
 STUDENTS = [("312551001", "Chen Wei"), ("312551002", "Lin Yu"), ("312551003", "Wang Xiao"),
             ("312551004", "Lin Hao"), ("312551005", "Huang Mei"), ("312551006", "Tsai Yu"),
             ("312551007", "Kao Ming"), ("312551008", "Wu Fang"), ("312551009", "Lee Jun"),
-            ("312551010", "Hsu Ting"), ("312551011", "Liu An")]
+            ("312551010", "Hsu Ting"), ("312551011", "Liu An"), ("312551012", "Chou Lan")]
 
 
 def folder(root, number, plugin="file"):
@@ -75,6 +76,8 @@ def build_download(root):
     liu = folder(root, 11)
     (liu / "report.pdf").write_bytes(b"%PDF")
     (liu / "notes.txt").write_text("todo")
+    (folder(root, 12) / "DL_LAB1_312551012.rar").write_bytes(
+        rar_bytes("DL_LAB1_312551012/backprop.py", SOLUTION.encode()))
     return root
 
 
@@ -107,7 +110,7 @@ def test_every_student_whose_code_is_there_gets_what_it_earns(download):
     _, _, table, _ = download
     full = row_of(table, 1)["total"]
     assert float(full) > 100
-    for number in (1, 2, 4, 6, 7, 8):
+    for number in (1, 2, 4, 6, 7, 8, 12):
         assert (row_of(table, number)["status"], row_of(table, number)["total"]) == \
             ("ok", full), number
     wang = row_of(table, 3)
