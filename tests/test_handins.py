@@ -368,3 +368,12 @@ def test_a_notebook_too_large_is_named_in_the_reason(tmp_path, monkeypatch):
     folder = put(tmp_path / "student", {"lab1.ipynb": "{" + " " * 4096 + "}"})
     with pytest.raises(NotFound, match="lab1.ipynb is too large to be a hand-in"):
         find(folder)
+
+
+def test_a_class_folder_lists_a_dotted_hand_in_but_no_hidden_files(tmp_path):
+    zipped(tmp_path / "...zip", {"backprop.py": SOLUTION})
+    put(tmp_path, {".DS_Store": b"\0", "._alice.zip": b"\0", ".git/config": "",
+                   "alice/backprop.py": SOLUTION, "bob.py": SOLUTION})
+    assert [path.name for path in class_folder_children(tmp_path)] == ["...zip", "alice",
+                                                                        "bob.py"]
+    assert [entry.name for entry in collect([tmp_path])] == ["submission", "alice", "bob"]

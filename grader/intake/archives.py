@@ -147,7 +147,8 @@ def _unpack_tar(archive, destination, budget, unpacked):
 def _unpack_libarchive(archive, destination, budget, unpacked):
     try:
         import libarchive
-    except (ImportError, OSError):
+    # Without the system's library, libarchive-c fails at import in several ways.
+    except Exception:  # noqa: BLE001
         raise BadArchive(f"{archive.name} is a {archive.suffix} archive, which this grader "
                          f"cannot open here: {LIBARCHIVE_FIX}; or unpack it and regrade "
                          "the folder") from None

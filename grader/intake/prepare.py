@@ -91,6 +91,9 @@ class Prepared:
         except (NotFound, BadArchive) as error:
             self.problem = ("missing", str(error))
             return
+        except OSError as error:  # unreadable on the disk (permissions, a name too long)
+            self.problem = ("missing", f"the submission could not be read: {error}")
+            return
         self.notes = opened.notes + found.notes
         self.original, self.reason = found.file, found.reason
         root = Path(opened.path).resolve()

@@ -94,9 +94,12 @@ def class_folder_children(folder):
     if any(child.suffix.lower() == ".py" and name_rank(child) < 2 and child.is_file()
            for child in folder.iterdir()):
         return None
+    # A dotted name is hidden (.git, .DS_Store, macOS's ._ shadows), unless it is a
+    # hand-in file: a student's "...zip" has its row too.
     children = sorted(child for child in folder.iterdir()
-                      if not child.name.startswith(".") and child.name not in SKIPPED_FOLDERS
-                      and (child.is_dir() or is_submission_file(child)))
+                      if child.name not in SKIPPED_FOLDERS and not child.name.startswith("._")
+                      and (is_submission_file(child) and child.is_file() or (
+                          child.is_dir() and not child.name.startswith("."))))
     if len(children) == 1 and (children[0].suffix.lower() == ".ipynb" or (
             children[0].is_dir() and holds_submission(children[0]))):
         return None
