@@ -377,3 +377,13 @@ def test_a_class_folder_lists_a_dotted_hand_in_but_no_hidden_files(tmp_path):
     assert [path.name for path in class_folder_children(tmp_path)] == ["...zip", "alice",
                                                                         "bob.py"]
     assert [entry.name for entry in collect([tmp_path])] == ["submission", "alice", "bob"]
+
+
+def test_python_m_grader_scores_a_link_to_the_solution_zero(tmp_path):
+    from grader.grade import grade
+
+    solution_link(tmp_path / "student", "lab1.ipynb")
+    results = grade(tmp_path / "student", out_dir=tmp_path / "out")
+    assert results.score == 0 and "never followed" in results.import_error
+    assert not any(check.score for check in results.checks)
+    assert all(check.kind == "integrity" for check in results.checks if check.max_score)

@@ -1,5 +1,8 @@
 """A submission made ready to grade: the file found, its folder copied, a notebook assembled.
 
+An archive (or the one a folder holds) is first unpacked into a staging folder
+(grader.intake.handin); the file to grade is found there (grader.intake.locate), and a
+submission holding a link out of itself is refused before anything is read or copied.
 The submission's folder is copied into a fresh temporary directory, which becomes the
 worker's working directory, so nothing the submission does touches the original. A
 notebook becomes the module of its definitions (grader.intake.notebook), written beside it;
@@ -66,7 +69,9 @@ class Prepared:
 
     path: the module to import (in the copy), None when there is nothing to grade;
     problem: (kind, message) when the submission cannot be imported at all ("missing",
-    "notebook"), else None; code: all the code submitted, for the static rules;
+    "notebook"), or (kind, message, cause) for one refused ("integrity": a link out of
+    it), else None; code: all the code submitted, for the static rules; notes: what a
+    TA should review, as (kind, sentence) (grader.regrade.row.REVIEW);
     notebook: grader.intake.notebook.Assembled, for a notebook submission; given: for a
     notebook handed in without the backprop.py it imports, what stands in for it.
     """
