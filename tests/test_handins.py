@@ -387,3 +387,16 @@ def test_python_m_grader_scores_a_link_to_the_solution_zero(tmp_path):
     assert results.score == 0 and "never followed" in results.import_error
     assert not any(check.score for check in results.checks)
     assert all(check.kind == "integrity" for check in results.checks if check.max_score)
+
+
+def test_links_in_a_hand_ins_shipped_files_are_flagged_never_read(tmp_path):
+    from grader.regrade.integrity import pristine_hashes, tampered_files
+
+    os.mkfifo(tmp_path / "fifo")  # reading it would block forever
+    folder = put(tmp_path / "student", {"backprop.py": SOLUTION, "grader/__init__.py": ""})
+    os.symlink(tmp_path / "fifo", folder / "grader" / "lab.py")
+    assert "modified grader/lab.py (a link out of the submission)" in \
+        tampered_files(folder, pristine_hashes())
+    from grader.regrade.collect import content_hash
+
+    assert content_hash(folder) != content_hash(put(tmp_path / "other", {"backprop.py": SOLUTION}))

@@ -64,8 +64,12 @@ def content_hash(*paths):
             digest.update(path.read_bytes())
         elif path.is_dir():
             found = True
-            for child in sorted(p for p in path.rglob("*") if p.is_file()
+            # Links are hashed as what they say, never read through.
+            for child in sorted(p for p in path.rglob("*") if p.is_symlink() or p.is_file()
                                 and not SKIPPED_FOLDERS & set(p.relative_to(path).parts)):
+                if child.is_symlink():
+                    digest.update(b"link\0" + str(child.readlink()).encode())
+                    continue
                 digest.update(child.relative_to(path).as_posix().encode() + b"\0")
                 digest.update(hashlib.sha256(child.read_bytes()).digest())
     return digest.hexdigest()[:16] if found else ""
