@@ -266,12 +266,14 @@ def test_links_in_archives_are_never_created(tmp_path):
     assert not any(p.is_symlink() for p in tmp_path.rglob("*"))
 
 
-def test_a_link_inside_the_hand_in_is_left_out_of_the_copy(tmp_path):
+def test_a_link_inside_the_hand_in_or_a_pipe_is_left_out_of_the_copy(tmp_path):
     folder = put(tmp_path / "student", {"backprop.py": SOLUTION})
     os.symlink("backprop.py", folder / "alias.py")
+    os.mkfifo(folder / "helper.py")  # reading or copying it would block
     with Prepared(folder) as prepared:
         assert prepared.problem is None
         assert not (prepared.path.parent / "alias.py").exists()
+        assert not (prepared.path.parent / "helper.py").exists()
 
 
 # -- what is read -------------------------------------------------------------------------

@@ -91,7 +91,7 @@ def walk(root):
         for name in sorted(names):
             if (here / name).is_symlink():
                 links.append(here / name)
-            elif not name.startswith("._"):
+            elif not name.startswith("._") and (here / name).is_file():  # no pipes, devices
                 files.append(here / name)
     return files, links
 

@@ -48,11 +48,16 @@ def working_copy(source_file, into=None):
                 leftover.unlink(missing_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="grading-", dir=into))
 
-    def ignore(parent, names):  # tooling folders, links (never followed), and large files
-        return [name for name in names if name in SKIPPED_FOLDERS or is_grader(parent, name)
-                or (Path(parent) / name).is_symlink() or (
-            (Path(parent) / name) != source_file and (Path(parent) / name).is_file()
-            and (Path(parent) / name).stat().st_size > LARGEST_COPIED_FILE)]
+    def ignore(parent, names):  # tooling folders, links (never followed), what is no
+        # regular file or folder (a pipe would block the copy), and large files
+        def left_out(path):
+            if path.name in SKIPPED_FOLDERS or is_grader(parent, path.name) or \
+                    path.is_symlink() or not (path.is_file() or path.is_dir()):
+                return True
+            return path != source_file and path.is_file() and \
+                path.stat().st_size > LARGEST_COPIED_FILE
+
+        return [name for name in names if left_out(Path(parent) / name)]
 
     shutil.copytree(source_file.parent, folder / "submission", ignore=ignore, symlinks=True)
     return folder, folder / "submission" / source_file.name
