@@ -143,10 +143,15 @@ def _implemented_in(path, parsed):
         return 0
 
 
+CONTRACT_DEFINITION = re.compile(
+    rb"^def\s+(?:" + "|".join(CONTRACT_FUNCTIONS).encode() + rb")\s*\(", re.MULTILINE)
+
+
 def candidates(root, files, parsed, too_large=None):
-    """[(rule key, path, graded functions)] of the files that may be the hand-in.
-    too_large: a list that receives the .py and .ipynb files left out for their size."""
-    found = []
+    """[(rule key, path, graded functions)] of the files that may be the hand-in, best
+    first. too_large: a list that receives the .py and .ipynb files left out for their
+    size. The graded functions are counted only when there are several candidates."""
+    pool = []
     for path in files:
         suffix = path.suffix.lower()
         if suffix not in LARGEST_CANDIDATE:
@@ -155,13 +160,18 @@ def candidates(root, files, parsed, too_large=None):
             if too_large is not None:
                 too_large.append(path)
             continue
-        count = _implemented_in(path, parsed)
-        rank = name_rank(path)
-        if count < 0 and rank == 2:
+        if suffix == ".py" and name_rank(path) == 2 and not CONTRACT_DEFINITION.search(
+                path.read_bytes()):
             continue  # a .py of another name that defines nothing of the contract
+        pool.append(path)
+    found = []
+    for path in pool:
+        count = _implemented_in(path, parsed) if len(pool) > 1 else 0
+        if count < 0 and name_rank(path) == 2:
+            continue  # its definitions are not at the top level
         depth = len(path.relative_to(root).parts)
-        found.append(((-max(count, 0), rank, depth, suffix != ".py", str(path)), path,
-                      max(count, 0)))
+        found.append(((-max(count, 0), name_rank(path), depth, path.suffix.lower() != ".py",
+                       str(path)), path, max(count, 0)))
     return sorted(found)
 
 
