@@ -1,4 +1,5 @@
-"""From the command line's SUBMISSION arguments to a list of submissions to grade.
+"""From the command line's SUBMISSION arguments to a list of submissions to grade (and
+the files of each, gathered for its grade).
 
 An argument is a directory holding a backprop.py or a notebook (a cloned repository,
 an unpacked folder), a .py file, a .ipynb notebook, an archive as the lab is handed in
@@ -16,6 +17,7 @@ hand-in is called (`...zip` is no way into the parent folder).
 
 import hashlib
 import re
+import shutil
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +30,7 @@ SUFFIXES = (".py", ".ipynb")  # besides archives, the files that are submissions
 ONLINE_TEXT = "onlinetext"  # Moodle's online-text submission plugin
 UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
 LONGEST_NAME = 120
+ONLINE_TEXT_BYTES = 1024 * 1024  # of a Moodle online text, kept beside the feedback
 
 
 @dataclass(frozen=True)
@@ -161,3 +164,31 @@ def collect(arguments):
         entries.append(Entry(name=name, path=main, identity=found, extra=extra,
                              online_text=online))
     return entries
+
+
+def gathered(entry, folder):
+    """The path to grade: entry.path, or for several hand-ins of one student in one
+    Moodle download, a folder of copies of them all (links copied as links)."""
+    if not entry.extra:
+        return entry.path
+    folder.mkdir()
+    for path in (entry.path, *entry.extra):
+        if path.is_dir() and not path.is_symlink():
+            shutil.copytree(path, folder / path.name, symlinks=True)
+        else:
+            shutil.copy2(path, folder / path.name, follow_symlinks=False)
+    return folder
+
+
+def keep_online_text(entry, out):
+    """Copy the student's Moodle online text beside the row's feedback; the notes."""
+    kept = []
+    for number, folder in enumerate(entry.online_text, start=1):
+        files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()) \
+            if folder.is_dir() and not folder.is_symlink() else []
+        for path in files[:5]:
+            target = out / f"online_text-{number}-{path.name}"
+            target.write_bytes(path.read_bytes()[:ONLINE_TEXT_BYTES])
+            kept.append(target.name)
+    return [("online", f"the student's Moodle online text is kept as {', '.join(kept)}")] \
+        if kept else []

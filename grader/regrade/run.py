@@ -29,7 +29,7 @@ from grader.intake.handin import open_handin
 from grader.intake.locate import Refused
 from grader.options import GradeOptions
 from grader.regrade import identity, integrity
-from grader.regrade.collect import collect, content_hash
+from grader.regrade.collect import collect, content_hash, gathered, keep_online_text
 from grader.regrade.row import (
     integrity_flags,
     relative_paths,
@@ -53,7 +53,6 @@ from grader.sandbox.launch import start_zygote
 
 SUBMISSION_DEADLINE = 300.0  # seconds for one whole grade, all checks together
 CODE_FILE = "submitted_code.py"  # what was graded, kept for the copy detection
-ONLINE_TEXT_BYTES = 1024 * 1024  # of a Moodle online text, kept beside the feedback
 RETRIED = ("error", "timeout", "memory")  # statuses --retry-errors grades again
 
 
@@ -90,34 +89,6 @@ def error_row(entry, message, out_dir, status="error"):
     write_text(folder / "feedback.md", f"# Not graded\n\n{message}\n")
     return {**identity_columns(entry), "total": 0, "public": 0, "hidden": 0, "bonus": 0,
             "status": status, "reason": message}
-
-
-def gathered(entry, folder):
-    """The path to grade: entry.path, or for several hand-ins of one student in one
-    Moodle download, a folder of copies of them all (links copied as links)."""
-    if not entry.extra:
-        return entry.path
-    folder.mkdir()
-    for path in (entry.path, *entry.extra):
-        if path.is_dir() and not path.is_symlink():
-            shutil.copytree(path, folder / path.name, symlinks=True)
-        else:
-            shutil.copy2(path, folder / path.name, follow_symlinks=False)
-    return folder
-
-
-def keep_online_text(entry, out):
-    """Copy the student's Moodle online text beside the row's feedback; the notes."""
-    kept = []
-    for number, folder in enumerate(entry.online_text, start=1):
-        files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()) \
-            if folder.is_dir() and not folder.is_symlink() else []
-        for path in files[:5]:
-            target = out / f"online_text-{number}-{path.name}"
-            target.write_bytes(path.read_bytes()[:ONLINE_TEXT_BYTES])
-            kept.append(target.name)
-    return [("online", f"the student's Moodle online text is kept as {', '.join(kept)}")] \
-        if kept else []
 
 
 def grade_entry(entry, settings, zygote, pristine):
