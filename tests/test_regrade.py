@@ -14,6 +14,7 @@ import pytest
 
 from grader.paths import REPO_ROOT, SOLUTION_DIR, STARTER_DIR
 from grader.sandbox.launch import ENTRY as WORKER
+from tests.grading import bonus_total
 from tests.submissions import hostile
 from tests.submissions.mutants import MUTANTS, mutant_source
 from tests.test_notebook_submissions import functions_notebook, graded_functions, template_notebook
@@ -111,6 +112,9 @@ def test_every_submission_has_a_row(runs, class_folder):
     assert "no backprop.py" in table["no_code"]["reason"]
 
 
+FULL_MARKS = f"{bonus_total(110, 110, 4):g}"  # 110 with the hidden checks, and 4 bonus
+
+
 def without_flags(row):
     """A row less its flags (which name the neighbours a copy resembles) and its content
     hash (a zip built again has other timestamps)."""
@@ -122,9 +126,9 @@ def test_honest_grades_are_unaffected_by_hostile_neighbours(runs, honest_alone):
         assert without_flags(runs[0][name]) == without_flags(row), name
     alice = honest_alone["alice"]
     assert (alice["total"], alice["max_score"], alice["public"], alice["hidden"],
-            alice["bonus"]) == ("114", "110", "100", "10", "4")
-    assert honest_alone["DL_LAB1_0756110_Lee"]["total"] == "114"
-    assert honest_alone["erin"]["total"] == "114"  # a notebook
+            alice["bonus"]) == (FULL_MARKS, "110", "100", "10", "4")
+    assert honest_alone["DL_LAB1_0756110_Lee"]["total"] == FULL_MARKS
+    assert honest_alone["erin"]["total"] == FULL_MARKS  # a notebook
     assert honest_alone["bob"]["total"] == "0"
     assert all(0 < float(honest_alone[name]["total"]) < 110 for name in HONEST_MUTANTS)
 
@@ -133,10 +137,8 @@ def test_honest_grades_are_unaffected_by_hostile_neighbours(runs, honest_alone):
 def test_hostile_code_earns_nothing_from_its_attack(runs, name):
     row = runs[0][f"hostile_{name}"]
     attacked, _ = hostile.ATTACKS[name]
-    if attacked == "everything":
-        assert row["total"] == "0"
-    elif attacked == "nothing":
-        assert row["total"] == "114"  # the attack changed nothing; the rest is the solution
+    if attacked == "nothing":
+        assert row["total"] == FULL_MARKS  # the attack changed nothing; the rest is the solution
     elif attacked == "quiet_import":  # the rest is the solution, graded without the attack
         rules = next(column for column in row if column.startswith("rules/"))
         assert row[rules] == "0" and row["total"] == "112"
@@ -150,7 +152,7 @@ def test_statuses_name_what_happened(runs):
     assert table["hostile_loop_in_forward"]["status"] == "timeout"
     assert table["hostile_ignores_sigterm"]["status"] == "timeout"
     assert table["hostile_memory_bomb_in_forward"]["status"] == "memory"
-    assert table["hostile_exit_at_import"]["status"] == "error"
+    assert table["hostile_exit_at_import"]["status"] == "ok"  # graded from its definitions
     assert table["hostile_os_exit_in_backward"]["status"] == "error"
     assert table["alice"]["status"] == "ok"
 
@@ -158,7 +160,7 @@ def test_statuses_name_what_happened(runs):
 def test_fake_result_files_change_nothing(runs):
     _, _, first, _ = runs
     results = (first / "hostile_fake_results_at_import" / "results.json").read_text()
-    assert '"tests": []' not in results and rows(first)["alice"]["total"] == "114"
+    assert '"tests": []' not in results and rows(first)["alice"]["total"] == FULL_MARKS
 
 
 def test_no_process_is_left_behind(runs, marker):

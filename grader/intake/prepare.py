@@ -13,15 +13,16 @@ from the course and the graded functions the notebook does not define are stubs.
 
 import os
 import shutil
-import tempfile
+import stat
 from pathlib import Path
 
+from grader.intake import scratch
 from grader.intake.archives import BadArchive
 from grader.intake.encoding import as_utf8, read_source
 from grader.intake.handin import open_handin
 from grader.intake.locate import SKIPPED_FOLDERS, NotFound, Refused, find, script_variant
 from grader.lab import GIVEN_CODE, SUBMISSION_FILE
-from grader.paths import REPO_ROOT
+from grader.paths import GIVEN_CODE_FOLDERS
 
 NOTEBOOK_MODULE = "notebook_submission.py"  # the module assembled from a notebook
 LARGEST_COPIED_FILE = 5 * 1024 * 1024
@@ -34,6 +35,16 @@ def is_grader(folder, name):
     return name == "reference_values.npz" or (name == "grader" and (path / "checks").is_dir())
 
 
+def ordinary(path):
+    """A file or a folder: what a submission's copy holds (a link is never followed, so
+    never copied)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISREG(mode) or stat.S_ISDIR(mode)
+
+
 def working_copy(source_file, into=None):
     """Copy the folder holding source_file into a new temp dir; returns (dir, file copy).
 
@@ -43,30 +54,30 @@ def working_copy(source_file, into=None):
     if into is not None:
         for leftover in Path(into).iterdir():
             if leftover.is_dir() and not leftover.is_symlink():
-                shutil.rmtree(leftover, ignore_errors=True)
+                scratch.remove(leftover)
             else:
                 leftover.unlink(missing_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix="grading-", dir=into))
+    folder = scratch.make(into)
 
-    def ignore(parent, names):  # tooling folders, links (never followed), what is no
-        # regular file or folder (a pipe would block the copy), and large files
-        def left_out(path):
-            if path.name in SKIPPED_FOLDERS or is_grader(parent, path.name) or \
-                    path.is_symlink() or not (path.is_file() or path.is_dir()):
-                return True
-            return path != source_file and path.is_file() and \
-                path.stat().st_size > LARGEST_COPIED_FILE
+    def ignore(parent, names):  # tooling folders, links and special files (a FIFO would
+        # block the copy), and large files other than the graded one
+        return [name for name in names if name in SKIPPED_FOLDERS or is_grader(parent, name)
+                or not ordinary(Path(parent) / name) or (
+            (Path(parent) / name) != source_file and (Path(parent) / name).is_file()
+            and (Path(parent) / name).stat().st_size > LARGEST_COPIED_FILE)]
 
-        return [name for name in names if left_out(Path(parent) / name)]
-
-    shutil.copytree(source_file.parent, folder / "submission", ignore=ignore, symlinks=True)
+    try:
+        shutil.copytree(source_file.parent, folder / "submission", ignore=ignore, symlinks=True)
+    except BaseException:
+        scratch.remove(folder)
+        raise
     return folder, folder / "submission" / source_file.name
 
 
 def given_code():
     """The course's copy of the given code (the starter's backprop.py), None if missing."""
-    return next((REPO_ROOT / relative for relative in GIVEN_CODE
-                 if (REPO_ROOT / relative).is_file()), None)
+    candidates = (folder / relative for folder, relative in zip(GIVEN_CODE_FOLDERS, GIVEN_CODE))
+    return next((path for path in candidates if path.is_file()), None)
 
 
 class Prepared:
@@ -92,7 +103,9 @@ class Prepared:
         self.shown = ""  # the graded file's name within the hand-in
         parsed = {}  # the notebooks locate read, so that none is parsed twice
         try:
-            self.staging = Path(tempfile.mkdtemp(prefix="handin-"))
+            # Where archives are unpacked: only the grader reads it (the worker sees the
+            # copy); a scratch folder, so that a grade killed midway leaves none behind.
+            self.staging = scratch.make()
             opened = open_handin(path, self.staging)
             found = find(opened.path, parsed)
         except Refused as error:
@@ -110,15 +123,18 @@ class Prepared:
         root = root if root.is_dir() else root.parent
         self.shown = (self.original.relative_to(root).as_posix()
                       if self.original.is_relative_to(root) else self.original.name)
-        self.folder, self.path = working_copy(self.original, into)
-        if self.path.suffix.lower() == ".ipynb":
-            try:
+        try:
+            self.folder, self.path = working_copy(self.original, into)
+            if self.path.suffix.lower() == ".ipynb":
                 self._assemble_notebook(parsed.get(self.original))
-            except (RecursionError, MemoryError):
-                self.problem = ("notebook", f"{self.original.name} is nested too deeply or "
-                                "too large to read as a notebook")
-        else:
-            self._read_script()
+            else:
+                self._read_script()
+        except (RecursionError, MemoryError):
+            self.problem = ("notebook", f"{self.original.name} is nested too deeply or too "
+                            "large to read")
+        except BaseException:  # no `with` block will close what is half made
+            self.close()
+            raise
 
     def _read_script(self):
         """The .py's text, decoded as its editor saved it; a copy made UTF-8 (noted)."""
@@ -145,11 +161,32 @@ class Prepared:
         except NotebookError as error:
             self.problem = ("notebook", str(error))
             return
+        if names is not None and self._write_written(script):
+            names = None  # the notebook's own backprop.py: its imports from it are kept whole
+            self.notebook = assemble(self.path, validated=False, raw=raw)
         self.code = self.notebook.code
         self.path = self.path.with_name(NOTEBOOK_MODULE)
         self.path.write_text(self.notebook.source, encoding="utf-8")
         if names is not None and self.notebook.imports_backprop:
             self._stand_in(given, script)
+
+    def _write_written(self, script):
+        """Put the backprop.py the notebook's %%writefile cells write (what running them
+        would leave) where the one not handed in would be; True when it did."""
+        text = self.notebook.written.get(SUBMISSION_FILE)
+        if text is None or not self.notebook.imports_backprop:
+            return False
+        try:
+            script.unlink(missing_ok=True)  # a link planted there is removed, not followed
+            handle = os.open(script, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                             | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:  # a folder of that name: the given code stands in, as without it
+            return False
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        self.given = (f"no {SUBMISSION_FILE} beside it: the {SUBMISSION_FILE} its %%writefile "
+                      "cell writes is graded with it")
+        return True
 
     def _stand_in(self, given, script):
         """Put the given code where the missing backprop.py would be; say so in `given`."""
@@ -206,10 +243,12 @@ class Prepared:
         return f"{self.shown or self.original.name} ({self.given or self.reason})"
 
     def close(self):
-        for folder in (self.folder, self.staging):
-            if folder is not None:
-                shutil.rmtree(folder, ignore_errors=True)
-        self.folder = self.staging = None
+        if self.folder is not None:
+            scratch.remove(self.folder)
+            self.folder = None
+        if self.staging is not None:
+            scratch.remove(self.staging)
+            self.staging = None
 
     def __enter__(self):
         return self

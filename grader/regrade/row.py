@@ -5,15 +5,19 @@ The score's parts (the formula the README documents):
 - public: the visible checks, out of their total (100): what the student saw;
 - hidden: the hidden checks, out of theirs;
 - bonus: points of the bonus checks (they add nothing to any maximum);
-- total = public + hidden + min(bonus, bonus_cap), out of max_score = the two maxima;
+- total = public + hidden + the bonus points that count, out of max_score = the two
+  maxima: the course's bonus setting (grader.lab.BONUS) decides whether the bonus only
+  makes up points lost ("cap") or counts on top ("extra"), and a regrade's --bonus-cap
+  counts at most that many either way (grader.results.scoring.counted_bonus);
   a broken rule sets every part to 0.
 """
 
 import dataclasses
 import re
 
+from grader.results.scoring import counted_bonus
 from grader.session.marker import HIDDEN, VISIBLE
-from grader.session.outcome import CRASHED, INTEGRITY, MEMORY, NOT_RUN, TIMEOUT
+from grader.session.outcome import CRASHED, GRADER_ERROR, INTEGRITY, MEMORY, NOT_RUN, TIMEOUT
 
 # Statuses in the order the summary lists them. "missing": a roster student without a
 # submission. The first four are submissions that did not run.
@@ -22,7 +26,7 @@ STATUSES = ("ok", "integrity", *DID_NOT_RUN)
 
 # (status, the kinds of check outcomes that give it), the first that matches wins.
 STATUS_KINDS = (("integrity", {INTEGRITY}), ("timeout", {TIMEOUT}), ("memory", {MEMORY}),
-                ("error", {CRASHED, NOT_RUN}))
+                ("error", {CRASHED, NOT_RUN, GRADER_ERROR}))
 INTEGRITY_FLAG = "integrity: replaces "  # how an integrity failure names what was replaced
 
 
@@ -115,7 +119,8 @@ def score_parts(results, bonus_cap=None):
     bonus = results.bonus
     if results.broken_rules:
         public = hidden = bonus = 0
-    counted = bonus if bonus_cap is None else min(bonus, bonus_cap)
+    counted = counted_bonus(public + hidden, bonus, public_max + hidden_max, results.policy,
+                            limit=bonus_cap)
     return {"public": public, "hidden": hidden, "bonus": bonus,
             "total": public + hidden + counted, "max_score": public_max + hidden_max,
             "public_max": public_max, "hidden_max": hidden_max}

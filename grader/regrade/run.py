@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.intake import scratch
 from grader.intake.archives import BadArchive
 from grader.intake.handin import open_handin
 from grader.intake.locate import Refused
@@ -48,8 +49,9 @@ from grader.regrade.sheet import (
 from grader.regrade.similarity import THRESHOLD, flag_similar
 from grader.regrade.summary import WARNINGS, write_summary
 from grader.results import reports
-from grader.sandbox import bwrap, processes
+from grader.sandbox import bwrap, privileges, processes
 from grader.sandbox.launch import start_zygote
+from grader.session import installation
 
 SUBMISSION_DEADLINE = 300.0  # seconds for one whole grade, all checks together
 CODE_FILE = "submitted_code.py"  # what was graded, kept for the copy detection
@@ -80,20 +82,29 @@ def identity_columns(entry):
             "email": found.email, "participant": found.participant}
 
 
-def error_row(entry, message, out_dir, status="error"):
-    """The row (and feedback.md) of a submission no check could grade."""
+def error_row(entry, message, out_dir, status="error", points=0):
+    """The row (and feedback.md) of a submission no check could grade. points: its score
+    parts, "" (none at all) where the grader failed, so that no grade book takes the row
+    for a zero the student earned."""
     from grader.grade import write_text
 
     folder = Path(out_dir) / entry.name
     folder.mkdir(parents=True, exist_ok=True)
     write_text(folder / "feedback.md", f"# Not graded\n\n{message}\n")
-    return {**identity_columns(entry), "total": 0, "public": 0, "hidden": 0, "bonus": 0,
-            "status": status, "reason": message}
+    return {**identity_columns(entry), "total": points, "public": points, "hidden": points,
+            "bonus": points, "status": status, "reason": message}
+
+
+def grader_failure_row(entry, error):
+    """The row of a submission the grader failed on (grade() has written its results.json
+    and feedback.md): status error, the reason, no score."""
+    return {**identity_columns(entry), "total": "", "public": "", "hidden": "", "bonus": "",
+            "status": "error", "reason": f"{reports.GRADER_FAILED}: {error}"}
 
 
 def grade_entry(entry, settings, zygote, pristine):
     """Grade one submission into settings.out / entry.name; returns its grade-sheet row."""
-    from grader.grade import grade, write_json, write_text
+    from grader.grade import GraderFailure, grade, write_json, write_text
 
     out = settings.out / entry.name
     with tempfile.TemporaryDirectory(prefix="regrade-") as staging:
@@ -109,7 +120,10 @@ def grade_entry(entry, settings, zygote, pristine):
             # Graded as an empty folder, so that the row has every column; then said why.
             path, unreadable = staging / "empty", str(error)
             path.mkdir()
-        results = grade(path, options=settings.grading.with_(out=out, zygote=zygote))
+        try:
+            results = grade(path, options=settings.grading.with_(out=out, zygote=zygote))
+        except GraderFailure as error:
+            return grader_failure_row(entry, error)
         results = relative_paths(results, path, staging, entry.path)
         flags = integrity.tampered_files(path, pristine) if path.is_dir() else []
         flags += integrity_flags(results)
@@ -194,7 +208,8 @@ def run_pool(entries, jobs, work, on_row, out_dir, on_tick=None, before_fork=Non
             except ValueError:
                 payload = {"crash": "the grading process ended without a result"}
             on_row(payload["row"] if "row" in payload
-                   else error_row(entry, f"the grader failed: {payload['crash']}", out_dir))
+                   else error_row(entry, f"{reports.GRADER_FAILED}: {payload['crash']}",
+                                  out_dir, points=""))
         for fd, (pid, entry, started, _, slot) in list(running.items()):
             if time.monotonic() - started > SUBMISSION_DEADLINE:
                 processes.kill(pid)
@@ -293,7 +308,8 @@ def to_grade(entries, sheet, hashes, settings):
 def regrade(arguments, settings, progress=True):
     """Regrade the submissions named by arguments; returns the GradeSheet.
 
-    Raises identity.RosterError for a roster that cannot be used (before any grading).
+    Raises identity.RosterError for a roster that cannot be used, GraderFailure for a
+    grader that cannot grade (both before any grading).
     """
     import matplotlib
 
@@ -304,6 +320,7 @@ def regrade(arguments, settings, progress=True):
 
     import grader.grade  # noqa: F401
 
+    installation.verify(settings.grading)
     out = Path(settings.out)
     everyone, missing, warnings = identify(collect(arguments), settings.roster)
     out.mkdir(parents=True, exist_ok=True)
@@ -322,6 +339,7 @@ def regrade(arguments, settings, progress=True):
         print(f"warning: {line}", file=sys.stderr)
     pristine = integrity.pristine_hashes()
     isolation = bwrap.resolve(settings.grading.sandbox)  # probed once, inherited by graders
+    privileges.as_root_isolation(isolation)  # said once here, where student code runs as root
     processes.become_subreaper()
     with tempfile.TemporaryDirectory(prefix="zygote-") as folder:
         zygotes = Zygotes(isolation, settings.jobs, folder)
@@ -348,6 +366,7 @@ def regrade(arguments, settings, progress=True):
             bar.close()
             zygotes.close()
             processes.kill_strays()
+            scratch.sweep()  # the copies of graders killed at the deadline
     finish(sheet, out, settings.similarity)
     return sheet
 

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from grader.lab import DEFAULT_LOSS, TRAINING_FUNCTIONS
-from grader.sandbox import guard, protocol, training
+from grader.sandbox import figures, guard, protocol, training
 from grader.sandbox.loading import import_file
 
 MODULE_NAME = "submission"
@@ -115,12 +115,16 @@ class Worker:
         self.submission_file = str(path)
         sys.path.insert(0, str(path.parent))
         calls = dict.fromkeys(TRAINING_FUNCTIONS, 0)
+        shown = [0]  # plt.show() and Figure.show() calls: windows, where one can open
 
         def count_calls(frame, event, arg):
             code = frame.f_code
-            if (event == "call" and code.co_name in calls
-                    and code.co_filename == self.submission_file):
+            if event != "call":
+                return
+            if code.co_name in calls and code.co_filename == self.submission_file:
                 calls[code.co_name] += 1
+            elif code.co_name == "show" and code.co_filename.endswith(figures.SHOW_FILES):
+                shown[0] += 1
 
         self.audit = guard.ImportAudit(path.parent)
         self.audit.install()
@@ -139,6 +143,7 @@ class Worker:
             "loss": loss_name if isinstance(loss_name, str) else repr(loss_name)[:80],
             "seconds": time.perf_counter() - started,
             "training_calls": calls,
+            "figures": {"shown": shown[0], "open": figures.open_figures()},
         }
 
     def call(self, function, args, keep_cache=False):

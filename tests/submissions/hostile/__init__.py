@@ -25,13 +25,14 @@ def at_top_of(function_line, code):
 
 
 ATTACKS = {
-    # Graded without the loop (grader.session.fallback): the quiet-import rule's 2 points lost.
+    # Graded without the loop or the exit (grader.session.fallback): the quiet-import rule's
+    # 2 points lost.
     "loop_at_import": ("quiet_import", at_import("while True:\n    pass")),
     "loop_in_forward": ("forward", at_top_of(FORWARD, "while True:\n    pass")),
     "ignores_sigterm": ("forward", at_top_of(FORWARD, (
         "import signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
         "signal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"))),
-    "exit_at_import": ("everything", at_import("import sys\nsys.exit(0)")),
+    "exit_at_import": ("quiet_import", at_import("import sys\nsys.exit(0)")),
     "os_exit_in_backward": ("backward", at_top_of(BACKWARD, "import os\nos._exit(0)")),
     "keyboard_interrupt_in_forward": ("forward", at_top_of(FORWARD, "raise KeyboardInterrupt")),
     "numpy_monkeypatched": ("forward", lambda source: at_import(
