@@ -23,6 +23,7 @@ from grader.results import reports
 from grader.session import datasets, installation
 from grader.session.installation import GraderFailure
 from tests.actions import commands_run
+from tests.grading import bonus_headline
 
 CHECKS_TIMEOUT = 300
 
@@ -116,7 +117,7 @@ def test_the_template_grades_the_reference_in_full(template_copy):
                             cwd=template_copy, capture_output=True, text=True,
                             timeout=CHECKS_TIMEOUT)
     assert result.returncode == 0, result.stderr
-    assert "Total: 100 / 100 + 4 bonus = 104" in result.stdout
+    assert bonus_headline(100, 100, 4) in result.stdout
 
 
 def test_truncated_reference_values_are_the_graders_failure(template_copy):
@@ -230,3 +231,16 @@ def test_check_in_a_notebook_says_the_grader_failed(broken_copy, monkeypatch):
     feedback = str(inline.check(path=str(broken_copy / "solution" / "backprop.py")))
     assert feedback.startswith(f"check(): {reports.GRADER_FAILED}: "), feedback
     assert "xor_easy.csv is missing" in feedback and "/100" not in feedback
+
+
+def test_a_worker_that_cannot_start_is_the_graders_failure(tmp_path, monkeypatch):
+    from grader.sandbox.handle import WorkerHandle
+
+    def refused(self):
+        raise RuntimeError("could not start a worker: [Errno 11] Resource temporarily "
+                           "unavailable")
+
+    monkeypatch.setattr(WorkerHandle, "start", refused)
+    with pytest.raises(GraderFailure, match="could not start a worker: .*grade again"):
+        grade(SOLUTION_DIR, out_dir=tmp_path, keyword="sigmoid")
+    assert json.loads((tmp_path / "results.json").read_text())["status"] == "error"

@@ -91,7 +91,7 @@ def test_a_full_policy_reads_into_its_rules(tmp_path):
     ("[late]\ndeadline = '2026-10-05'\n", 2, "TOML date-time without quotes"),
     ("[late]\nper_day = 10\n", 1, "needs a deadline"),
     ("[late]\ndeadline = 2026-10-05T23:59:00\nper_day = 120\n", 3, "between 0 and 100"),
-    ("[bonus]\nrule = 'some'\n", 2, "one of extra, cap"),
+    ("[bonus]\nrule = 'some'\n", 2, "one of cap, extra"),
     ("[[override]]\nstudent = '1'\nscore = 80\nreason = 'x'\nby = 'y'\n\n[[override]]\n"
      "student = '2'\nscore = 80\ndelta = 3\nreason = 'x'\nby = 'y'\n", 7, "either score or delta"),
     ("[[override]]\nstudent = '1'\nscore = 80\nby = 'TA'\n", 1, "needs reason"),

@@ -1,4 +1,6 @@
-"""Reading a submission: which file is graded (`locate`), a notebook turned into the
+"""Reading a submission: its archives unpacked without trusting them (`archives`, opened
+into a folder by `handin`), which file is graded (`locate`), a .py's encoding
+(`encoding`), a notebook turned into the
 module of its definitions (`notebook`), a .py's definitions only for a re-import of a
 file whose import did not finish (`definitions`), the folder copied and made ready (`prepare`),
 and the static scan of its imports (`rules`). Nothing here runs student code.

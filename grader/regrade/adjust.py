@@ -14,7 +14,7 @@ is what the exports send. A regrade applies the policy afresh, so nothing is los
 import datetime
 import math
 
-from grader.regrade.row import counted_bonus
+from grader.results.scoring import counted_bonus
 
 DAY = datetime.timedelta(days=1)
 TIME_FORMAT = "%Y-%m-%d %H:%M %Z"
@@ -67,7 +67,7 @@ def adjusted(row, policy, override=None):
     maximum = _float(row.get("max_score"))
     earned = public + hidden
     total = earned + counted_bonus(earned, _float(row.get("bonus")), maximum,
-                                   policy.bonus_rule, policy.bonus_most)
+                                   policy.bonus_rule, limit=policy.bonus_most)
     handed_in = None
     if row.get("handed_in"):
         handed_in = policy.aware(datetime.datetime.fromisoformat(row["handed_in"]))

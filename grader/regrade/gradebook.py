@@ -9,17 +9,21 @@
   ID); "ID" (Canvas's own number) stays empty, "SIS Login ID" holds the student ID too.
 - csv: student_id, name, email, grade, max_score, status, comment: for anything else.
 
-Each exported grade is the sheet's `grade` out of `grade_max`, the course policy applied
+The grades come from a regrade's DIR/grades.csv, or from Classroom 50's scores.csv with
+a roster of usernames (grader/regrade/scores.py: its total, no policy). Each exported
+grade is the sheet's `grade` out of `grade_max`, the course policy applied
 (grader/regrade/adjust.py; `--policy` applies a policy file afresh, and saves the
-sheet); a sheet of an older version without them exports `total` out of `max_score`.
+sheet); a sheet the policy was never applied to exports `total` out of `max_score`.
 Every row carries its feedback comment (grader/regrade/comments.py) where the format
 has a place for it. Rows without a student ID cannot be matched and are left out with a
 warning. A student with several submissions gets one grade: the latest handed in (the
 default), the highest, or the first (`duplicates`), or, with "refuse", none until the
-TA keeps one. Files are UTF-8 with a byte-order mark, which spreadsheets need to read
-names in any script and both importers accept (Moodle's csv_import_reader strips it;
-Canvas finds its headers by substring). A dry run lists what the grade book will do
-with each row (accepted, or skipped and why) and writes nothing.
+TA keeps one. A grade above Moodle's maximum is refused with the way out, since Moodle
+would skip it without a word (the dry run shows it skipped). Files are UTF-8 with a
+byte-order mark, which spreadsheets need to read names in any script and both
+importers accept (Moodle's csv_import_reader strips it; Canvas finds its headers by
+substring). A dry run lists what the grade book will do with each row (accepted, or
+skipped and why) and writes nothing.
 """
 
 import csv
@@ -31,6 +35,7 @@ from grader.regrade.adjust import apply_policy
 from grader.regrade.comments import feedback_comment
 from grader.regrade.moodle import build_worksheet, fill_worksheet
 from grader.regrade.policy import DUPLICATES as POLICY_DUPLICATES
+from grader.regrade.scores import ScoresError, score_rows
 from grader.regrade.sheet import BOM, SHEET, GradeSheet
 from grader.regrade.worksheet import WorksheetError
 
@@ -114,6 +119,49 @@ def one_per_student(rows, duplicates):
     return kept, warnings, left_out
 
 
+def refuse_above_maximum(over):
+    """ExportError for [(student ID, grade, maximum)] of grades above Moodle's maximum."""
+    if not over:
+        return
+    listed = ", ".join(f"{student} ({grade} > {maximum})" for student, grade, maximum in over)
+    highest = max(float(grade) for _, grade, _ in over)
+    raise ExportError(f"grades above the maximum grade, which Moodle skips without a word: "
+                      f"{listed}. Raise the Moodle assignment's maximum grade to {highest:g} "
+                      "or more and pass its grading worksheet (--worksheet), or give a policy "
+                      "(--policy) whose scale_to is the item's maximum, or whose [bonus] rule "
+                      "is \"cap\"")
+
+
+def source_rows(source, roster, duplicates, policy, dry_run):
+    """(rows, warnings, the folder of the output) of a regrade's folder (its grades.csv,
+    the policy applied first when given) or of Classroom 50's scores.csv with its roster."""
+    source = Path(source)
+    if source.is_file():
+        if roster is None:
+            raise ExportError(f"{source} is a file: Classroom 50's scores.csv goes with a "
+                              "--roster of usernames and student IDs")
+        if policy is not None:
+            raise ExportError("--policy applies to a regrade's grades.csv, not to Classroom "
+                              "50's scores.csv")
+        try:
+            rows, warnings = score_rows(source, roster,
+                                        "highest" if duplicates == "highest" else "latest")
+        except ScoresError as error:
+            raise ExportError(str(error)) from None
+        return rows, warnings, source.parent
+    if roster is not None:
+        raise ExportError("--roster goes with Classroom 50's scores.csv (a regrade's folder "
+                          "has its students already)")
+    if not (source / SHEET).is_file():
+        raise ExportError(f"no grade sheet {source / SHEET}: run regrade first")
+    sheet, warnings = GradeSheet(source / SHEET), []
+    if policy is not None:  # a dry run applies it in memory only
+        warnings += apply_policy(sheet, policy, save=not dry_run)
+    rows, more = gradable_rows(sheet)
+    left_out = [row for _, row in sorted(sheet.rows.items()) if not row.get("student_id")]
+    return rows + left_out, warnings + more, source
+
+
 def with_export_columns(rows):
     """Rows with `export_grade` and `export_max`: the policy's grade, else (a sheet the
     policy was never applied to) the total; neither for a row the grader failed on."""
@@ -153,12 +201,14 @@ class Export(NamedTuple):
 
 
 def export_grades(directory, fmt, out=None, worksheet=None, assignment=DEFAULT_ASSIGNMENT,
-                  modified="", duplicates=None, policy=None, dry_run=False):
-    """Write the grade-book file for DIR/grades.csv; returns an Export.
+                  modified="", duplicates=None, policy=None, dry_run=False, roster=None):
+    """Write the grade-book file of a regrade's DIR/grades.csv (or of Classroom 50's
+    scores.csv with `roster`); returns an Export.
 
     Args:
+        directory: a regrade's output folder, or Classroom 50's scores.csv.
         fmt: one of FORMATS.
-        out: the file to write (default DIR/grades-<fmt>.csv).
+        out: the file to write (default <folder>/grades-<fmt>.csv).
         worksheet: for moodle, a grading worksheet downloaded from Moodle to fill in
             (default: the policy's).
         assignment: for canvas, the assignment column's header ("Name (id)" matches an
@@ -167,36 +217,34 @@ def export_grades(directory, fmt, out=None, worksheet=None, assignment=DEFAULT_A
         duplicates: one of DUPLICATES (default: the policy's, else "latest").
         policy: a Policy to apply to the sheet first (None: the sheet's grades as they are).
         dry_run: write nothing; the actions say what the grade book would do.
+        roster: with scores.csv, the CSV of usernames and student IDs (scores.py).
     """
-    directory = Path(directory)
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
-    if not (directory / SHEET).is_file():
-        raise ExportError(f"no grade sheet {directory / SHEET}: run regrade first")
-    sheet, warnings = GradeSheet(directory / SHEET), []
-    if policy is not None:  # a dry run applies it in memory only
-        warnings += apply_policy(sheet, policy, save=not dry_run)
     duplicates = duplicates or (policy.duplicates if policy else DUPLICATES[0])
     worksheet = worksheet or (policy.worksheet if policy else None)
-    rows, more = gradable_rows(sheet)
-    rows, more_warnings, actions = one_per_student(with_export_columns(rows), duplicates)
-    warnings += more + more_warnings
-    actions += [(name, "not exported: no student ID") for name, row in sorted(sheet.rows.items())
-                if not row.get("student_id")]
-    comments = {row["submission"]: feedback_comment(row, directory) for row in rows}
+    rows, warnings, folder = source_rows(directory, roster, duplicates, policy, dry_run)
+    unnamed = [row for row in rows if not row.get("student_id")]
+    rows, more, actions = one_per_student(
+        with_export_columns([row for row in rows if row.get("student_id")]), duplicates)
+    warnings += more
+    actions += [(row["submission"], "not exported: no student ID") for row in unnamed]
+    comments = {row["submission"]: feedback_comment(row, folder) for row in rows}
+    over = []
     if fmt == "moodle" and worksheet is not None:
         try:
-            table, more, done = fill_worksheet(rows, worksheet, modified, comments)
+            table, more, done, over = fill_worksheet(rows, worksheet, modified, comments)
         except WorksheetError as error:
             raise ExportError(str(error)) from None
     elif fmt == "moodle":
-        table, more, done = build_worksheet(rows, modified, comments)
+        table, more, done, over = build_worksheet(rows, modified, comments)
     elif fmt == "canvas":
         table, more, done = canvas(rows, assignment)
     else:
         table, more, done = plain(rows, comments)
     if dry_run:
         return Export(None, warnings + more, done + actions)
-    out = Path(out) if out else directory / f"grades-{fmt}.csv"
+    refuse_above_maximum(over)
+    out = Path(out) if out else folder / f"grades-{fmt}.csv"
     out.write_text(BOM + _csv_text(table[0], table[1:]), encoding="utf-8")
     return Export(out, warnings + more, done + actions)

@@ -23,6 +23,15 @@ def _key(text):
     return " ".join((text or "").split()).casefold()
 
 
+def above(row, maximum):
+    """[(student ID, grade, maximum)] when row's grade is above maximum, else []."""
+    try:
+        over = float(row["export_grade"]) > float(maximum)
+    except (TypeError, ValueError):
+        return []
+    return [(row["student_id"], row["export_grade"], maximum)] if over else []
+
+
 def verdict(grade, maximum):
     """What Moodle's importer does with a grade, as a TA reads it."""
     try:
@@ -33,8 +42,8 @@ def verdict(grade, maximum):
         return f"skipped by Moodle: grade {grade} is negative"
     if value > top:
         return (f"skipped by Moodle without a word: grade {grade} is above the maximum "
-                f"{maximum} (raise the item's maximum, or set scale_to or the bonus rule "
-                "\"cap\" in the policy)")
+                f"{maximum} (raise the item's maximum, or set the policy's scale_to or its "
+                "bonus rule \"cap\")")
     return f"accepted: grade {grade}"
 
 
@@ -61,7 +70,8 @@ def _matcher(rows, sheet):
 
 
 def fill_worksheet(rows, worksheet, modified, comments):
-    """(the worksheet's text filled from rows, warnings, [(who, verdict)])."""
+    """(the worksheet's rows filled from rows, warnings, [(who, verdict)], [(student ID,
+    grade, maximum) of grades above the item's maximum])."""
     sheet = read_worksheet(worksheet)
     header, table = list(sheet.header), [list(record) for record in sheet.records]
     graded = sheet.graded
@@ -69,7 +79,7 @@ def fill_worksheet(rows, worksheet, modified, comments):
         header.append("Last modified (grade)")
         graded = len(header) - 1
         table = [record + [""] for record in table]
-    match, warnings, actions, filled = _matcher(rows, sheet), [], [], set()
+    match, warnings, actions, filled, over = _matcher(rows, sheet), [], [], set(), []
     for record in table:
         row, who = match(record), record[sheet.identifier]
         if row is None:
@@ -80,15 +90,14 @@ def fill_worksheet(rows, worksheet, modified, comments):
         record[graded] = modified
         if sheet.feedback is not None:
             record[sheet.feedback] = comments[row["submission"]]
-        action = verdict(row["export_grade"], record[sheet.maximum])
-        actions.append((f"{who} ({row['student_id']})", action))
-        if not action.startswith("accepted"):
-            warnings.append(f"{row['student_id']}: {action}")
+        actions.append((f"{who} ({row['student_id']})",
+                        verdict(row["export_grade"], record[sheet.maximum])))
+        over += above(row, record[sheet.maximum])
     for row in rows:
         if row["submission"] not in filled:
             warnings.append(f"{row['student_id']}: not in the worksheet")
             actions.append((row["student_id"], "not exported: no row of the worksheet"))
-    return [header] + table, scale_warning(rows, sheet) + warnings, actions
+    return [header] + table, scale_warning(rows, sheet) + warnings, actions, over
 
 
 def scale_warning(rows, sheet):
@@ -111,8 +120,9 @@ def _float(text):
 
 
 def build_worksheet(rows, modified, comments):
-    """(an English worksheet from the participant numbers, warnings, [(who, verdict)])."""
-    table, warnings, actions = [list(MOODLE_COLUMNS)], [], []
+    """(an English worksheet from the participant numbers, warnings, [(who, verdict)],
+    [(student ID, grade, maximum) of grades above the maximum])."""
+    table, warnings, actions, over = [list(MOODLE_COLUMNS)], [], [], []
     for row in rows:
         if not row.get("participant"):
             warnings.append(f"{row['student_id']}: no Moodle participant number (grade a "
@@ -123,9 +133,7 @@ def build_worksheet(rows, modified, comments):
         table.append([f"{MOODLE_PARTICIPANT}{row['participant']}", row["name"],
                       row.get("email", ""), status, row["export_grade"], row["export_max"],
                       "Yes", "", modified, comments[row["submission"]]])
-        action = verdict(row["export_grade"], row["export_max"])
         actions.append((f"{MOODLE_PARTICIPANT}{row['participant']} ({row['student_id']})",
-                        action))
-        if not action.startswith("accepted"):
-            warnings.append(f"{row['student_id']}: {action}")
-    return table, warnings, actions
+                        verdict(row["export_grade"], row["export_max"])))
+        over += above(row, row["export_max"])
+    return table, warnings, actions, over

@@ -6,7 +6,7 @@
     worksheet = "Grades-Lab1.csv" # Moodle's grading worksheet (hand-in times; the Moodle export)
     download = "Lab1-download.zip"  # Moodle's bulk download as it came (hand-in times)
 
-    [bonus]
+    [bonus]                       # overrides the course's setting, grader/lab.py BONUS
     rule = "extra"                # extra: bonus counts above the maximum; cap: up to it only
     most = 10                     # at most this many bonus points count (default: all)
 
@@ -37,7 +37,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-from grader.lab import BONUS_RULE, BONUS_RULES
+from grader.lab import BONUS, BONUS_POLICIES
 
 POLICY_FILE = "policy.toml"
 DUPLICATES = ("latest", "highest", "first")  # the first is the default
@@ -86,7 +86,7 @@ class Policy:
     duplicates: str = DUPLICATES[0]
     worksheet: Path = None
     download: Path = None
-    bonus_rule: str = BONUS_RULE
+    bonus_rule: str = BONUS  # the course's default (grader/lab.py), which this file overrides
     bonus_most: float = None
     late: Late = None
     overrides: tuple = field(default_factory=tuple)
@@ -275,8 +275,7 @@ def read_policy(path):
         timezone=timezone, scale_to=_number(source, None, data, "scale_to"),
         duplicates=_text(source, None, data, "duplicates", choices=DUPLICATES) or DUPLICATES[0],
         worksheet=files["worksheet"], download=files["download"],
-        bonus_rule=_text(source, "bonus", bonus, "rule", choices=BONUS_RULES)
-        or BONUS_RULE,
+        bonus_rule=_text(source, "bonus", bonus, "rule", choices=BONUS_POLICIES) or BONUS,
         bonus_most=_number(source, "bonus", bonus, "most"),
         late=_late(source, data, timezone), overrides=_overrides(source, data), path=path)
     if policy.scale_to == 0:
