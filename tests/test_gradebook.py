@@ -277,6 +277,7 @@ def test_classroom50_scores_fill_moodle_and_canvas(tmp_path):
     moodle, _, _ = export_grades(scores, "moodle", roster=roster, modified="now")
     by_participant = {row["Identifier"]: row for row in rows_of(moodle)}
     assert by_participant["Participant 5501"]["Grade"] == "90"
+    assert by_participant["Participant 5501"]["Feedback comments"] == "Grade 90 / 100."
     assert by_participant["Participant 5501"]["Maximum Grade"] == "100"
     assert by_participant["Participant 5506"]["Status"] == "No submission"
     canvas, _, _ = export_grades(scores, "canvas", roster=roster, assignment="Lab 1 (4711)")

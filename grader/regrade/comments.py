@@ -53,6 +53,8 @@ def feedback_comment(row, out_dir):
                      "again"]
     elif row.get("status") == "missing":
         sentences = [f"Grade {_number(grade)} / {_number(maximum)}: no submission"]
+    elif row.get("public") in (None, ""):  # a score without its parts (Classroom 50's)
+        sentences = [f"Grade {_number(grade)} / {_number(maximum)}"]
     else:
         sentences = [f"Grade {_number(grade)} / {_number(maximum)} (checks "
                      f"{_number(row.get('public'))} public + {_number(row.get('hidden'))} "
