@@ -96,7 +96,7 @@ def test_every_submission_has_a_row(runs, class_folder):
     expected = {path.stem if path.suffix in (".py", ".zip", ".ipynb") else path.name
                 for path in class_folder.iterdir()} - {".."} | {"submission"}
     assert set(table) == expected
-    assert table["submission"]["total"] == "114"  # the hand-in called "...zip"
+    assert table["submission"]["total"] == FULL_MARKS  # the hand-in called "...zip"
     for out in runs[2:]:
         assert not {"results.json", "feedback.md", "backprop.py"} & {
             path.name for path in out.parent.iterdir()}
@@ -142,7 +142,7 @@ def test_hostile_code_earns_nothing_from_its_attack(runs, name):
         assert row["total"] == FULL_MARKS  # the attack changed nothing; the rest is the solution
     elif attacked == "quiet_import":  # the rest is the solution, graded without the attack
         rules = next(column for column in row if column.startswith("rules/"))
-        assert row[rules] == "0" and row["total"] == "112"
+        assert row[rules] == "0" and row["total"] == f"{bonus_total(108, 110, 4):g}"
     else:
         group = next(column for column in row if column.startswith(f"{attacked}/"))
         assert row[group] == "0" and float(row["total"]) < 110
