@@ -29,9 +29,13 @@ CHECKS_TIMEOUT = 300
 
 def copy_of_repository(destination, solution=True):
     """What grading needs of this repository, copied: a grader to break at will."""
-    for part in ("grader", "datasets", "starter") + (("solution",) if solution else ()):
-        shutil.copytree(REPO_ROOT / part, destination / part,
-                        ignore=shutil.ignore_patterns("__pycache__"))
+    for part in ("grader", "datasets", "starter") + (("solution", ".course-repository")
+                                                      if solution else ()):
+        if (REPO_ROOT / part).is_file():
+            shutil.copy2(REPO_ROOT / part, destination / part)
+        else:
+            shutil.copytree(REPO_ROOT / part, destination / part,
+                            ignore=shutil.ignore_patterns("__pycache__"))
     return destination
 
 
