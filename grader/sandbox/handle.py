@@ -40,6 +40,11 @@ class SubmissionError(Exception):
     """A request could not be answered because of the submission; `str` says why."""
 
 
+class WorkerNotReady(RuntimeError):
+    """No worker could get ready for the submission: the grader's failure (its Python, its
+    libraries, the sandbox), never the submission's, which had not run yet."""
+
+
 class Timeout(SubmissionError):
     pass
 
@@ -234,12 +239,15 @@ class WorkerHandle:
         try:
             self._start()
         except OSError as error:  # no process could start: a failure of the grader
-            raise RuntimeError(f"could not start a worker: {error}") from error
+            raise WorkerNotReady(f"no worker process could start ({error}): check the "
+                                 "system's limits on processes and memory") from error
         try:
             self._send_request({"op": "load", "path": str(self.module_path)})
             self.loading = True
         except SubmissionError as error:
             if not self._fall_back():
+                if not self.ever_ready:
+                    raise self._not_ready() from error
                 self._import_failed(error)
 
     def _ready(self):
@@ -256,9 +264,17 @@ class WorkerHandle:
                 self._starting = None
             return
         if not self._fall_back():
-            raise self._ended()
+            raise self._ended() if self.ever_ready else self._not_ready()
         self.loading = False
         self._ready()
+
+    def _not_ready(self):
+        """The first worker ended before it was ready: none of the submission had run."""
+        self._kill()
+        return WorkerNotReady("the worker process that runs student code ended before it was "
+                              "ready, before any of the submission ran: check that this "
+                              "Python, numpy and matplotlib work for the user student code "
+                              "runs as")
 
     def _fall_back(self):
         """After a bwrap worker ended before it was ready: when falling back is allowed,
