@@ -1,6 +1,7 @@
 """Reading a submission: which file is graded (`locate`), a notebook turned into the
-module of its definitions (`notebook`), a .py's definitions only for a re-import of a
-file whose import did not finish (`definitions`), the folder copied and made ready (`prepare`),
+module of its definitions (`notebook`), each cell read as IPython reads it (`cells`), a
+.py's definitions only for a re-import of a file whose import did not finish or raised
+(`definitions`), the folder copied and made ready (`prepare`),
 and the static scan of its imports (`rules`). Nothing here runs student code.
 
 May import: grader.lab, grader.paths, grader.options. Knows nothing of pytest or of the
