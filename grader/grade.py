@@ -173,7 +173,8 @@ def grade(submission, out_dir=None, keyword=None, hidden=None, options=None, **f
     prepared = session.prepared
     results = score(session.results, time.perf_counter() - started, prepared.graded,
                     prepared.code, session.import_error, file=str(prepared.original or ""),
-                    isolation=session.isolation, not_enforced=session.not_enforced)
+                    isolation=session.isolation, not_enforced=session.not_enforced,
+                    notes=prepared.notes)
     write_json(out / "results.json", reports.gradescope(results))
     write_text(out / "feedback.md", reports.feedback_markdown(results))
     return results
