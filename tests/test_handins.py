@@ -412,3 +412,16 @@ def test_links_in_a_hand_ins_shipped_files_are_flagged_never_read(tmp_path):
     from grader.regrade.collect import content_hash
 
     assert content_hash(folder) != content_hash(put(tmp_path / "other", {"backprop.py": SOLUTION}))
+
+
+@pytest.mark.parametrize("name", ["backprop.py.txt", "Backprop.txt", "backprop (1).py.txt"])
+def test_a_py_renamed_txt_for_an_upload_filter_is_graded(tmp_path, name):
+    from grader.grade import grade
+
+    folder = put(tmp_path / "student", {name: SOLUTION, "notes.txt": "hello"})
+    found = find(folder)
+    assert found.file.name == name and [kind for kind, _ in found.notes] == ["renamed"]
+    with Prepared(folder) as prepared:
+        assert prepared.path.name == "backprop.py" and prepared.code == SOLUTION
+    if name == "backprop.py.txt":
+        assert grade(folder, out_dir=tmp_path / "out").score >= 100
