@@ -360,3 +360,10 @@ def test_the_class_regrade_takes_the_terms_seed_unless_given_one(seed, expected,
     assert arguments[:4] == ["-m", "grader", "regrade", "class folder"]
     assert [a for i, a in enumerate(arguments) if a == "--seed" or
             (i and arguments[i - 1] == "--seed")] == expected
+
+
+def test_ci_runs_the_root_tests_as_root():
+    """tests/test_privileges.py skips unless run as root; CI's test job runs it with sudo."""
+    ci = yaml.safe_load((WORKFLOWS / "ci.yml").read_text())
+    runs = [each.get("run", "") for each in ci["jobs"]["test"]["steps"]]
+    assert any("\nsudo " in f"\n{run}" and "tests/test_privileges.py" in run for run in runs)

@@ -216,16 +216,17 @@ class Prepared:
         if left_out:
             self.given += f" (which has no {', '.join(dict.fromkeys(left_out))})"
 
-    def definitions_only(self):
-        """For a re-import of a .py whose import did not finish: rewrite its copy to its
-        definitions only (grader.intake.definitions), from the text read before anything
-        ran. Returns the Definitions; None for a notebook (its module is that already) or
-        a file that does not parse."""
+    def definitions_only(self, leave_out=()):
+        """For a re-import of a .py whose import did not work: rewrite its copy to its
+        definitions only (grader.intake.definitions; leave_out: the first lines of
+        constants to leave out too), from the text read before anything ran. Returns the
+        Definitions; None for a notebook (its module is that already) or a file that does
+        not parse."""
         from grader.intake.definitions import definitions_only
 
         if self.notebook is not None or self.path is None:
             return None
-        definitions = definitions_only(self.code)
+        definitions = definitions_only(self.code, leave_out)
         if definitions is not None and definitions.left_out:
             if not self._write_copy(definitions.source):
                 return None
