@@ -316,13 +316,21 @@ def regrade(arguments, settings, progress=True):
     matplotlib.use("Agg")
     import matplotlib.pyplot  # noqa: F401 - imported once here, inherited by every grader
     import pytest  # noqa: F401
-    from tqdm import tqdm
 
     import grader.grade  # noqa: F401
 
     installation.verify(settings.grading)
+    # A Moodle download's zip given as it is: unpacked here for the run (collect.expand).
+    with tempfile.TemporaryDirectory(prefix="downloads-") as downloads:
+        return regrade_entries(collect(arguments, downloads), settings, progress)
+
+
+def regrade_entries(entries, settings, progress=True):
+    """Regrade [collect.Entry]; returns the GradeSheet (see regrade)."""
+    from tqdm import tqdm
+
     out = Path(settings.out)
-    everyone, missing, warnings = identify(collect(arguments), settings.roster)
+    everyone, missing, warnings = identify(entries, settings.roster)
     out.mkdir(parents=True, exist_ok=True)
     entries = shard_of(everyone, settings.shard)
     hashes = {entry.name: content_hash(*entry.paths) for entry in entries}
