@@ -39,6 +39,16 @@ NOTEBOOK_FILE = "lab1.ipynb"
 DATASETS = ("linear", "xor_easy")
 
 TOTAL = 100  # points of the graded functions; bonus points come on top
+# What each bonus function's check is worth (not part of TOTAL).
+BONUS_POINTS = dict.fromkeys(BONUS_FUNCTIONS, 1)
+# How bonus points count, in every output (the terminal, results.json, Classroom's
+# notices, Gradescope, Classroom 50, the grade-book exports):
+# - "cap": they make up points lost elsewhere, up to the maximum: a total never exceeds it;
+# - "extra": they count on top of the maximum (up to TOTAL + the bonus points); a target
+#   that cannot hold a score above its maximum gets the maximum raised for everyone
+#   (Classroom 50) or refuses with the reason (a Moodle grade item at TOTAL).
+BONUS_POLICIES = ("cap", "extra")
+BONUS = "cap"
 DEFAULT_TIMEOUT = 10.0  # seconds one call into a submission may take
 # Address space of a submission's process, the same for a student's grade and a TA's
 # regrade, so a submission that runs out of memory does so in both. 1024 MB is over

@@ -18,14 +18,16 @@ import pytest
 from grader.paths import REPO_ROOT, SOLUTION_DIR
 from grader.sandbox import bwrap as sandbox
 from grader.sandbox import privileges
-from tests.grading import by_name, grade_source, solution_source
+from tests.grading import bonus_headline, bonus_total, by_name, grade_source, solution_source
 from tests.submissions import escapes
 from tests.test_regrade import rows
 
 BWRAP_PROBLEM = sandbox.unavailable_reason()
 needs_bwrap = pytest.mark.skipif(BWRAP_PROBLEM is not None,
                                  reason=f"bubblewrap cannot run here: {BWRAP_PROBLEM}")
-SOLUTION_SCORE = 104  # the reference's marks without the hidden checks: 100 + 4 bonus
+# The reference's marks without the hidden checks: 100, and 4 bonus points as the course's
+# setting counts them (grader/lab.py BONUS).
+SOLUTION_SCORE = bonus_total(100, 100, 4)
 SECRET = "escape-secret-value"
 TOKEN = str(os.getpid())
 # Process isolation as this machine records it: "process-as-root" where the tests run as
@@ -225,7 +227,7 @@ def test_python_m_grader_survives_attacks_on_itself(name, mode, tmp_path):
     before = repository_state()
     result = run_grader(folder, "--out", out, "--sandbox", mode)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    assert "Total: 100 / 100 + 4 bonus = 104" in result.stdout
+    assert bonus_headline(100, 100, 4) in result.stdout
     written = json.loads((out / "results.json").read_text())
     assert written["score"] == SOLUTION_SCORE
     assert written["extra_data"]["isolation"] == ("bwrap" if mode == "bwrap" else PROCESS)
@@ -293,7 +295,7 @@ def test_a_submission_that_ends_at_import_cannot_turn_the_sandbox_off(exit_code,
     source = f"import os, sys\n{exit_code}\n" + solution_source()
     results = grade_source(source, tmp_path, sandbox="auto")
     assert results.isolation == "bwrap"
-    assert results.score == SOLUTION_SCORE - 2
+    assert results.score == bonus_total(98, 100, 4)
     assert "no sandbox" not in capsys.readouterr().err
 
 
@@ -373,5 +375,6 @@ def test_regrade_without_bwrap_warns_once_and_records_process_isolation(tmp_path
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stderr.count("WARNING: no sandbox") == 1
     table = rows(tmp_path / f"out-escape{TOKEN}")
+    full = f"{bonus_total(110, 110, 4):g}"  # with the hidden checks: 110, and 4 bonus
     assert {name: (row["total"], row["isolation"]) for name, row in table.items()} == {
-        "alice": ("114", PROCESS), "mallory": ("114", PROCESS)}
+        "alice": (full, PROCESS), "mallory": (full, PROCESS)}
