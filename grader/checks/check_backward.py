@@ -1,4 +1,6 @@
-"""backward: every gradient against finite differences and against the reference.
+"""backward: every gradient against finite differences and against the reference, and
+the back-propagation rule (grader.session.backprop_rule): a gradient earns its points only
+where backward computes it without evaluating the network at other parameters.
 
 backward is graded on the submission's own forward cache, so a wrong forward costs
 backward points too (see the contract), and every failure then says so first. Widths
@@ -205,20 +207,22 @@ def require_working_backward(student, cases, finite_differences):
 
 @pytest.mark.parametrize("key", LAYER_KEYS)
 @check("backward: d{key} matches finite differences (widths 2-3-5-1)", points=3)
-def check_backward_finite_differences(student, cases, finite_differences, key):
+def check_backward_finite_differences(student, cases, finite_differences, backprop_rule, key):
     with student.judging("backward"):
         judge_finite_differences(student, cases, finite_differences, key)
+        backprop_rule().require([key])
 
 
 @pytest.mark.parametrize(("widths", "n"), REFERENCE_CASES)
 @check("backward: every gradient matches the reference (widths {widths}, N = {n})", points=5)
-def check_backward_reference(student, cases, widths, n):
+def check_backward_reference(student, cases, backprop_rule, widths, n):
     with student.judging("backward"):
         judge_reference(student, cases, widths, n)
+        backprop_rule().require()
 
 
 @check("backward: returns a gradient for every key, shaped like its parameter", points=1)
-def check_backward_shapes(student, cases, finite_differences):
+def check_backward_shapes(student, cases, finite_differences, backprop_rule):
     current = cases(FD_WIDTHS, 7)
     for key in LAYER_KEYS:
         got, expected = current.grads[key], current.params[key]
@@ -226,13 +230,15 @@ def check_backward_shapes(student, cases, finite_differences):
                     f"d{key} has shape {shape_text(got.shape)}; grads[{key!r}] must have "
                     f"the shape of params[{key!r}], {shape_text(expected.shape)}")
     require_working_backward(student, cases, finite_differences)
+    backprop_rule().require()
 
 
 @check("backward: does not modify params", points=1)
-def check_backward_keeps_params(student, cases, finite_differences):
+def check_backward_keeps_params(student, cases, finite_differences, backprop_rule):
     current = cases(FD_WIDTHS, 7)
     fail_unless(not current.modified,
                 f"backward modified its {', '.join(current.modified)} in place. It must only "
                 "compute gradients; update() applies them (an in-place change before "
                 "back-propagating also corrupts the hidden layers' gradients)")
     require_working_backward(student, cases, finite_differences)
+    backprop_rule().require()

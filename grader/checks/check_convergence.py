@@ -5,8 +5,7 @@ forward classifies the lab's two fixed data sets 100 % right."""
 import pytest
 
 from grader.lab import TRAINING_FUNCTIONS
-from grader.sandbox import training
-from grader.session import datasets
+from grader.session import datasets, network
 from grader.session.cases import init_params
 from grader.session.marker import CheckFailed, check, fail_unless
 from grader.session.outcome import FAILED
@@ -38,7 +37,7 @@ def check_convergence(student, note, dataset, seed):
                               kind=error.kind) from None
         raise
     # The grader's own forward judges the params: nothing the submission computes decides.
-    accuracy = training.accuracy(training.forward(x, trained), y)
+    accuracy = network.accuracy(network.forward(x, trained), y)
     fail_unless(accuracy == 1.0,
                 f"after {epochs} epochs (lr {LEARNING_RATE}, widths 2-4-4-1, "
                 f"seed {seed}) the accuracy on the {dataset} data is {100 * accuracy:.2f} %, "

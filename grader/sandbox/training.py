@@ -1,36 +1,18 @@
-"""The grader's one training loop, and its own forward pass to judge what was trained.
+"""The grader's one training loop.
 
 `train` drives any forward/backward/update triple: the worker runs it on a submission's
 functions (convergence and the hidden convergence check), the hidden checks run it on the
-reference's. `forward` and `accuracy` are the contract's math written in grader code, so
-the grader judges trained params with a network the submission cannot touch.
+reference's. The grader judges what was trained with its own network
+(grader.session.network), which stays out of the worker's reach.
 
 This module travels into the sandbox with the worker: it imports numpy only.
 """
 
 import numpy as np
 
-LAYERS = 3
-
 
 class TrainingError(Exception):
     """A contract function returned something the training loop cannot use."""
-
-
-def forward(x, params):
-    """The contract's network: a = z_prev @ W + b, z = sigmoid(a), for all three layers.
-
-    Args:
-        x: (N, 2) float64.
-        params: W1 (2, h1), b1 (1, h1), W2 (h1, h2), b2 (1, h2), W3 (h2, 1), b3 (1, 1).
-    Returns:
-        y_pred (N, 1), in (0, 1).
-    """
-    z = np.asarray(x, dtype=np.float64)
-    for layer in range(1, LAYERS + 1):
-        a = z @ params[f"W{layer}"] + params[f"b{layer}"]
-        z = 0.5 * (np.tanh(0.5 * a) + 1.0)  # sigmoid without overflow warnings
-    return z
 
 
 def accuracy(y_pred, y):

@@ -299,11 +299,12 @@ class StudentCode:
             raise CheckFailed(f"{function} is missing: backprop.py must define "
                               f"{function} with the signature of the starter")
 
-    def _request(self, blame, op, requires=None, **fields):
+    def _request(self, blame, op, requires=None, remember_timeout=True, **fields):
         """Send a request on behalf of `blame` (the function named in failures).
 
-        A function that once ran out of time is not run again: every later request
-        that needs it fails at once with the same message, so a loop costs one timeout.
+        A function that once ran out of time is not run again (unless remember_timeout
+        is False): every later request that needs it fails at once with the same
+        message, so a loop costs one timeout.
         """
         for function in requires or (blame,):
             self.require(function)
@@ -313,6 +314,8 @@ class StudentCode:
         try:
             answer = self.worker.request(op, **fields)
         except Timeout as error:
+            if not remember_timeout:
+                raise CheckFailed(f"{blame} {error}", kind=TIMEOUT) from None
             self.stuck[blame] = f"{blame} {error}"
             raise CheckFailed(self.stuck[blame], kind=TIMEOUT) from None
         except IntegrityError as error:
@@ -415,6 +418,13 @@ class StudentCode:
         answer = self.call("backward", y, cache, params)
         return (expect_params("backward", answer["value"], params, shapes=False),
                 argument_names("backward", answer["modified"]))
+
+    def timed_backward(self, y, cache, params, timeout):
+        """grads (a dict of float64 arrays, any shapes) when backward answers within
+        timeout seconds; running out of time there does not stop backward's other checks."""
+        answer = self._request("backward", "call", remember_timeout=False, function="backward",
+                               args=[y, cache, params], keep_cache=False, timeout=timeout)
+        return expect_params("backward", answer["value"], params, shapes=False)
 
     def train(self, x, y, params, lr, max_epochs, timeout):
         """(epochs run, params reached: float64 arrays of params' shapes) when the grader's

@@ -1,0 +1,65 @@
+"""Cheats end at the score their honest work deserves, in `python -m grader` and in a
+regrade: numerical differentiation instead of back-propagation, forged reports, answers
+the worker was not asked for, params that training did not produce, imports hidden from
+the audit. The submissions are in tests/submissions/hostile/cheats.py."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.grading import grade_source
+from tests.submissions.hostile import cheats
+from tests.test_regrade import regrade, write
+from tests.test_sandbox import repository_state
+
+
+def descendants():
+    """Command lines of every live process descending from this one (a grade's workers,
+    and whatever they left: the grader makes itself their subreaper); zombies are dead."""
+    parents = {}
+    for proc in Path("/proc").iterdir():
+        try:
+            state, parent = (proc / "stat").read_text().rsplit(")", 1)[1].split()[:2]
+            if state != "Z":
+                parents[int(proc.name)] = int(parent)
+        except (OSError, ValueError):
+            continue
+    found, frontier = [], {os.getpid()}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier}
+        found += sorted(frontier)
+    return [Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            for pid in found if Path(f"/proc/{pid}/cmdline").exists()]
+
+
+@pytest.fixture(scope="module")
+def before():
+    return repository_state()
+
+
+@pytest.mark.parametrize("name", sorted(cheats.CHEATS))
+def test_a_cheat_earns_what_its_honest_work_deserves(name, tmp_path, before):
+    results = grade_source(cheats.source(name), tmp_path)
+    failed = [(c.name, c.output[:200]) for c in results.checks if not c.passed]
+    assert results.score == cheats.CHEATS[name][0], failed
+    assert repository_state() == before and descendants() == []
+
+
+def test_numerical_differentiation_loses_backward_by_the_rule(tmp_path):
+    results = grade_source(cheats.source("numerical_backward"), tmp_path)
+    backward = [c for c in results.checks if c.group == "backward"]
+    assert backward and all(c.score == 0 for c in backward)
+    assert all("must not evaluate the network at parameters other than" in c.output
+               for c in backward)
+    assert all(c.passed for c in results.checks if c.group == "convergence")
+
+
+@pytest.mark.serial  # a regrade of every cheat: the machine's cores for its timeouts
+def test_a_regrade_gives_each_cheat_its_deserved_score(tmp_path, before):
+    for name in cheats.CHEATS:
+        write(tmp_path / "class" / name, cheats.source(name))
+    table = regrade(tmp_path / "class", out=tmp_path / "out")
+    assert {name: table[name]["total"] for name in cheats.CHEATS} == \
+        {name: str(points) for name, (_, points, _) in cheats.CHEATS.items()}
+    assert repository_state() == before and descendants() == []
