@@ -68,8 +68,10 @@ def check_import_is_quiet(student):
     fallback = student.graded_without_statements
     fail_unless(fallback is None, fallback and rule_failure(fallback, student.file_name))
     calls = {name: count for name, count in info["training_calls"].items() if count}
-    fail_unless(not calls, "importing backprop.py calls " + ", ".join(
-        f"{name} {count} times" for name, count in calls.items())
+    threads = info.get("threads_at_import", 0)
+    fail_unless(not calls and not threads, "importing backprop.py " + ", ".join(
+        [f"calls {name} {count} times" for name, count in calls.items()]
+        + ([f"starts {threads} thread{'s' * (threads != 1)}"] if threads else []))
         + ": put training code under `if __name__ == \"__main__\":` or in the notebook "
           "(this costs only this check's points)")
     output = info["output"].strip()
