@@ -40,9 +40,12 @@ def before():
 
 @pytest.mark.parametrize("name", sorted(cheats.CHEATS))
 def test_a_cheat_earns_what_its_honest_work_deserves(name, tmp_path, before):
+    for other, text in cheats.CHEATS[name].files.items():
+        (tmp_path / "submission").mkdir(exist_ok=True)
+        (tmp_path / "submission" / other).write_text(text, encoding="utf-8")
     results = grade_source(cheats.source(name), tmp_path)
     failed = [(c.name, c.output[:200]) for c in results.checks if not c.passed]
-    assert results.score == cheats.CHEATS[name][0], failed
+    assert results.score == cheats.CHEATS[name].points, failed
     assert repository_state() == before and descendants() == []
 
 
@@ -57,9 +60,11 @@ def test_numerical_differentiation_loses_backward_by_the_rule(tmp_path):
 
 @pytest.mark.serial  # a regrade of every cheat: the machine's cores for its timeouts
 def test_a_regrade_gives_each_cheat_its_deserved_score(tmp_path, before):
-    for name in cheats.CHEATS:
+    for name, cheat in cheats.CHEATS.items():
         write(tmp_path / "class" / name, cheats.source(name))
+        for other, text in cheat.files.items():
+            (tmp_path / "class" / name / other).write_text(text, encoding="utf-8")
     table = regrade(tmp_path / "class", out=tmp_path / "out")
     assert {name: table[name]["total"] for name in cheats.CHEATS} == \
-        {name: str(points) for name, (_, points, _) in cheats.CHEATS.items()}
+        {name: str(cheat.regrade_points) for name, cheat in cheats.CHEATS.items()}
     assert repository_state() == before and descendants() == []

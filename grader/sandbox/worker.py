@@ -166,10 +166,14 @@ class Worker:
 
     def train(self, x, y, params, lr, max_epochs):
         """The grader's loop (grader.training) on the submission's functions; returns the
-        epochs run and the params reached, which the grader judges with its own forward."""
+        epochs run, the params reached and the trajectory (params and grads of every
+        step), which the grader checks and judges with its own network."""
         functions = tuple(getattr(self.module, name) for name in TRAINING_FUNCTIONS)
-        epochs, params = training.train(functions, x, y, params, lr, max_epochs)
-        return {"epochs": epochs, "params": describe(params)}
+        record = {}
+        epochs, params = training.train(functions, x, y, params, lr, max_epochs, record)
+        trajectory = {part: {key: _stacked(arrays) for key, arrays in kept.items()}
+                      for part, kept in record.items()}
+        return {"epochs": epochs, "params": describe(params), "trajectory": trajectory}
 
     def figure(self, function, args):
         import matplotlib.pyplot as plt
@@ -212,6 +216,14 @@ def run_job(worker, request, box, done, profiler=None):
             "not_implemented": False, "traceback": ""}}))
     finally:
         done.release()
+
+
+def _stacked(arrays):
+    """One float64 array of the step arrays (steps first); None when their shapes differ."""
+    try:
+        return np.stack(arrays) if arrays else np.zeros((0,))
+    except ValueError:
+        return None
 
 
 def _copy_arrays(value):

@@ -18,7 +18,8 @@ def sigmoid(a):
 
 def activations(x, params):
     """[x, z1, z2, y_pred]: the input and every layer's output, a = z_prev @ W + b,
-    z = sigmoid(a). x (N, 2); params W1 (2, h1), b1 (1, h1), ..., b3 (1, 1)."""
+    z = sigmoid(a). x (N, 2); params W1 (2, h1), b1 (1, h1), ..., b3 (1, 1), or the same
+    with a leading axis of E parameter sets (then every output but x has it too)."""
     outputs = [np.asarray(x, dtype=np.float64)]
     for weight, bias in LAYERS:
         outputs.append(sigmoid(outputs[-1] @ params[weight] + params[bias]))
@@ -37,8 +38,9 @@ def accuracy(y_pred, y):
 
 def backward(x, y, params, kind):
     """{key: gradient of the mean loss `kind` ("mse" or "bce") over the N samples}, each
-    shaped like params[key]. At the output, d loss / d a3 is 2 (y_pred - y) y_pred
-    (1 - y_pred) / N for MSE and (y_pred - y) / N for BCE."""
+    shaped like params[key] (with E parameter sets, for each set). At the output,
+    d loss / d a3 is 2 (y_pred - y) y_pred (1 - y_pred) / N for MSE and (y_pred - y) / N
+    for BCE."""
     outputs = activations(x, params)
     y_pred, n = outputs[-1], len(y)
     if kind == "bce":
@@ -48,8 +50,9 @@ def backward(x, y, params, kind):
     grads = {}
     for layer in reversed(range(len(LAYERS))):
         weight, bias = LAYERS[layer]
-        grads[weight] = outputs[layer].T @ d_a
-        grads[bias] = d_a.sum(axis=0, keepdims=True)
+        grads[weight] = np.swapaxes(outputs[layer], -1, -2) @ d_a
+        grads[bias] = d_a.sum(axis=-2, keepdims=True)
         if layer:
-            d_a = (d_a @ params[weight].T) * outputs[layer] * (1.0 - outputs[layer])
+            d_a = (d_a @ np.swapaxes(params[weight], -1, -2)) * outputs[layer] * (
+                1.0 - outputs[layer])
     return grads

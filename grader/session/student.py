@@ -34,6 +34,7 @@ from grader.session.outcome import (
     TIMEOUT,
     line,
 )
+from grader.session.trajectory import check_trajectory
 
 NOT_IMPLEMENTED_TEXT = "not implemented yet"
 UNDEFINED_NAME = re.compile(r"name '(\w+)' is not defined")
@@ -428,12 +429,20 @@ class StudentCode:
 
     def train(self, x, y, params, lr, max_epochs, timeout):
         """(epochs run, params reached: float64 arrays of params' shapes) when the grader's
-        loop (grader.sandbox.training) drives the submission's forward, backward and update."""
+        loop (grader.sandbox.training) drives the submission's forward, backward and
+        update; CheckFailed unless the trajectory shows they come from gradient descent
+        (grader.session.trajectory)."""
         answer = self._request("training", "train", requires=TRAINING_FUNCTIONS,
                                x=x, y=y, params=params, lr=lr, max_epochs=max_epochs,
                                timeout=timeout)
-        return answer["epochs"], expect_params("update during training", answer["params"],
-                                               params)
+        epochs = answer["epochs"]
+        if not isinstance(epochs, int) or not 0 <= epochs <= max_epochs:
+            raise CheckFailed(f"the training loop reported {epochs!r} epochs")
+        trained = expect_params("update during training", answer["params"], params)
+        trajectory = answer.get("trajectory")
+        check_trajectory(trajectory if isinstance(trajectory, dict) else {}, epochs, x, y,
+                         params, lr, self.declared_loss(), trained)
+        return epochs, trained
 
     def figure(self, function, *args):
         """The worker's description of the figure function(*args) drew."""
