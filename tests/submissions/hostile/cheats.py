@@ -172,7 +172,7 @@ CHEATS = {
         "_worker.Worker.figure.__code__ = (lambda self, function, args: {}).__code__")))),
     # Lists the garbage collector's objects to find the worker: refused, integrity
     # from forward on.
-    "searches_the_heap": Cheat(26, 26, solution_with((FORWARD, (
+    "searches_the_heap": Cheat(26, 28, solution_with((FORWARD, (
         "import gc as _gc\n"
         "try:\n    _gc.get_objects()\nexcept PermissionError:\n    pass")))),
     # Trains at import in a thread of its own: the quiet-import rule's 2 points go.
