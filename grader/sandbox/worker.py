@@ -178,14 +178,14 @@ class Worker:
     def figure(self, function, args):
         import matplotlib.pyplot as plt
 
-        from grader.sandbox.figures import describe_figure
+        from grader.sandbox.figures import serialize_figure
 
         plt.close("all")
         result = getattr(self.module, function)(*args)
         if result is None and plt.get_fignums():
             result = plt.gcf()
         returned = "None" if result is None else f"a {type(result).__name__}"
-        return {"figure": describe_figure(result), "returned": returned}
+        return {"figure": serialize_figure(result), "returned": returned}
 
     # -- dispatch -------------------------------------------------------------------
 

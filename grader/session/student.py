@@ -22,6 +22,7 @@ from grader.lab import LAYER_KEYS, LOSSES, SIGNATURES, SUBMISSION_FILE, TRAINING
 from grader.sandbox.handle import IntegrityError, SubmissionError, Timeout, failed_import
 from grader.session.cases import widths_label
 from grader.session.fallback import import_definitions_only, not_importable
+from grader.session.figures import describe_figure
 from grader.session.marker import CheckFailed
 from grader.session.outcome import (
     CRASHED,
@@ -445,12 +446,13 @@ class StudentCode:
         return epochs, trained
 
     def figure(self, function, *args):
-        """The worker's description of the figure function(*args) drew."""
+        """What the figure function(*args) drew shows, derived here from the raw data the
+        worker serialised (grader.session.figures)."""
         answer = self._request(function, "figure", function=function, args=list(args))
         if answer["figure"] is None:
             raise CheckFailed(f"{function} returned {answer['returned']} and drew no "
                               "figure; return the matplotlib Figure")
-        return answer["figure"]
+        return describe_figure(answer["figure"])
 
 
 def argument_names(function, modified):
