@@ -58,6 +58,29 @@ def test_numerical_differentiation_loses_backward_by_the_rule(tmp_path):
     assert all(c.passed for c in results.checks if c.group == "convergence")
 
 
+def test_the_students_own_modules_and_threads_of_numpy_are_no_cheat(tmp_path):
+    """The honest side: a helper module of the student's own (no installed package has
+    its name) is allowed and scanned, and the reference with it keeps full marks."""
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / "lab_helpers.py").write_text("import math\n\nSCALE = math.sqrt(4.0)\n",
+                                           encoding="utf-8")
+    results = grade_source(cheats.solution_with((None, "import lab_helpers"))(), tmp_path)
+    assert results.score == 104, [(c.name, c.output[:200]) for c in results.checks
+                                  if not c.passed]
+
+
+def test_a_helper_module_that_imports_a_framework_breaks_the_rule(tmp_path):
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / "lab_helpers.py").write_text("try:\n    import torch\nexcept ImportError:\n"
+                                           "    torch = None\n", encoding="utf-8")
+    results = grade_source(cheats.solution_with((None, "import lab_helpers"))(), tmp_path)
+    assert results.score == 0 and results.broken_rules
+    assert any("torch" in c.output and "lab_helpers.py" in c.output
+               for c in results.broken_rules)
+
+
 @pytest.mark.serial  # a regrade of every cheat: the machine's cores for its timeouts
 def test_a_regrade_gives_each_cheat_its_deserved_score(tmp_path, before):
     for name, cheat in cheats.CHEATS.items():
