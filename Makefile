@@ -8,11 +8,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SUBMISSION ?= starter
 NOTEBOOK ?= solution/lab1.ipynb
-# requirements.lock pins versions resolved on CPython 3.11; other Pythons take the
-# newest versions within pyproject.toml's bounds.
-LOCK_PYTHON := 3.11
-CONSTRAINTS = $(shell $(BIN)/python -c 'import sys; print("-c requirements.lock" if "%d.%d" % sys.version_info[:2] == "$(LOCK_PYTHON)" else "")')
-PIP_INSTALL = $(BIN)/python -m pip install --quiet --disable-pip-version-check $(CONSTRAINTS)
+# requirements.lock pins every supported CPython (3.10 to 3.13), each resolved on its own.
+PIP_INSTALL = $(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock
+# One interpreter of each supported version, for `make lock`.
+LOCK_PYTHONS ?= python3.10 python3.11 python3.12 python3.13
 
 .PHONY: grade test test-student notebook lint starter datasets lock clean
 
@@ -54,13 +53,10 @@ $(VENV)/.notebook: $(VENV)/.core
 	$(PIP_INSTALL) -e '.[notebook]'
 	touch $@
 
-# Re-pin every dependency to what a fresh install resolves today.
-lock:
-	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/python -m pip install --quiet -e '.[dev]'
-	echo "# Pinned by \`make lock\` on CPython $(LOCK_PYTHON); bounds live in pyproject.toml." > requirements.lock
-	.lock-venv/bin/python -m pip freeze --exclude-editable >> requirements.lock
-	rm -rf .lock-venv
+# Re-pin every dependency to what a fresh install resolves today, on each supported
+# Python (grader/authoring/lock.py; this .venv needs Python 3.11 or newer to run it).
+lock: $(VENV)/.core
+	$(BIN)/python -m grader.authoring.lock $(LOCK_PYTHONS)
 
 clean:
 	rm -rf $(VENV) grading-output

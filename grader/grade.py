@@ -1,6 +1,7 @@
 """Grade one submission: run the checks as a pytest session, score, write the results.
 
     python -m grader [PATH] [--json FILE] [--out DIR] [--fail-under N] [--timeout S]
+                     [--github | --classroom50 DIR]
 """
 
 import argparse
@@ -9,6 +10,7 @@ import io
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -19,11 +21,13 @@ from grader.intake.prepare import Prepared
 from grader.lab import PLOTS
 from grader.options import GradeOptions
 from grader.paths import CHECKS_DIR, DEFAULT_SUBMISSION, HIDDEN_CHECKS_DIR
-from grader.results import github, reports
+from grader.results import classroom50, github, reports
 from grader.results.scoring import score
-from grader.sandbox import bwrap
+from grader.sandbox import bwrap, privileges
 from grader.sandbox.handle import WorkerHandle
 from grader.sandbox.launch import Limits
+from grader.session import installation
+from grader.session.installation import GraderFailure
 
 # The options of a grade that its command line offers (the others are set by callers).
 COMMAND_OPTIONS = ("out", "timeout", "memory", "report_points", "keyword", "sandbox")
@@ -38,28 +42,34 @@ UNUSED_PLUGINS = ("unraisableexception", "threadexception", "faulthandler", "doc
                   "python_path")
 
 
-class GraderFailure(RuntimeError):
-    """The grader itself could not complete (not a problem of the submission)."""
-
-
 def run_checks(submission, options):
     """Run every check on `submission` with `options` (GradeOptions); returns the
     GradingSession, holding each check's CheckResult and what was graded."""
     # A zygote's sandbox was probed by its regrade; a single grade's worker is the probe.
     isolation = bwrap.resolve(options.sandbox, probe=bool(options.zygote))
+    # A root grader's workers run as an unprivileged account (grader.sandbox.privileges).
+    account = privileges.worker_account()
+    privileges.shield(account, outputs=[options.out])
     # A sandboxed zygote sees one folder of the host: the submission is copied there.
     into = bwrap.work_folder(options.zygote) if options.zygote and isolation == bwrap.BWRAP \
         else None
     with Prepared(submission, into) as prepared:
         worker = None
         if not prepared.problem:
+            if account is not None:  # the copy is the account's, and nothing else
+                privileges.copy_font_cache(prepared.folder, account)
+                privileges.hand_over(prepared.folder, account)
             worker = WorkerHandle(prepared.path, Limits(timeout=options.timeout,
                                                         memory_mb=options.memory),
                                   zygote=options.zygote, isolation=isolation,
-                                  fallback=options.sandbox == "auto")
+                                  fallback=options.sandbox == "auto", account=account)
             # Started before pytest is even imported: the worker's start-up (numpy,
             # matplotlib, the submission's import) overlaps pytest's start and collection.
-            worker.start()
+            try:
+                worker.start()
+            except RuntimeError as error:  # no process could start at all
+                raise GraderFailure(f"{error}: check that this system can start processes "
+                                    "(limits on processes or memory) and grade again") from error
         try:
             session = checks_session(prepared, worker, options)
         finally:
@@ -67,6 +77,8 @@ def run_checks(submission, options):
                 worker.close()
         if worker is not None and worker.fallback_reason:
             bwrap.fall_back(options.sandbox, worker.fallback_reason)
+        if worker is not None:  # recorded as such where student code ran as root
+            worker.isolation = privileges.as_root_isolation(worker.isolation)
         return session
 
 
@@ -90,10 +102,23 @@ def checks_session(prepared, worker, options):
     with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured), \
             no_plugin_autoload():
         exit_code = pytest.main(args, plugins=[plugin, session, JSONReport()])
+    if session.missing_groups:
+        raise GraderFailure(f"the grader has no checks of {', '.join(session.missing_groups)}: "
+                            + installation.restore_hint(CHECKS_DIR))
     if exit_code not in (0, 1):
-        raise GraderFailure(f"the checks did not run (pytest exit code {exit_code}):\n"
-                            f"{captured.getvalue()[-3000:]}")
+        raise GraderFailure(f"the checks did not run (pytest exit code {exit_code}): "
+                            f"{last_line(captured.getvalue())}; reinstall the grader")
     return session
+
+
+def first_line(text):
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+
+
+def last_line(text):
+    """The last non-empty line of pytest's output (its summary of what went wrong)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else "no output"
 
 
 @contextlib.contextmanager
@@ -120,6 +145,10 @@ def grade(submission, out_dir=None, keyword=None, hidden=None, options=None, **f
             any other field of GradeOptions given here replace its value.
     Returns:
         grader.results.scoring.Results.
+    Raises:
+        GraderFailure: the grader itself failed (its installation, before the checks, or
+            a check it could not run); results.json and feedback.md then say so, with no
+            score.
     """
     options = (options or GradeOptions()).with_(out=out_dir, keyword=keyword, hidden=hidden,
                                                  **fields)
@@ -130,11 +159,22 @@ def grade(submission, out_dir=None, keyword=None, hidden=None, options=None, **f
         if stale.is_file() or stale.is_symlink():
             stale.unlink()
     started = time.perf_counter()
-    session = run_checks(submission, options)
+    try:
+        installation.verify(options)
+        session = run_checks(submission, options)
+        failed = [c for c in session.results if c.internal_error]
+        if failed:
+            raise GraderFailure(f"{failed[0].name}: {first_line(failed[0].output)}; please "
+                                "report it to the course staff")
+    except GraderFailure as error:
+        write_json(out / "results.json", reports.gradescope_error(str(error)))
+        write_text(out / "feedback.md", reports.feedback_error(str(error)))
+        raise
     prepared = session.prepared
     results = score(session.results, time.perf_counter() - started, prepared.graded,
                     prepared.code, session.import_error, file=str(prepared.original or ""),
-                    isolation=session.isolation, not_enforced=session.not_enforced)
+                    isolation=session.isolation, not_enforced=session.not_enforced,
+                    notes=prepared.notes)
     write_json(out / "results.json", reports.gradescope(results))
     write_text(out / "feedback.md", reports.feedback_markdown(results))
     return results
@@ -158,12 +198,21 @@ def write_json(path, data):
     write_text(path, json.dumps(data, indent=2) + "\n")
 
 
+def copy_json(destination, out):
+    """--json FILE: the same bytes as the results.json grade() wrote into out."""
+    written = Path(out) / "results.json"
+    if destination and written.is_file():
+        Path(destination).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(written, destination)
+
+
 def parser():
     result = argparse.ArgumentParser(
         prog="python -m grader",
         description="Grade a backprop.py (or a notebook) against the lab's contract. Other "
                     "commands: regrade, merge, make-starter, make-datasets, export-template, "
-                    "export-gradescope (each with --help; see README.md).")
+                    "export-gradescope, export-classroom50, export-grades (each with --help; "
+                    "see README.md).")
     result.add_argument("path", nargs="?", default=str(DEFAULT_SUBMISSION),
                         help="backprop.py, or a directory holding it (default: starter/, "
                              "or the current directory where there is no starter/)")
@@ -174,13 +223,40 @@ def parser():
     result.add_argument("--github", action="store_true",
                         help="in GitHub Actions: write the Classroom result as the step output "
                              "`result` and the feedback to the job summary")
+    result.add_argument("--classroom50", metavar="DIR", type=Path,
+                        help="under Classroom 50's runner: write result.json and "
+                             "release-body.md into DIR (the student's checkout) and the "
+                             "commit status as the step output `status`")
     return result
+
+
+def publish_classroom50(results, directory):
+    """The Classroom 50 files in `directory`, its annotations and step outputs."""
+    document = classroom50.result(results)
+    write_json(directory / classroom50.RESULT_FILE, document)
+    write_text(directory / classroom50.BODY_FILE, classroom50.release_body(results, document))
+    classroom50.publish(results, document)
+
+
+def terminated(signum, frame):
+    """SIGTERM (a CI job's timeout, `kill`): unwind like Ctrl-C, so the worker is ended and
+    the submission's temporary copy removed on the way out."""
+    raise SystemExit(128 + signum)
 
 
 def grade_command(argv):
     args = parser().parse_args(argv)
+    if args.github and args.classroom50:
+        parser().error("--github and --classroom50 are two different hosts: give one")
+    signal.signal(signal.SIGTERM, terminated)
     if args.github:
         github.require_environment()
+    if args.classroom50:
+        try:
+            classroom50.require_environment()
+        except classroom50.Classroom50Error as error:
+            raise SystemExit(str(error)) from None
+    in_actions = args.github or bool(args.classroom50)
     options = grade_options.from_arguments(args, COMMAND_OPTIONS)
     try:
         # Before any work: says why it cannot run (--sandbox bwrap starts it once to see).
@@ -189,22 +265,22 @@ def grade_command(argv):
         print(f"python -m grader: {error}", file=sys.stderr)
         return 2
     try:
-        with github.commands_stopped(args.github):  # the table quotes the submission
+        with github.commands_stopped(in_actions):  # the table quotes the submission
             results = grade(args.path, options=options)
             print(reports.table(results))
             print(f"\nFeedback, results and figures: {options.out}/")
-    except GraderFailure as error:
+        if args.classroom50:
+            publish_classroom50(results, args.classroom50)
+    except (GraderFailure, classroom50.Classroom50Error) as error:
         # In Actions, on stdout: stderr may reach the log after commands are resumed.
-        with github.commands_stopped(args.github):
-            print(f"grader error: {error}", file=sys.stdout if args.github else sys.stderr,
-                  flush=True)
+        with github.commands_stopped(in_actions):
+            print(f"{reports.GRADER_FAILED}: {error}",
+                  file=sys.stdout if in_actions else sys.stderr, flush=True)
+        copy_json(args.json, options.out)
         if args.github:
-            github.publish_error(f"The grader itself failed: {error}")
+            github.publish_error(f"{reports.GRADER_FAILED}: {error}")
         return 2
-    if args.json:  # the same bytes as the results.json written by grade()
-        json_copy = Path(args.json)
-        json_copy.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(Path(options.out) / "results.json", json_copy)
+    copy_json(args.json, options.out)
     if args.github:
         github.publish(results)
     if args.fail_under is not None and results.score < args.fail_under:

@@ -134,7 +134,10 @@ def run_grader(submission, out, timeout):
         raise CheckError(f"the grader could not run (exit code {completed.returncode}):\n"
                          f"{detail}\nIs the lab installed in this Python "
                          f"({sys.executable})? See the README.")
-    return json.loads(results_file.read_text(encoding="utf-8"))
+    results = json.loads(results_file.read_text(encoding="utf-8"))
+    if results.get("status") == "error":  # the grader failed: its message, and no table
+        raise CheckError(results["output"])
+    return results
 
 
 # -- showing the results ----------------------------------------------------------------------

@@ -3,6 +3,7 @@ annotations at the student's lines, the notices, and that a submission cannot wr
 commands of its own into the log."""
 
 import ast
+import base64
 import json
 import os
 import re
@@ -117,6 +118,14 @@ def test_a_broken_rule_comes_first_and_same_place_same_reason_share_one():
                       "backward: db1 (0/3 points, with a rule broken)"]
 
 
+def test_a_rule_worth_points_costs_its_points_not_the_total():
+    results = synthetic_results([("backward: db1", 3, "db1 is wrong"),
+                                 ("rules: importing backprop.py prints nothing", 2, "prints")])
+    titles = [parse_command(line)[1]["title"] for line in github.annotations(results)]
+    assert titles == ["backward: db1 (0/3 points)",
+                      "rules: importing backprop.py prints nothing (0/2 points)"]
+
+
 def test_a_notebook_is_annotated_at_its_first_line_with_the_cell_named(tmp_path):
     right = "return np.exp(-np.logaddexp(0.0, -np.asarray(x, dtype=float)))"
     wrong = solution_source().replace(right, "return np.tanh(x)")
@@ -188,17 +197,19 @@ def test_with_no_file_graded_one_error_says_why_without_a_place():
     assert set(properties) == {"title"} and "and 2 more checks (0/15 points)" in properties["title"]
 
 
-def test_a_run_that_could_not_grade_still_says_zero_everywhere(tmp_path, monkeypatch, capsys):
+def test_a_run_that_could_not_grade_says_the_grader_failed_and_no_points(tmp_path,
+                                                                        monkeypatch, capsys):
     for variable in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
         (tmp_path / variable).write_text("")
         monkeypatch.setenv(variable, str(tmp_path / variable))
-    github.publish_error("The grader itself failed: boom\nat line 3")
+    github.publish_error("The grader failed: boom\nat line 3")
     commands = commands_run(capsys.readouterr().out)
-    assert commands == [
-        ("notice", {"title": "Autograding complete"}, "Points 0/100"),
-        ("notice", {"title": "Autograding report"}, '{"totalPoints":0,"maxPoints":100}'),
-        ("error", {"title": "Grading failed"}, "The grader itself failed: boom\nat line 3")]
+    assert commands == [("error", {"title": "The grader failed"},
+                         "The grader failed: boom\nat line 3")]
     outputs = dict(line.split("=", 1)
                    for line in (tmp_path / "GITHUB_OUTPUT").read_text().splitlines())
     assert (outputs["status"], outputs["isolation"]) == ("error", "none")
-    assert "**Score: 0 / 100**" in (tmp_path / "GITHUB_STEP_SUMMARY").read_text()
+    result = json.loads(base64.b64decode(outputs["result"]))
+    assert result["status"] == "error" and all("score" not in t for t in result["tests"])
+    summary = (tmp_path / "GITHUB_STEP_SUMMARY").read_text()
+    assert "Points" not in summary and "Score" not in summary and "boom" in summary

@@ -39,13 +39,13 @@ def test_every_diagnosis_of_the_library_has_a_pattern():
 def test_correct_variants_keep_full_marks(path, graded):
     results = graded(path)
     assert [(c.name, c.output) for c in results.checks if not c.passed] == []
-    assert results.score - results.bonus == 100
+    assert results.core == 100
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda mutant: mutant.name)
 def test_each_bug_loses_points_where_it_belongs(mutant, graded):
     results = graded(mutant_source(mutant))
-    assert results.score - results.bonus < 100
+    assert results.core < 100
     own_failures = [c for c in results.checks if c.group == mutant.breaks and not c.passed]
     assert own_failures, f"no {mutant.breaks} check failed"
     assert not any(c.internal_error for c in results.checks)
@@ -56,6 +56,13 @@ def test_each_bug_loses_points_where_it_belongs(mutant, graded):
 
 
 NOT_RUN = "not run: backprop.py does not import"
+
+
+def line_of(example, start):
+    """The number of the first line of broken/<example>/backprop.py starting with start."""
+    lines = (SUBMISSIONS / "broken" / example / "backprop.py").read_text().splitlines()
+    return next(number for number, line in enumerate(lines, 1) if line.startswith(start))
+
 # The endless loop is graded with this timeout (seconds), not waited out for the default.
 LOOP_TIMEOUT = 3.0
 
@@ -67,7 +74,27 @@ BROKEN = {
                          "forward": NOT_RUN}),
     "import_error": (0, {"rules": "lab_helpers (not allowed)",
                          "sigmoid": NOT_RUN}),
-    "exits_at_import": (0, {"import": "could not be imported: SystemExit", "sigmoid": NOT_RUN}),
+    # An exception at import is graded like the endless loop: from the definitions.
+    "exits_at_import": (98, {"rules": (
+        f"importing it raised SystemExit (0) on line {line_of('exits_at_import', 'sys.exit')}",
+        f"line {line_of('exits_at_import', 'sys.exit')}: sys.exit(0)",
+        'under `if __name__ == "__main__":`')}),
+    "input_at_import": (98, {"rules": (
+        "importing it raised EOFError (EOF when reading a line) on line "
+        f"{line_of('input_at_import', 'epochs = ')}",
+        f"line {line_of('input_at_import', 'x = ')}: x = np.random")}),
+    "reads_missing_data_file": (98, {"rules": (
+        "raised FileNotFoundError ([Errno 2] No such file or directory: 'data.txt') on line "
+        f"{line_of('reads_missing_data_file', 'with open')}",)}),
+    "raises_at_end_of_file": (98, {"rules": (
+        "raised RuntimeError (stop here: check the plots first) on line "
+        f"{line_of('raises_at_end_of_file', 'raise RuntimeError')}",)}),
+    "shows_plot_at_import": (98, {"rules": "importing backprop.py draws 1 figure and calls "
+                                           "show() once: a window opens"}),
+    # The definitions themselves fail: said as for any file that does not import.
+    "name_error_in_default": (0, {"import": "could not be imported: NameError: name "
+                                            "'LEARNING_RATE' is not defined",
+                                  "sigmoid": NOT_RUN}),
     "half_defined": (26, {"forward": "forward is missing", "update": "update is missing"}),
     "infinite_loop_forward": (46, {"forward": f"did not finish within {LOOP_TIMEOUT:g} s",
                                    "backward": "(not run again)",

@@ -1,7 +1,8 @@
 """`from grader import check; check()` inside a notebook, in a real kernel (nbclient).
 
 The notebook defines a correct `sigmoid` (which logs the process id it runs in) and a
-wrong `derivative_sigmoid`; check() must credit the one, diagnose the other, show both
+wrong `derivative_sigmoid` (in a `%%time` cell, beside a `files = !ls` one: IPython's syntax
+is read as IPython reads it); check() must credit the one, diagnose the other, show both
 as HTML and as text, run the code outside the kernel, and load no grader machinery
 (pytest, the checks, the worker) into it.
 """
@@ -13,7 +14,7 @@ import pytest
 from nbclient import NotebookClient
 
 from grader import inline
-from grader.intake.notebook import without_magics
+from grader.intake.notebook import without_check_import
 from grader.sandbox import bwrap
 
 pytestmark = pytest.mark.student_facing
@@ -29,14 +30,14 @@ def code_cell(source):
 
 def notebook_with_check(pid_log):
     cells = [
-        "%matplotlib inline\nimport os\nimport sys\n\nimport numpy as np\n"
+        "%matplotlib inline\nfiles = !ls\nimport os\nimport sys\n\nimport numpy as np\n"
         "kernel_pid = os.getpid()",
         f"PID_LOG = {str(pid_log)!r}\n\n\ndef sigmoid(x):\n"
         "    try:\n        with open(PID_LOG, 'a') as log:\n"
         "            log.write(f'{os.getpid()}\\n')\n"
         "    except OSError:\n        pass  # in the sandbox, the host's disk is read-only\n"
         "    return 1 / (1 + np.exp(-x))",
-        "def derivative_sigmoid(y):\n    return y * (1 + y)  # wrong: y * (1 - y)",
+        "%%time\ndef derivative_sigmoid(y):\n    return y * (1 + y)  # wrong: y * (1 - y)",
         "for step in range(3):\n    print('a training loop that check() never runs')",
         "from grader import check\n\ncheck('sigmoid')",
         "from grader import check; check('derivative_sigmoid')",
@@ -138,7 +139,7 @@ def test_a_saved_file_can_be_named_and_unenforced_limits_are_shown(tmp_path, mon
     ("import grader", "import grader"),
 ])
 def test_the_check_import_is_dropped_from_a_graded_notebook_and_nothing_else(line, graded_as):
-    assert without_magics(line) == graded_as
+    assert without_check_import(line) == graded_as
 
 
 def result(name, score, max_score, kind, output=""):

@@ -12,6 +12,7 @@ from grader.intake import prepare
 from grader.intake.notebook import assemble
 from grader.lab import CONTRACT_FUNCTIONS
 from grader.paths import SOLUTION_DIR, STARTER_DIR
+from grader.session.installation import GraderFailure
 from grader.session.outcome import NOT_IMPLEMENTED
 from tests.grading import by_name, failed_groups, grade_source, solution_source
 from tests.submissions.mutants import MUTANTS, apply
@@ -62,7 +63,7 @@ def assemble_made(folder, made, given=None):
 
 
 def core(results):
-    return results.score - results.bonus
+    return results.core
 
 
 def test_functions_written_in_a_notebook_get_full_marks(tmp_path):
@@ -238,16 +239,12 @@ def test_a_helper_neither_defined_nor_given_fails_only_the_checks_that_use_it(tm
     assert results.graded.endswith("(which has no my_helper))")
 
 
-def test_without_a_copy_of_the_given_code_only_what_needs_it_fails(tmp_path, monkeypatch):
+def test_without_a_copy_of_the_given_code_the_grader_refuses(tmp_path, monkeypatch):
+    """A notebook handed in alone imports its helpers from the given code: a grader
+    without its copy is broken, and says so instead of failing the notebook's checks."""
     monkeypatch.setattr(prepare, "given_code", lambda: None)
-    results = alone(tmp_path, graded_functions(solution_source()))
-    assert not results.import_error
-    assert all(c.passed for c in results.checks if c.group in ("sigmoid", "derivative_sigmoid"))
-    loss = next(c for c in results.checks if c.group == "loss")
-    assert "NameError: name 'check_same_shape' is not defined" in loss.output
-    assert "Hint: no cell of lab1.ipynb defines check_same_shape, and no backprop.py was " \
-           "handed in" in loss.output
-    assert "the grader has no copy of the given code" in results.graded
+    with pytest.raises(GraderFailure, match="copy of the given code .* is missing"):
+        alone(tmp_path, graded_functions(solution_source()))
 
 
 @pytest.mark.parametrize("beside", [None, "starter"])

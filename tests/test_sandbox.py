@@ -17,16 +17,22 @@ import pytest
 
 from grader.paths import REPO_ROOT, SOLUTION_DIR
 from grader.sandbox import bwrap as sandbox
-from tests.grading import by_name, grade_source, solution_source
+from grader.sandbox import privileges
+from tests.grading import bonus_headline, bonus_total, by_name, grade_source, solution_source
 from tests.submissions import escapes
 from tests.test_regrade import rows
 
 BWRAP_PROBLEM = sandbox.unavailable_reason()
 needs_bwrap = pytest.mark.skipif(BWRAP_PROBLEM is not None,
                                  reason=f"bubblewrap cannot run here: {BWRAP_PROBLEM}")
-SOLUTION_SCORE = 104  # the reference's marks without the hidden checks: 100 + 4 bonus
+# The reference's marks without the hidden checks: 100, and 4 bonus points as the course's
+# setting counts them (grader/lab.py BONUS).
+SOLUTION_SCORE = bonus_total(100, 100, 4)
 SECRET = "escape-secret-value"
 TOKEN = str(os.getpid())
+# Process isolation as this machine records it: "process-as-root" where the tests run as
+# root with a Python the unprivileged user cannot run (grader.sandbox.privileges).
+PROCESS = privileges.process_isolation()
 
 
 def run_grader(*arguments, env=None):
@@ -251,10 +257,10 @@ def test_python_m_grader_survives_attacks_on_itself(name, mode, tmp_path):
     before = repository_state()
     result = run_grader(folder, "--out", out, "--sandbox", mode)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    assert "Total: 100 / 100 + 4 bonus = 104" in result.stdout
+    assert bonus_headline(100, 100, 4) in result.stdout
     written = json.loads((out / "results.json").read_text())
     assert written["score"] == SOLUTION_SCORE
-    assert written["extra_data"]["isolation"] == ("bwrap" if mode == "bwrap" else "process")
+    assert written["extra_data"]["isolation"] == ("bwrap" if mode == "bwrap" else PROCESS)
     assert (out / "feedback.md").is_file()
     if mode == "bwrap":  # without the sandbox its folders stay beside the results, harmless
         assert sorted(p.name for p in out.iterdir()) == [
@@ -271,7 +277,7 @@ def test_without_bwrap_auto_warns_once_and_grades_with_processes(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stderr.count("WARNING: no sandbox: the bwrap program is not installed") == 1
     written = json.loads((tmp_path / "out" / "results.json").read_text())
-    assert written["extra_data"]["isolation"] == "process" and written["score"] > 0
+    assert written["extra_data"]["isolation"] == PROCESS and written["score"] > 0
     refused = run_grader(SOLUTION_DIR, "--out", tmp_path / "out", "--sandbox", "bwrap",
                          env=no_bwrap)
     assert refused.returncode == 2
@@ -299,7 +305,7 @@ def test_a_bwrap_that_cannot_start_falls_back_with_its_reason(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stderr.count(f"WARNING: no sandbox: bwrap failed: {REFUSED}.") == 1
     written = json.loads((tmp_path / "out" / "results.json").read_text())
-    assert written["extra_data"]["isolation"] == "process"
+    assert written["extra_data"]["isolation"] == PROCESS
     assert written["score"] == SOLUTION_SCORE  # nothing of the failed start is held against it
     refused = run_grader(SOLUTION_DIR, "--out", tmp_path / "out", "--sandbox", "bwrap",
                          env=refusing)
@@ -314,12 +320,12 @@ def test_a_submission_that_ends_at_import_cannot_turn_the_sandbox_off(exit_code,
                                                                       capsys):
     """Its code runs only after its worker said it was ready, so it never looks like a
     sandbox that could not start: isolation stays bwrap, also for the re-import of its
-    definitions after os._exit (which costs the quiet-import rule's 2 points only);
-    sys.exit raises SystemExit, an import that fails: it scores nothing."""
+    definitions after os._exit or SystemExit (which costs the quiet-import rule's 2 points
+    only)."""
     source = f"import os, sys\n{exit_code}\n" + solution_source()
     results = grade_source(source, tmp_path, sandbox="auto")
     assert results.isolation == "bwrap"
-    assert results.score == (SOLUTION_SCORE - 2 if exit_code.startswith("os.") else 0)
+    assert results.score == bonus_total(98, 100, 4)
     assert "no sandbox" not in capsys.readouterr().err
 
 
@@ -328,7 +334,7 @@ def test_a_submission_that_ends_at_import_cannot_turn_the_sandbox_off(exit_code,
                                   "patches_builtins_and_worker"])
 def test_process_isolation_still_audits_imports_and_patches(name, tmp_path):
     results = grade_source(escapes.source(name, TOKEN), tmp_path, sandbox="none")
-    assert results.isolation == "process"
+    assert results.isolation == PROCESS
     assert_outcome(name, results)
 
 
@@ -399,5 +405,6 @@ def test_regrade_without_bwrap_warns_once_and_records_process_isolation(tmp_path
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stderr.count("WARNING: no sandbox") == 1
     table = rows(tmp_path / f"out-escape{TOKEN}")
+    full = f"{bonus_total(110, 110, 4):g}"  # with the hidden checks: 110, and 4 bonus
     assert {name: (row["total"], row["isolation"]) for name, row in table.items()} == {
-        "alice": ("114", "process"), "mallory": ("114", "process")}
+        "alice": (full, PROCESS), "mallory": (full, PROCESS)}

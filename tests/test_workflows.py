@@ -19,9 +19,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from grader import lab
 from grader.lab import TOTAL
-from grader.paths import REPO_ROOT, SOLUTION_DIR
+from grader.paths import COURSE_MARKER, REPO_ROOT, SOLUTION_DIR
+from grader.sandbox import privileges
 from tests.actions import commands_run
+from tests.grading import bonus_total
 from tests.submissions.mutants import MUTANTS, mutant_source
 
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
@@ -100,14 +103,41 @@ def test_classroom_workflow_keeps_classroom_names_and_drops_the_reporter():
     assert CLASSROOM["name"] == "Autograding Tests"
     assert list(CLASSROOM["jobs"]) == ["run-autograding-tests"]
     assert not any(s.get("uses", "").startswith(REPORTER) for s in steps())
-    for each in steps():
-        if "uses" in each:
-            assert re.search(r"@v\d+\.\d+\.\d+$", each["uses"]), each  # pinned
 
 
-def test_a_newer_push_cancels_the_grading_of_an_older_one_and_pip_is_cached():
-    concurrency = CLASSROOM["concurrency"]
-    assert "${{ github.ref }}" in concurrency["group"] and concurrency["cancel-in-progress"]
+@pytest.mark.parametrize("workflow", sorted(p.name for p in WORKFLOWS.glob("*.yml")))
+def test_every_action_is_pinned_by_commit_with_its_version_beside_it(workflow):
+    """A tag can be moved to other code; a full commit SHA cannot (the template ships
+    classroom.yml as it is, so its pins travel to every student repository)."""
+    uses = [line.split("uses:", 1)[1].strip()
+            for line in (WORKFLOWS / workflow).read_text().splitlines()
+            if line.strip().removeprefix("- ").startswith("uses:")]
+    parsed = [each["uses"] for job in yaml.safe_load((WORKFLOWS / workflow).read_text())[
+        "jobs"].values() for each in job["steps"] if "uses" in each]
+    assert uses and len(uses) == len(parsed)
+    for line in uses:
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+", line), line
+    # One version per action: the same SHA wherever the same version is used.
+    pins = {}
+    for line in uses:
+        action, rest = line.split("@")
+        assert pins.setdefault(action, rest) == rest, (action, pins[action], rest)
+
+
+@pytest.mark.parametrize("workflow, cancels", [("classroom.yml", True), ("ci.yml", True),
+                                               ("regrade.yml", False)])
+def test_every_workflow_has_a_concurrency_group(workflow, cancels):
+    """Grading and CI: a newer push to a branch cancels the older run still going; a
+    regrade waits for the one before instead (its sheets are not thrown away)."""
+    concurrency = yaml.safe_load((WORKFLOWS / workflow).read_text())["concurrency"]
+    assert "${{ github.workflow }}" in concurrency["group"]
+    assert concurrency["cancel-in-progress"] is cancels
+    assert ("${{ github.ref }}" in concurrency["group"]) is cancels
+    assert sorted(p.name for p in WORKFLOWS.glob("*.yml")) == [
+        "ci.yml", "classroom.yml", "regrade.yml"]  # a new workflow gets a case here
+
+
+def test_pip_is_cached():
     assert step("Set up Python")["with"]["cache"] == "pip"
 
 
@@ -172,7 +202,8 @@ def assert_one_number(outputs, summary, log, repository, expected):
     lines, _ = reporter_console(result)
     assert all(test["line_no"] == 0 for test in result["tests"])
     assert not any("undefined" in line for line in lines + log.splitlines() + [summary])
-    assert outputs["isolation"] == result["isolation"] in ("bwrap", "process")
+    assert outputs["isolation"] == result["isolation"] in ("bwrap", privileges.process_isolation())
+    assert f"{outputs['total']}/{outputs['max']}" == expected  # plain, for a badge
     assert f"isolated by: {result['isolation']}" in summary
     return result
 
@@ -184,14 +215,19 @@ def test_the_starter_shows_zero_everywhere(student_repository, tmp_path):
     assert "not implemented yet" in summary and "no bonus points" in summary
 
 
-def test_the_solution_shows_its_bonus_on_top_of_the_100(student_repository, tmp_path):
+def test_the_solution_shows_its_bonus_as_the_course_counts_it(student_repository, tmp_path):
     shutil.copy(SOLUTION_DIR / "backprop.py", student_repository / "backprop.py")
     outputs, summary, log = run_grading_step(student_repository, tmp_path)
-    result = assert_one_number(outputs, summary, log, student_repository, "104/100")
+    total = bonus_total(100, 100, 4)
+    result = assert_one_number(outputs, summary, log, student_repository, f"{total}/100")
     assert result["status"] == "pass" and "Total: 100 / 100 + 4 bonus" in summary
     bonus = [m for name, p, m in commands_run(log) if p.get("title") == "Autograding bonus"]
-    assert bonus == ["Points 104/100 include 4 bonus points: 100/100 + 4 bonus. Bonus points "
-                     "come on top of the 100, so the total may exceed it."]
+    if lab.BONUS == "extra":
+        assert bonus == ["Points 104/100 include 4 bonus points: 100/100 + 4 bonus. Bonus "
+                         "points come on top of the 100, so the total may exceed it."]
+    else:
+        assert bonus == ["Points 100/100 include 0 of 4 bonus points: 100/100 + 0 bonus. "
+                         "Bonus points make up points lost elsewhere, up to the 100."]
     assert bonus[0] in summary
     assert not [name for name, _, _ in commands_run(log) if name == "error"]
 
@@ -247,6 +283,7 @@ def test_a_repository_without_the_grader_scores_zero_with_a_message(broken, tota
     assert notices == {"Autograding complete": f"Points 0/{total}",
                        "Autograding report": report}
     assert f"Score: 0 / {total}" in summary
+    assert (outputs["total"], outputs["max"]) == ("0", str(total))
     assert "no working grader" in summary and "no working grader" in result["tests"][0]["message"]
     assert not any("undefined" in line for line in reporter_console(result)[0])
 
@@ -265,13 +302,45 @@ def test_the_result_step_adds_the_run_time_and_fails_short_of_full_marks(tmp_pat
 
 
 def test_in_this_repository_the_workflow_grades_the_reference(tmp_path):
+    """The course's repository says so with its marker file; the graded folder is solution/."""
+    assert COURSE_MARKER.is_file()
+    assert f"[ -f {COURSE_MARKER.name} ]; then submission=solution" in step("Grade")["run"]
     clone = tmp_path / "clone"
     shutil.copytree(REPO_ROOT, clone, ignore=shutil.ignore_patterns(
         ".git", ".venv", "__pycache__", "grading-output", "*.egg-info"))
     outputs, summary, log = run_grading_step(clone, tmp_path)
-    assert_one_number(outputs, summary, log, clone, "104/100")
+    assert_one_number(outputs, summary, log, clone, f"{bonus_total(100, 100, 4)}/100")
     assert all(p.get("file", "").startswith("solution/")
                for name, p, _ in commands_run(log) if name == "error")
+
+
+@pytest.mark.parametrize("solution_folder", ["solution/notes.md", "solution/backprop.py"])
+def test_a_students_solution_folder_changes_nothing_of_what_is_graded(solution_folder,
+                                                                      student_repository,
+                                                                      tmp_path):
+    """Only the course's marker (never exported) turns grading to solution/: a student's
+    folder of that name is not what is graded, and its backprop.py is no reference."""
+    assert not (student_repository / COURSE_MARKER.name).exists()
+    shutil.copy(SOLUTION_DIR / "backprop.py", student_repository / "backprop.py")
+    extra = student_repository / solution_folder
+    extra.parent.mkdir()
+    extra.write_text("def sigmoid(x):\n    return 0\n" if extra.suffix == ".py" else "notes\n")
+    outputs, summary, log = run_grading_step(student_repository, tmp_path)
+    assert_one_number(outputs, summary, log, student_repository,
+                      f"{bonus_total(100, 100, 4)}/100")
+    assert "Graded: backprop.py" in summary
+
+
+def test_a_students_own_solution_folder_is_never_the_reference(student_repository, tmp_path):
+    """A wrong backward copied into solution/ too is still judged by the course's stored
+    answers: it loses the same points as without the folder."""
+    mutant = next(m for m in MUTANTS if m.name == "backward_bias_averaged")
+    (student_repository / "backprop.py").write_text(mutant_source(mutant))
+    alone, _, _ = run_grading_step(student_repository, tmp_path)
+    (student_repository / "solution").mkdir()
+    shutil.copy(student_repository / "backprop.py", student_repository / "solution")
+    outputs, _, _ = run_grading_step(student_repository, tmp_path)
+    assert outputs["total"] == alone["total"] and float(alone["total"]) < 100
 
 
 @pytest.mark.parametrize("seed, expected", [("", []), ("2027", ["--seed", "2027"])])
@@ -291,3 +360,10 @@ def test_the_class_regrade_takes_the_terms_seed_unless_given_one(seed, expected,
     assert arguments[:4] == ["-m", "grader", "regrade", "class folder"]
     assert [a for i, a in enumerate(arguments) if a == "--seed" or
             (i and arguments[i - 1] == "--seed")] == expected
+
+
+def test_ci_runs_the_root_tests_as_root():
+    """tests/test_privileges.py skips unless run as root; CI's test job runs it with sudo."""
+    ci = yaml.safe_load((WORKFLOWS / "ci.yml").read_text())
+    runs = [each.get("run", "") for each in ci["jobs"]["test"]["steps"]]
+    assert any("\nsudo " in f"\n{run}" and "tests/test_privileges.py" in run for run in runs)

@@ -1,4 +1,5 @@
 """Bonus, outside the 100: the lab's extras, graded only when the submission has them.
+What each is worth, and how bonus points count (grader.lab.BONUS), is set in grader/lab.py.
 
 A bonus function that is missing or still raises NotImplementedError is skipped
 silently: it appears nowhere in the results.
@@ -7,8 +8,9 @@ silently: it appears nowhere in the results.
 import numpy as np
 import pytest
 
-from grader.lab import LAYER_KEYS
+from grader.lab import BONUS_POINTS, LAYER_KEYS
 from grader.session.cases import random_params
+from grader.session.conventions import Scale, convention
 from grader.session.diagnosis import error_summary
 from grader.session.gradcheck import rel_error
 from grader.session.marker import CheckFailed, check, fail_unless
@@ -53,10 +55,27 @@ def bonus_array(student, function, *args, expected, applied_again=None):
                         f"{function} receives {activation}'s OUTPUT y, so return {formula} "
                         f"without calling {activation}"))
     fail_unless(rel_error(got, expected) < TOLERANCE,
-                f"{function} gives wrong values ({error_summary(got, expected)})")
+                f"{function} gives wrong values ({error_summary(got, expected)})"
+                + where_wrong(got, expected, args[0]))
 
 
-@check("tanh: values and derivative_tanh(y) = 1 - y ** 2 (bonus)", points=1, bonus=True)
+def where_wrong(got, expected, given):
+    """The values at the worst input, and the one input value where every wrong value
+    lies when there is one (a ReLU's derivative wrong only at 0)."""
+    wrong = ~np.isclose(got, expected, rtol=TOLERANCE, atol=1e-12)
+    worst = int(np.argmax(np.where(wrong, np.abs(got - expected), -1.0)))
+    text = (f". For input {given.ravel()[worst]:g} it returned {got.ravel()[worst]:.10g}, "
+            f"expected {expected.ravel()[worst]:.10g}")
+    inputs = np.unique(given[wrong])
+    if len(inputs) == 1 and wrong.sum() < wrong.size:
+        text += line(f"it is wrong only at the input {inputs[0]:g}, right everywhere else: "
+                     f"look at how that one value is handled (a comparison with > versus "
+                     ">=, say)")
+    return text
+
+
+@check("tanh: values and derivative_tanh(y) = 1 - y ** 2 (bonus)",
+       points=BONUS_POINTS["tanh"], bonus=True)
 def check_tanh(student):
     bonus_array(student, "tanh", X, expected=np.tanh(X))
     y = np.tanh(X)
@@ -64,7 +83,8 @@ def check_tanh(student):
                 applied_again=(1.0 - np.tanh(y) ** 2, "1 - y ** 2"))
 
 
-@check("relu: values and derivative_relu(y) = 1 where y > 0 (bonus)", points=1, bonus=True)
+@check("relu: values and derivative_relu(y) = 1 where y > 0 (bonus)",
+       points=BONUS_POINTS["relu"], bonus=True)
 def check_relu(student):
     bonus_array(student, "relu", X, expected=np.maximum(X, 0.0))
     y = np.maximum(X, 0.0)
@@ -72,7 +92,7 @@ def check_relu(student):
 
 
 @check("momentum_update: velocity = beta * velocity + grads, params - lr * velocity (bonus)",
-       points=1, bonus=True)
+       points=BONUS_POINTS["momentum_update"], bonus=True)
 def check_momentum(student):
     params, grads = random_params(WIDTHS, 2), random_params(WIDTHS, 3)
     velocity = random_params(WIDTHS, 4)
@@ -80,26 +100,85 @@ def check_momentum(student):
     new_params, new_velocity = expect_pair(answer, "momentum_update", params, 2)
     for key in LAYER_KEYS:
         step = 0.8 * velocity[key] + grads[key]
-        fail_unless(rel_error(new_velocity[key], step) < TOLERANCE,
-                    f"momentum_update's velocity[{key!r}] is wrong")
-        fail_unless(rel_error(new_params[key], params[key] - 0.1 * step) < TOLERANCE,
-                    f"momentum_update's params[{key!r}] is wrong")
+        for name, got, expected in (("velocity", new_velocity, step),
+                                    ("params", new_params, params[key] - 0.1 * step)):
+            if not rel_error(got[key], expected) < TOLERANCE:
+                raise CheckFailed(
+                    f"momentum_update's {name}[{key!r}] is wrong "
+                    f"({got_expected(got[key], expected)})"
+                    + momentum_cause(student, params, grads, velocity, new_velocity))
 
 
-@check("adam_update: bias-corrected moments and step (bonus)", points=1, bonus=True)
+def momentum_cause(student, params, grads, velocity, new_velocity):
+    """The one cause of a wrong momentum step, as a diagnosis line ("" when none fits)."""
+    if all(rel_error(new_velocity[k], grads[k]) < TOLERANCE for k in LAYER_KEYS):
+        return line("it ignores the velocity it is given: the new velocity is beta * "
+                    "velocity + grads, from the velocity passed in (zeros only at the start)")
+    for scale in (Scale(-1, 0, 0, 1), Scale(1, 0, 0, 1)):  # lr folded into the velocity
+        own = {k: scale.value(1, 0.1) * v for k, v in velocity.items()}
+        try:
+            answer = student.call("momentum_update", params, grads, own, 0.1, 0.8)
+            again_params, again_velocity = expect_pair(answer, "momentum_update", params, 2)
+        except CheckFailed:
+            return ""
+        if all(rel_error(again_velocity[k], scale.value(1, 0.1) * (0.8 * velocity[k] + grads[k]))
+               < TOLERANCE and rel_error(again_params[k], params[k] - 0.1 * (
+                   0.8 * velocity[k] + grads[k])) < TOLERANCE for k in LAYER_KEYS):
+            return line(f"your velocity is {scale.text()} times the contract's, and given a "
+                        f"velocity of that kind your params are right: "
+                        f"{convention(scale, 'velocity')}")
+    return ""
+
+
+def got_expected(got, expected):
+    """The first wrong entry of an array, as "got 0.31, expected 0.27"."""
+    index = int(np.argmax(~np.isclose(got, expected, rtol=TOLERANCE, atol=1e-12)))
+    return f"got {got.ravel()[index]:.6g}, expected {expected.ravel()[index]:.6g}"
+
+
+@check("adam_update: bias-corrected moments and step (bonus)",
+       points=BONUS_POINTS["adam_update"], bonus=True)
 def check_adam(student):
     params, grads = random_params(WIDTHS, 2), random_params(WIDTHS, 3)
     m, v = random_params(WIDTHS, 5), {k: a**2 for k, a in random_params(WIDTHS, 6).items()}
     answer = bonus_call(student, "adam_update", params, grads, m, v, 3, 0.01)
     new_params, new_m, new_v = expect_pair(answer, "adam_update", params, 3)
     for key in LAYER_KEYS:
-        m_next = 0.9 * m[key] + 0.1 * grads[key]
-        v_next = 0.999 * v[key] + 0.001 * grads[key] ** 2
-        step = (m_next / (1 - 0.9**3)) / (np.sqrt(v_next / (1 - 0.999**3)) + 1e-8)
+        m_next, v_next, stepped = adam_step(params, grads, m, v, 3, key)
         for name, got, expected in (("m", new_m, m_next), ("v", new_v, v_next),
-                                    ("params", new_params, params[key] - 0.01 * step)):
-            fail_unless(rel_error(got[key], expected) < TOLERANCE,
-                        f"adam_update's {name}[{key!r}] is wrong")
+                                    ("params", new_params, stepped)):
+            if not rel_error(got[key], expected) < TOLERANCE:
+                raise CheckFailed(f"adam_update's {name}[{key!r}] is wrong "
+                                  f"({got_expected(got[key], expected)})"
+                                  + adam_cause(params, grads, m, v, (new_params, new_m, new_v)))
+
+
+def adam_step(params, grads, m, v, t, key):
+    """(m, v, params) of the contract's Adam step t for one key; t None: no bias
+    correction."""
+    m_next = 0.9 * m[key] + 0.1 * grads[key]
+    v_next = 0.999 * v[key] + 0.001 * grads[key] ** 2
+    m_hat = m_next / (1 - 0.9**t) if t is not None else m_next
+    v_hat = v_next / (1 - 0.999**t) if t is not None else v_next
+    return m_next, v_next, params[key] - 0.01 * m_hat / (np.sqrt(v_hat) + 1e-8)
+
+
+def adam_cause(params, grads, m, v, returned):
+    """A diagnosis line when the params are those of another step count's bias
+    correction (or of none), the moments right: the one place the error sits."""
+    new_params, new_m, new_v = returned
+    if not all(rel_error(new_m[k], adam_step(params, grads, m, v, 3, k)[0]) < TOLERANCE and
+               rel_error(new_v[k], adam_step(params, grads, m, v, 3, k)[1]) < TOLERANCE
+               for k in LAYER_KEYS):
+        return ""
+    for t, words in ((4, "t + 1 = 4"), (2, "t - 1 = 2"), (None, "no bias correction")):
+        if all(rel_error(new_params[k], adam_step(params, grads, m, v, t, k)[2]) < TOLERANCE
+               for k in LAYER_KEYS):
+            used = "no bias correction at all" if t is None else f"the step count {words}"
+            return line(f"the moments are right but the step uses {used}, where this is step "
+                        "t = 3: m_hat = m / (1 - beta1 ** t), v_hat = v / (1 - beta2 ** t) "
+                        "with the t passed in")
+    return ""
 
 
 def expect_pair(answer, function, params, count):

@@ -15,6 +15,8 @@ import pytest
 
 from grader.session.cases import inputs, rng
 from grader.session.marker import CheckFailed, check, fail_unless
+from grader.session.outcome import line
+from grader.session.patterns import exact_comparison
 
 N_POINTS = 24
 TITLES = {"ground truth": "Ground truth", "predict result": "Predict result"}
@@ -123,14 +125,30 @@ def result_truth_colours(result_figure):
     class_colours(sample_colours(ax, x, "Ground truth"), y[:, 0].astype(int), "Ground truth")
 
 
-def result_prediction_colours(result_figure):
+def probability_hint(student, colours):
+    """A diagnosis line when every prediction has one colour: pred_y compared with a
+    number by == (the handout's `pred_y[i] == 0`) never matches a probability."""
+    if len(np.unique(np.round(colours, 6), axis=0)) != 1:
+        return ""
+    where = exact_comparison(student.submission.code or "", "show_result", 2)
+    on_line = f" on line {where}" if student.submission.notebook is None else ""
+    compared = f"show_result compares pred_y with =={on_line}, and " if where else ""
+    return line(f"every prediction has the same colour: {compared}pred_y holds "
+                "probabilities, never exactly 0 or 1, so an exact comparison puts them all "
+                "in one class; a class-1 prediction is pred_y >= 0.5")
+
+
+def result_prediction_colours(student, result_figure):
     axes = panels(result_figure)
     (x, y, pred_y), _ = result_figure
     truth = class_colours(sample_colours(axes["ground truth"], x, "Ground truth"),
                           y[:, 0].astype(int), "Ground truth")
     predicted = (pred_y[:, 0] >= 0.5).astype(int)
     colours = sample_colours(axes["predict result"], x, "Predict result")
-    found = class_colours(colours, predicted, "Predict result")
+    try:
+        found = class_colours(colours, predicted, "Predict result")
+    except CheckFailed as error:
+        raise CheckFailed(str(error) + probability_hint(student, colours)) from None
     fail_unless(all(np.allclose(found[c], truth[c]) for c in (0, 1)),
                 "the two panels use different colours for the same class; use one colour "
                 "per class in both")
@@ -160,7 +178,7 @@ def check_result_truth_colours(student, result_figure):
        points=3)
 def check_result_prediction_colours(student, result_figure):
     with student.judging("show_result"):
-        result_prediction_colours(result_figure)
+        result_prediction_colours(student, result_figure)
 
 
 @check("show_result: the panels are titled Ground truth and Predict result", points=1)
@@ -197,8 +215,10 @@ def curve_values(curve_figure):
     curves = [curve for ax in axes for curve in ax["curves"]]
     n = len(LOSSES)
     lengths = sorted({len(curve["y"]) for curve in curves})
+    drawn = " or ".join(map(str, lengths))
     fail_unless(any(len(curve["y"]) == n for curve in curves),
-                f"the curve has {lengths} points for {n} losses; plot all of them")
+                f"the curve{'s have' if len(curves) > 1 else ' has'} {drawn} "
+                f"point{'s' if lengths[-1] != 1 else ''} for {n} losses; plot all of them")
     matching = [curve for curve in curves
                 if len(curve["y"]) == n and np.allclose(curve["y"], LOSSES, rtol=1e-9)]
     fail_unless(matching, "the curve's values are not the losses given, in order")

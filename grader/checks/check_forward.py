@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from grader.session import carried
 from grader.session.cases import inputs, random_params
 from grader.session.diagnosis import error_summary
 from grader.session.gradcheck import rel_error
@@ -32,7 +33,8 @@ def check_forward_values(student, reference, widths):
                         f"  got:      {np.round(y_pred[:5, 0], 6)}\n"
                         f"  expected: {np.round(expected[:5, 0], 6)}\n"
                         "  Each layer is a = z_prev @ W + b, z = sigmoid(a), the output layer "
-                        "too." + output_sigmoid_hint(y_pred, expected))
+                        "too." + output_sigmoid_hint(y_pred, expected)
+                        + biases_hint(x, params, y_pred))
 
 
 def output_sigmoid_hint(y_pred, expected):
@@ -43,3 +45,15 @@ def output_sigmoid_hint(y_pred, expected):
         return line("y_pred is the output layer's pre-activation a3: apply sigmoid after W3 "
                     "too, so that y_pred lies in (0, 1)")
     return ""
+
+
+def biases_hint(x, params, y_pred):
+    """A diagnosis line when y_pred is the contract's network with some biases left out
+    (the handout's diagram draws none): the fewest left-out biases that explain it."""
+    left_out = carried.left_out_biases(x, params, y_pred)
+    if left_out is None:
+        return ""
+    return line(f"your forward leaves out the bias{'es' if len(left_out) > 1 else ''} "
+                f"{', '.join(left_out)}: y_pred is the contract's with "
+                f"{carried.biases_text(list(left_out))}. Each layer adds its bias, "
+                "a = z_prev @ W + b (backward's checks judge your network where the two agree)")

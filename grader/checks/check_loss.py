@@ -3,7 +3,7 @@
 import numpy as np
 
 from grader.session.cases import predictions
-from grader.session.diagnosis import diagnose_parameter, error_summary
+from grader.session.diagnosis import error_summary, scaled_over_sizes
 from grader.session.gradcheck import finite_difference_gradient, rel_error, uninformative
 from grader.session.marker import CheckFailed, check, fail_unless
 from grader.session.outcome import line
@@ -28,29 +28,37 @@ def one_number(student, n):
 
 def loss_values(student, reference):
     kind = student.declared_loss()
+    wrong = []  # (got, expected, n) of every N the loss is wrong for
     for n in SIZES:
         y_pred, y = predictions(n)
         got, expected = one_number(student, n), reference.loss(y_pred, y, kind)
         fail_unless(np.isfinite(got), f"loss returned {got} for N = {n}; it must be finite "
                                       f"(LOSS = {kind!r}: {FORMULAS[kind]})")
-        fail_unless(abs(got - expected) <= TOLERANCE * max(abs(expected), 1e-12),
-                    f"loss gives {got:.10g} for N = {n}, expected {expected:.10g}, "
-                    f"{error_summary([got], [expected])} (LOSS = {kind!r}: {FORMULAS[kind]})"
-                    + factor_hint(np.array([got]), np.array([expected]), n, "loss")
-                    + spelling_hint(student))
+        if not abs(got - expected) <= TOLERANCE * max(abs(expected), 1e-12):
+            wrong.append((np.array([got]), np.array([expected]), n))
+    if wrong:
+        values = "; ".join(f"{got[0]:.10g} for N = {n}, expected {expected[0]:.10g}"
+                           for got, expected, n in wrong)
+        raise CheckFailed(f"loss gives {values} (LOSS = {kind!r}: {FORMULAS[kind]})"
+                          + factor_hint(wrong, "loss", kind) + spelling_hint(student))
 
 
 def derivative_loss_values(student, reference):
     kind = student.declared_loss()
+    wrong = []
     for n in SIZES:
         y_pred, y = predictions(n)
         got = student.array("derivative_loss", y_pred, y, shape=(n, 1))
         expected = reference.derivative_loss(y_pred, y, kind)
         if not rel_error(got, expected) < TOLERANCE:
-            raise CheckFailed(
-                f"derivative_loss is wrong for N = {n} ({error_summary(got, expected)}); for "
-                f"LOSS = {kind!r} it is {DERIVATIVES[kind]}.{factor_hint(got, expected, n)}"
-                + spelling_hint(student))
+            wrong.append((got, expected, n))
+    if wrong:
+        sizes = ", ".join(f"N = {n} ({error_summary(got, expected, n)})"
+                          for got, expected, n in wrong)
+        raise CheckFailed(
+            f"derivative_loss is wrong for {sizes}; for LOSS = {kind!r} it is "
+            f"{DERIVATIVES[kind]}.{factor_hint(wrong, 'derivative_loss', kind)}"
+            + spelling_hint(student))
 
 
 @check("loss: matches the formula of the declared LOSS", points=4)
@@ -100,8 +108,9 @@ def check_derivative_loss_fd(student):
         error = rel_error(got, numeric)
         fail_unless(error < FD_TOLERANCE,
                     f"derivative_loss does not match finite differences of {whose} "
-                    f"({error_summary(got, numeric)}).\n  got:      {np.round(got.ravel(), 5)}\n"
-                    f"  expected: {np.round(numeric.ravel(), 5)}{factor_hint(got, numeric, 7)}")
+                    f"({error_summary(got, numeric, 7)}).\n  got:      {np.round(got.ravel(), 5)}\n"
+                    f"  expected: {np.round(numeric.ravel(), 5)}"
+                    + factor_hint([(got, numeric, 7)], "derivative_loss", kind))
 
 
 @check("derivative_loss: matches the formula of the declared LOSS, shape (N, 1)", points=3)
@@ -116,9 +125,12 @@ DERIVATIVES = {"mse": "2 * (y_pred - y) / N",
                "bce": "(y_pred - y) / (y_pred * (1 - y_pred)) / N"}
 
 
-def factor_hint(got, expected, n, label="derivative_loss"):
-    """A diagnosis line when got is expected times -1, N, 1/N, 2 or 1/2."""
-    sentence = diagnose_parameter(label, got, expected, n)
+def factor_hint(wrong, label, kind):
+    """A diagnosis line when the values are one factor (-1, N, 2, N/2, ...) times the right
+    ones at every failing N, naming the convention behind it for the declared LOSS (or
+    each N's factor when they differ); wrong: [(got, expected, n)]."""
+    what = "loss" if label == "loss" else "derivative"
+    sentence = scaled_over_sizes(label, wrong, what=what, kind=kind)
     return line(sentence) if sentence else ""
 
 

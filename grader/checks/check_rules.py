@@ -1,7 +1,8 @@
 """The lab's rules. A forbidden import sets the total to zero (grader.results.scoring); an
-import that trains or prints costs the points of its own check only, also one that never
-finishes (the definitions alone are graded then: grader.session.fallback). That check
-runs last (conftest.py): its points need a working function."""
+import that trains, prints or draws a figure (a window, with a display) costs the points of
+its own check only, also one that never finishes or raises (the definitions alone are
+graded then: grader.session.fallback). That check runs last (conftest.py): its points
+need a working function."""
 
 import pytest
 
@@ -75,6 +76,17 @@ def check_run_time_imports(student, note):
              "imported, so little of it ran")
 
 
+def drawn_at_import(figures):
+    """"draws 2 figures and calls show() once" from the import report's figures ("" for none)."""
+    counts = figures if isinstance(figures, dict) else {}
+    opened, shown = (count if isinstance(count, int) else 0
+                     for count in (counts.get("open", 0), counts.get("shown", 0)))
+    parts = [f"draws {opened} figure{'s' * (opened != 1)}"] if opened else []
+    if shown:
+        parts.append("calls show()" + (" once" if shown == 1 else f" {shown} times"))
+    return " and ".join(parts)
+
+
 @check("rules: importing backprop.py trains nothing and prints nothing", points=2)
 def check_import_is_quiet(student):
     info = student.require_import()
@@ -91,6 +103,10 @@ def check_import_is_quiet(student):
     fail_unless(not output, "importing backprop.py prints:\n  " + output[:300].replace(
         "\n", "\n  ") + "\nRemove top-level prints (keep them in functions or the notebook); "
                         "this costs only this check's points")
+    windows = drawn_at_import(info.get("figures"))
+    fail_unless(not windows, f"importing backprop.py {windows}: a window opens wherever it "
+                "runs with a display. Put plotting under `if __name__ == \"__main__\":` or in "
+                "the notebook (this costs only this check's points)")
     fail_unless(student.works_at_all(),
                 "checked once a graded function returns correct values: a file of stubs "
                 "imports quietly too, so this rule earns its points with working code only")

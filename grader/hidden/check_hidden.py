@@ -8,11 +8,12 @@ import pytest
 
 from grader.lab import LAYER_KEYS
 from grader.sandbox import training
-from grader.session import network
+from grader.session import carried, network
 from grader.session.cases import init_params, rng
 from grader.session.gradcheck import rel_error
 from grader.session.marker import HIDDEN, check, fail_unless
 from grader.session.reference import loss_value
+from grader.session.retrain import retrained
 
 TOLERANCE = 1e-6
 N = 13
@@ -55,13 +56,19 @@ def check_hidden_forward(student, reference, fresh):
 def check_hidden_backward(student, reference, fresh, backprop_rule):
     widths, x, y, all_params = fresh
     kind = student.declared_loss()
+    failing = carried.failing_inputs(student)
     for w, params in zip(widths, all_params):
-        _, cache, _ = student.forward(x, params)
+        y_pred, cache, _ = student.forward(x, params)
         grads, _ = student.backward(y, cache, params)
         expected = reference.backward(x, y, params, kind)
+        # An error of derivative_loss / derivative_sigmoid is carried forward (see
+        # grader.session.carried), where the submission's forward is the contract's.
+        own = (carried.given_own(student, failing, x, y, kind, params) if failing and
+               carried.agrees(y_pred, carried.activations(x, params)[-1]) else None)
         for key in LAYER_KEYS:
-            fail_unless(grads[key].shape == expected[key].shape
-                        and rel_error(grads[key], expected[key]) < TOLERANCE,
+            fail_unless(any(grads[key].shape == right[key].shape
+                            and rel_error(grads[key], right[key]) < TOLERANCE
+                            for right in (expected, own) if right is not None),
                         f"d{key} differs from the reference for widths {w}")
     backprop_rule().require()
 
@@ -99,4 +106,7 @@ def check_hidden_convergence(student, fresh_linear):
     epochs, trained = student.train(x, y, init_params(WIDTHS, 1), lr=LEARNING_RATE,
                                     max_epochs=BUDGET, timeout=30.0)
     accuracy = network.accuracy(network.forward(x, trained), y)
+    if accuracy < 1.0 and retrained(student, x, y, init_params(WIDTHS, 1), LEARNING_RATE,
+                                    BUDGET, 30.0):
+        return  # a multiple on the step, charged where it is made, is not charged again
     fail_unless(accuracy == 1.0, f"accuracy {100 * accuracy:.2f} % after {epochs} epochs")

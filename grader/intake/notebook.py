@@ -1,10 +1,12 @@
 """Notebook submissions: turn a .ipynb into the module to grade, without running it.
 
-The code cells are read with nbformat (validated); IPython magics and shell lines are
-dropped; of each cell only the top-level imports, function and class definitions and
-constant assignments are kept (decided on the syntax tree), so training loops, plots
-and prints never run. Cells are kept in order, so a later definition of a name wins,
-as it would in Jupyter. A cell that does not parse is skipped and named, and so are the
+The code cells are read with nbformat (validated), each as IPython reads it
+(grader.intake.cells: magics, shell lines and help turned into the Python IPython runs,
+a cell magic's body or none); of each cell only the top-level imports, function and
+class definitions and constant assignments are kept (decided on the syntax tree), so
+training loops, plots, prints and the magics' and shell lines' calls never run. Cells
+are kept in order, so a later definition of a name wins, as it would in Jupyter. A cell
+that IPython could not run either is skipped and named, and so are the
 functions it defines, whose checks then say why. A notebook that imports backprop gets
 `from backprop import *` first, so what it does not define itself comes from backprop.py;
 handed in without backprop.py, its imports from backprop keep only what the course's copy
@@ -20,6 +22,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.intake.cells import read_cell
 from grader.lab import SUBMISSION_FILE
 
 MAX_NOTEBOOK_BYTES = 200 * 1024 * 1024
@@ -30,6 +33,7 @@ TEXT_DEFINITION = re.compile(r"^(?:async\s+def|def|class)\s+(\w+)", re.MULTILINE
 BACKPROP = Path(SUBMISSION_FILE).stem  # the lab's module, which a notebook may import
 # The line that brings in-notebook feedback (grader/inline.py) into a cell: tooling, like
 # a magic, and no import of the submission's.
+IPYTHON = "get_ipython"  # what IPython's magics and shell lines call once transformed
 CHECK_IMPORT = re.compile(r"^from grader import check\s*(;\s*|(?=#)|$)")
 ACCURACY_LINE = re.compile(r"accuracy\W*[:=]?\s*[0-9.]+\s*%?", re.IGNORECASE)
 
@@ -50,8 +54,10 @@ class Assembled:
     broken: dict = field(default_factory=dict)
     imports_backprop: bool = False  # a kept statement imports backprop
     left_out: list = field(default_factory=list)  # names imported from backprop not given
-    code: str = ""  # every code cell, magics dropped
-    code_cells: list = field(default_factory=list)  # (label, code) of each: what the rules scan
+    code: str = ""  # every code cell, as IPython runs it
+    # (label, code) of each, and of the .py files %%writefile cells write: what the rules scan
+    code_cells: list = field(default_factory=list)
+    written: dict = field(default_factory=dict)  # file name -> text %%writefile cells leave
     images: int = 0  # image outputs rendered in the notebook
     accuracy_lines: list = field(default_factory=list)  # printed lines about accuracy
 
@@ -68,6 +74,9 @@ def parse(path):
     except (ValueError, UnicodeDecodeError) as error:
         raise NotebookError(f"{path.name} is not valid JSON ({error}); is it really a "
                             "notebook saved by Jupyter?") from None
+    except (RecursionError, MemoryError):
+        raise NotebookError(f"{path.name} is nested too deeply to be a notebook (JSON "
+                            "arrays or objects thousands of levels deep)") from None
     if not isinstance(raw, dict) or "cells" not in raw and "worksheets" not in raw:
         raise NotebookError(f"{path.name} is JSON but not a Jupyter notebook (no cells)")
     if raw.get("nbformat") != 4:
@@ -108,17 +117,27 @@ def cell_label(index, cell):
     return f"In [{count}]" if count else f"cell {index + 1}"
 
 
-def without_magics(text):
-    """A cell's code without IPython magics, shell lines and `from grader import check`;
-    None for a cell magic."""
-    if text.lstrip().startswith("%%"):
-        return None
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else CHECK_IMPORT.sub("", line)
-                     for line in text.splitlines())
+def without_check_import(text):
+    """A cell's text without `from grader import check` (tooling, not the student's code)."""
+    return "\n".join(CHECK_IMPORT.sub("", line) for line in text.splitlines())
+
+
+def calls_ipython(node):
+    """Whether running the statement calls get_ipython() (a magic or shell line IPython
+    transformed): never while grading. Function bodies run only when called."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        parts = [*node.decorator_list, *node.args.defaults,
+                 *(default for default in node.args.kw_defaults if default is not None)]
+    else:
+        parts = [node]
+    return any(isinstance(part, ast.Name) and part.id == IPYTHON
+               for root in parts for part in ast.walk(root))
 
 
 def kept(node):
     """Whether a top-level statement belongs in the assembled module."""
+    if calls_ipython(node):
+        return False
     if isinstance(node, KEPT):
         return True
     if isinstance(node, (ast.Assign, ast.AnnAssign)):
@@ -227,15 +246,28 @@ def outputs_of(notebook):
     return images, lines
 
 
-def skip_cell(result, label, code, error):
-    """Record a cell left out for a syntax error, and the functions it would define."""
-    where = f"has a syntax error on line {error.lineno}: {error.msg}"
-    result.skipped.append(f"{label} has a syntax error on its line {error.lineno} "
+def skip_cell(result, label, code, error, first_line=1):
+    """Record a cell left out for a syntax error, and the functions it would define.
+
+    first_line: the line of the cell as typed that code's line 1 is."""
+    line = (error.lineno or 1) + first_line - 1
+    where = f"has a syntax error on line {line}: {error.msg}"
+    result.skipped.append(f"{label} has a syntax error on its line {line} "
                           f"({error.msg}): skipped, the other cells are graded")
     cell = label if label.startswith("cell") else f"cell {label}"  # "cell 7", "cell In [7]"
     for name in TEXT_DEFINITION.findall(code):
         result.cells.pop(name, None)
         result.broken[name] = f"its {cell} {where}"
+
+
+def keep_written(result, label, written):
+    """Record what a %%writefile cell writes (appending with -a), as the kernel would."""
+    if written is None:
+        return
+    name, text, append = written
+    result.written[name] = (result.written.get(name, "") if append else "") + text
+    if name.endswith(".py"):
+        result.code_cells.append((f"{label} (%%writefile {name})", text))
 
 
 def keep_statement(result, label, code, node, given):
@@ -270,15 +302,17 @@ def assemble(path, validated=True, raw=None, given=None):
         raise NotebookError(f"{Path(path).name} has no code")
     for index, cell in code_cells:
         label = cell_label(index, cell)
-        code = without_magics(cell.source)
-        if code is None:  # a cell magic (%%time, %%bash...) makes it no Python code
+        read = read_cell(without_check_import(cell.source))
+        keep_written(result, label, read.written)
+        if read.code is None:  # a cell magic that runs no Python here (%%bash, %%writefile)
             continue
+        code = read.code
         result.code += code + "\n"
         result.code_cells.append((label, code))
         try:
             tree = ast.parse(code)
         except SyntaxError as error:
-            skip_cell(result, label, code, error)
+            skip_cell(result, label, code, error, read.first_line)
             continue
         parts += [keep_statement(result, label, code, node, given)
                   for node in tree.body if kept(node)]

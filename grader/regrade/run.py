@@ -24,16 +24,34 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.intake import scratch
+from grader.intake.archives import BadArchive
+from grader.intake.handin import open_handin
+from grader.intake.locate import Refused
 from grader.options import GradeOptions
 from grader.regrade import identity, integrity
-from grader.regrade.collect import BadArchive, collect, content_hash, inner_archive, unpack
-from grader.regrade.row import integrity_flags, relative_paths, result_row, rule_flags
-from grader.regrade.sheet import MISSING_PREFIX, SHEET, GradeSheet, flag_duplicates
+from grader.regrade.collect import collect, content_hash, gathered, keep_online_text
+from grader.regrade.row import (
+    integrity_flags,
+    relative_paths,
+    result_row,
+    review_flags,
+    rule_flags,
+    with_notes,
+)
+from grader.regrade.sheet import (
+    MISSING_PREFIX,
+    SHEET,
+    GradeSheet,
+    flag_duplicates,
+    flag_same_student,
+)
 from grader.regrade.similarity import THRESHOLD, flag_similar
 from grader.regrade.summary import WARNINGS, write_summary
 from grader.results import reports
-from grader.sandbox import bwrap, processes
+from grader.sandbox import bwrap, privileges, processes
 from grader.sandbox.launch import start_zygote
+from grader.session import installation
 
 SUBMISSION_DEADLINE = 300.0  # seconds for one whole grade, all checks together
 CODE_FILE = "submitted_code.py"  # what was graded, kept for the copy detection
@@ -64,37 +82,53 @@ def identity_columns(entry):
             "email": found.email, "participant": found.participant}
 
 
-def error_row(entry, message, out_dir, status="error"):
-    """The row (and feedback.md) of a submission no check could grade."""
+def error_row(entry, message, out_dir, status="error", points=0):
+    """The row (and feedback.md) of a submission no check could grade. points: its score
+    parts, "" (none at all) where the grader failed, so that no grade book takes the row
+    for a zero the student earned."""
     from grader.grade import write_text
 
     folder = Path(out_dir) / entry.name
     folder.mkdir(parents=True, exist_ok=True)
     write_text(folder / "feedback.md", f"# Not graded\n\n{message}\n")
-    return {**identity_columns(entry), "total": 0, "public": 0, "hidden": 0, "bonus": 0,
-            "status": status, "reason": message}
+    return {**identity_columns(entry), "total": points, "public": points, "hidden": points,
+            "bonus": points, "status": status, "reason": message}
+
+
+def grader_failure_row(entry, error):
+    """The row of a submission the grader failed on (grade() has written its results.json
+    and feedback.md): status error, the reason, no score."""
+    return {**identity_columns(entry), "total": "", "public": "", "hidden": "", "bonus": "",
+            "status": "error", "reason": f"{reports.GRADER_FAILED}: {error}"}
 
 
 def grade_entry(entry, settings, zygote, pristine):
     """Grade one submission into settings.out / entry.name; returns its grade-sheet row."""
-    from grader.grade import grade, write_json, write_text
+    from grader.grade import GraderFailure, grade, write_json, write_text
 
     out = settings.out / entry.name
     with tempfile.TemporaryDirectory(prefix="regrade-") as staging:
-        path, unreadable = entry.path, None
-        archive = path if path.suffix.lower() == ".zip" else inner_archive(path)
+        staging, unreadable, notes = Path(staging), None, []
+        path = gathered(entry, staging / "gathered")
         try:
-            if archive is not None:
-                path = unpack(archive, Path(staging) / "unpacked")
+            (staging / "unpacked").mkdir()
+            opened = open_handin(path, staging / "unpacked")
+            path, notes = opened.path, opened.notes
+        except Refused:
+            pass  # graded as it is: the grade refuses it with the reason (integrity)
         except BadArchive as error:
             # Graded as an empty folder, so that the row has every column; then said why.
-            path, unreadable = Path(staging) / "empty", str(error)
+            path, unreadable = staging / "empty", str(error)
             path.mkdir()
-        results = grade(path, options=settings.grading.with_(out=out, zygote=zygote))
-        results = relative_paths(results, path, Path(staging), entry.path)
+        try:
+            results = grade(path, options=settings.grading.with_(out=out, zygote=zygote))
+        except GraderFailure as error:
+            return grader_failure_row(entry, error)
+        results = relative_paths(results, path, staging, entry.path)
         flags = integrity.tampered_files(path, pristine) if path.is_dir() else []
         flags += integrity_flags(results)
         code = integrity.normalised_digest(results.code) if results.code else ""
+    notes += list(results.notes) + keep_online_text(entry, out)
     write_json(out / "results.json", reports.gradescope(results))
     code_file = out / CODE_FILE
     if results.code and not unreadable:
@@ -103,11 +137,13 @@ def grade_entry(entry, settings, zygote, pristine):
         code_file.unlink(missing_ok=True)  # a regrade leaves no earlier code behind
     if unreadable:
         return {**result_row(results, settings.bonus_cap),
-                **error_row(entry, unreadable, settings.out)}
+                **error_row(entry, with_notes(unreadable, notes), settings.out)}
     write_text(out / "feedback.md", reports.feedback_markdown(results, visible_only=False))
-    return {**identity_columns(entry), **result_row(results, settings.bonus_cap),
-            "flags": "; ".join(flags + rule_flags(results)), "code": code,
-            "isolation": results.isolation}
+    row = result_row(results, settings.bonus_cap)
+    row["reason"] = with_notes(row["reason"], notes)
+    return {**identity_columns(entry), **row,
+            "flags": "; ".join(flags + rule_flags(results) + review_flags(notes)),
+            "code": code, "isolation": results.isolation}
 
 
 # -- the pool ----------------------------------------------------------------------------
@@ -172,7 +208,8 @@ def run_pool(entries, jobs, work, on_row, out_dir, on_tick=None, before_fork=Non
             except ValueError:
                 payload = {"crash": "the grading process ended without a result"}
             on_row(payload["row"] if "row" in payload
-                   else error_row(entry, f"the grader failed: {payload['crash']}", out_dir))
+                   else error_row(entry, f"{reports.GRADER_FAILED}: {payload['crash']}",
+                                  out_dir, points=""))
         for fd, (pid, entry, started, _, slot) in list(running.items()):
             if time.monotonic() - started > SUBMISSION_DEADLINE:
                 processes.kill(pid)
@@ -271,22 +308,32 @@ def to_grade(entries, sheet, hashes, settings):
 def regrade(arguments, settings, progress=True):
     """Regrade the submissions named by arguments; returns the GradeSheet.
 
-    Raises identity.RosterError for a roster that cannot be used (before any grading).
+    Raises identity.RosterError for a roster that cannot be used, GraderFailure for a
+    grader that cannot grade (both before any grading).
     """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot  # noqa: F401 - imported once here, inherited by every grader
     import pytest  # noqa: F401
-    from tqdm import tqdm
 
     import grader.grade  # noqa: F401
 
+    installation.verify(settings.grading)
+    # A Moodle download's zip given as it is: unpacked here for the run (collect.expand).
+    with tempfile.TemporaryDirectory(prefix="downloads-") as downloads:
+        return regrade_entries(collect(arguments, downloads), settings, progress)
+
+
+def regrade_entries(entries, settings, progress=True):
+    """Regrade [collect.Entry]; returns the GradeSheet (see regrade)."""
+    from tqdm import tqdm
+
     out = Path(settings.out)
-    everyone, missing, warnings = identify(collect(arguments), settings.roster)
+    everyone, missing, warnings = identify(entries, settings.roster)
     out.mkdir(parents=True, exist_ok=True)
     entries = shard_of(everyone, settings.shard)
-    hashes = {entry.name: content_hash(entry.path) for entry in entries}
+    hashes = {entry.name: content_hash(*entry.paths) for entry in entries}
     sheet = GradeSheet(out / SHEET)
     for entry in entries:  # the roster may have changed since: names follow it
         if entry.name in sheet.rows:
@@ -300,6 +347,7 @@ def regrade(arguments, settings, progress=True):
         print(f"warning: {line}", file=sys.stderr)
     pristine = integrity.pristine_hashes()
     isolation = bwrap.resolve(settings.grading.sandbox)  # probed once, inherited by graders
+    privileges.as_root_isolation(isolation)  # said once here, where student code runs as root
     processes.become_subreaper()
     with tempfile.TemporaryDirectory(prefix="zygote-") as folder:
         zygotes = Zygotes(isolation, settings.jobs, folder)
@@ -326,12 +374,15 @@ def regrade(arguments, settings, progress=True):
             bar.close()
             zygotes.close()
             processes.kill_strays()
+            scratch.sweep()  # the copies of graders killed at the deadline
     finish(sheet, out, settings.similarity)
     return sheet
 
 
 def finish(sheet, out, threshold=THRESHOLD):
-    """Flag identical and similar code, write similarity.md and summary.md; save."""
+    """Flag identical and similar code and a student's several hand-ins, write
+    similarity.md and summary.md; save."""
+    flag_same_student(sheet)
     flag_duplicates(sheet)
     flag_similar(sheet, out, CODE_FILE, threshold)
     write_summary(sheet, out)

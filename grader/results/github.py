@@ -5,8 +5,9 @@ The grader writes Classroom's two notices itself, in the format of the reporter 
 (classroom-resources/autograding-grading-reporter, src/notify-classroom.js):
 `::notice title=Autograding complete::Points X/Y` and
 `::notice title=Autograding report::{"totalPoints":X,"maxPoints":Y}`, with X the exact
-total (bonus included) and Y the maximum without bonus. The reporter itself is not used:
-its log table counts passed checks instead of adding points (README, "Publishing").
+total (its bonus counted as grader.lab.BONUS says) and Y the maximum without bonus. The
+reporter itself is not used: its log table counts passed checks instead of adding points
+(README, "Publishing").
 """
 
 import base64
@@ -106,9 +107,14 @@ def notices(results):
 
 def bonus_sentence(results):
     total, maximum = points(results)
-    bonus = number(results.bonus)
-    return (f"Points {total}/{maximum} include {bonus} bonus point{'s' if bonus != 1 else ''}: "
-            f"{number(results.score - results.bonus)}/{maximum} + {bonus} bonus. Bonus points "
+    bonus, counted = number(results.bonus), number(results.counted_bonus)
+    earned = f"{bonus} bonus point{'s' if bonus != 1 else ''}"
+    if results.policy == "cap":
+        return (f"Points {total}/{maximum} include {counted} of {earned}: "
+                f"{number(results.core)}/{maximum} + {counted} bonus. Bonus points make up "
+                f"points lost elsewhere, up to the {maximum}.")
+    return (f"Points {total}/{maximum} include {earned}: "
+            f"{number(results.core)}/{maximum} + {bonus} bonus. Bonus points "
             f"come on top of the {maximum}, so the total may exceed it.")
 
 
@@ -132,6 +138,12 @@ def _line(results, file, check):
     return locations.check_line(results.code, check.group, check.output)
 
 
+def zeroes_total(check):
+    """A rule worth no points of its own (the imports): broken, the total is 0. A rule
+    worth points (a quiet import) costs only those."""
+    return check.group == RULES and not check.max_score
+
+
 def _failures(results, file):
     """[(value, line, message, checks)]: failing checks grouped by the line and message
     they show, most valuable first (a broken rule costs the whole total)."""
@@ -142,8 +154,8 @@ def _failures(results, file):
             grouped.setdefault((_line(results, file, check), message), []).append(check)
     ranked = []
     for (line, message), checks in grouped.items():
-        checks.sort(key=lambda c: (c.group != RULES, -c.max_score))
-        value = (results.max_score if checks[0].group == RULES
+        checks.sort(key=lambda c: (not zeroes_total(c), -c.max_score))
+        value = (results.max_score if zeroes_total(checks[0])
                  else sum(c.max_score for c in checks))
         ranked.append((value, line, message, checks))
     return sorted(ranked, key=lambda item: -item[0])  # stable: the report's order on ties
@@ -153,7 +165,7 @@ def _title(checks, value, rules_broken):
     title = checks[0].name
     if len(checks) > 1:
         title += f" and {len(checks) - 1} more check{'s' if len(checks) > 2 else ''}"
-    if checks[0].group == RULES:
+    if zeroes_total(checks[0]):
         return f"{title} (a broken rule sets the total to 0)"
     if checks[0].group == REPORT:
         return f"{title} (information, no points)"
@@ -190,7 +202,8 @@ def summary(results):
         meaning = bonus_sentence(results)
     else:
         meaning = (f"Points {total}/{maximum}: no bonus points. Bonus checks, when written, "
-                   f"add their points on top of the {maximum}.")
+                   + (f"make up points lost elsewhere, up to the {maximum}."
+                      if results.policy == "cap" else f"add their points on top of the {maximum}."))
     return (reports.feedback_markdown(results)
             + f"\n**Points {total} / {maximum}** (the run's notice \"Autograding complete\"). "
             + meaning + "\n\n"
@@ -212,25 +225,28 @@ def _append(variable, text):
         stream.write(text)
 
 
-def _outputs(result):
+def _outputs(result, total, maximum):
+    """The step outputs: Classroom's result, and plainly the points of the notice
+    "Points total/maximum" (`total` and `max`, for a badge)."""
     return "".join(f"{key}={value}\n" for key, value in (
         (OUTPUT_NAME, encode(result)), ("status", result["status"]),
-        ("isolation", result["isolation"])))
+        ("isolation", result["isolation"]), ("total", total), ("max", maximum)))
 
 
 def publish(results):
     """Print the notices and annotations; write the step outputs and the job summary."""
     for line in notices(results) + annotations(results):
         print(line, flush=True)
-    _append("GITHUB_OUTPUT", _outputs(reports.classroom(results)))
+    _append("GITHUB_OUTPUT", _outputs(reports.classroom(results), *points(results)))
     _append("GITHUB_STEP_SUMMARY", summary(results))
 
 
 def publish_error(message, max_score=TOTAL):
-    """A zero with `message`, for a run that could not grade at all."""
+    """A run the grader could not finish: `message` as an error and in the summary, the
+    result's status `error`; no Points notice and no score anywhere, since none was earned
+    or lost."""
     result = reports.classroom_error(message, max_score)
-    for line in classroom_notices(0, max_score):
-        print(line)
-    print(command("error", message, title="Grading failed"), flush=True)
-    _append("GITHUB_OUTPUT", _outputs(result))
-    _append("GITHUB_STEP_SUMMARY", f"# Grading failed\n\n**Score: 0 / {max_score}**\n\n{message}\n")
+    print(command("error", message, title=reports.GRADER_FAILED), flush=True)
+    _append("GITHUB_OUTPUT", _outputs(result, "", number(max_score)))
+    _append("GITHUB_STEP_SUMMARY", f"# {reports.GRADER_FAILED}\n\n{message}\n\n"
+                                   f"Not graded: {reports.NOT_A_GRADE}.\n")

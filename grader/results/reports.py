@@ -6,10 +6,15 @@ import textwrap
 from pathlib import Path
 
 from grader.lab import REPORT, RULES, TOTAL
+from grader.results.locations import function_spans
 from grader.results.markdown import fenced, inline
 from grader.session.outcome import sentences_in
 
 REASON_WIDTH = 60
+# How every report of a grade the grader could not finish begins: no score follows.
+GRADER_FAILED = "The grader failed"
+NOT_A_GRADE = ("no score was given, since the failure is the grader's, not the "
+               "submission's: once the grader is fixed as said, grade again")
 DETAIL_WIDTH = 100  # the wrapped reasons and diagnoses printed under the table
 
 
@@ -22,11 +27,20 @@ def _first_line(text):
     return line if len(line) <= REASON_WIDTH else line[: REASON_WIDTH - 3] + "..."
 
 
+def bonus_rule(results):
+    """How the bonus counts in the total, in words (grader.lab.BONUS)."""
+    maximum = _points(results.max_score)
+    if results.policy == "cap":
+        return f"bonus points make up points lost elsewhere, up to {maximum}"
+    return f"bonus points count on top of the {maximum}"
+
+
 def _headline(results):
-    core = results.score - results.bonus
-    text = f"Total: {_points(core)} / {_points(results.max_score)}"
+    text = f"Total: {_points(results.core)} / {_points(results.max_score)}"
     if results.bonus:
         text += f" + {_points(results.bonus)} bonus = {_points(results.score)}"
+        if results.counted_bonus != results.bonus:
+            text += f" ({bonus_rule(results)})"
     if results.broken_rules:
         text += "  (a rule of the lab is broken: the total is 0)"
     return text
@@ -73,8 +87,18 @@ def table(results, visible_only=True):
     if results.not_enforced:
         lines.append(_isolation_note(results))
     if not results.import_error:
-        lines += _details(checks)
+        lines += _details(checks, _definitions(results))
     return "\n".join(lines)
+
+
+def _definitions(results):
+    """{function: "at backprop.py line 12, in forward"} for the .py file graded (a
+    notebook's code is its cells joined, whose line numbers mean nothing to its author)."""
+    if not results.code or not results.file.endswith(".py"):
+        return {}
+    name = Path(results.file).name
+    return {function: f"at {name} line {start}, in {function}"
+            for function, (start, _) in function_spans(results.code).items()}
 
 
 def _by_group(checks):
@@ -92,6 +116,8 @@ def _wrapped(text, indent="    "):
 
 FOLDED_NAMES = 4  # names shown of the checks that fail with one message
 LISTED_LINES = 4  # lines of a reason that ends with ":" (what was printed, say) shown
+# A number in a message: checks whose messages differ only in numbers are told once.
+NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 # A frame of a traceback in a failure message (already naming the student's own file).
 FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<function>\S+)\s*$')
 
@@ -122,9 +148,10 @@ def reason_lines(output):
     return shown
 
 
-def _details(checks):
-    """Under the table: every failing check's reason (reason_lines) and diagnoses,
-    wrapped."""
+def _details(checks, definitions=None):
+    """Under the table: every failing check's reason (reason_lines), where in the file
+    to look, and its diagnoses, wrapped. Checks whose messages differ only in numbers
+    are named together and told once; a diagnosis already told is not repeated."""
     # A broken rule worth no points is shown above the table already.
     failed = [c for c in checks if not c.passed and (c.max_score or c.group != RULES)]
     stubs = [c for c in failed if c.not_implemented]
@@ -132,16 +159,25 @@ def _details(checks):
     lines = ["", "What to fix (the full messages are in feedback.md):"] if explained else []
     by_output = {}  # checks failing with the same message are named together, told once
     for c in explained:
-        by_output.setdefault(c.output.strip(), []).append(c)
-    for output, same in by_output.items():
+        by_output.setdefault(NUMBER.sub("#", c.output.strip()), []).append(c)
+    told = set()
+    for same in by_output.values():
+        output = same[0].output.strip()
         names = [c.name for c in same]
         if len(names) > FOLDED_NAMES:
             names = names[:FOLDED_NAMES - 1] + [f"and {len(same) - FOLDED_NAMES + 1} more "
                                                 "checks failing the same way"]
         lines += [f"  {name}" for name in names]
+        shown = reason_lines(output)
+        where = (definitions or {}).get(same[0].group)
+        if where and not any(text.startswith("at ") for text in shown):
+            shown.append(where)
         lines += [_wrapped(line.strip(), indent="      " if line[:1].isspace() else "    ")
-                  for line in reason_lines(output)]
-        lines += [_wrapped(sentence) for sentence in sentences_in(output)]
+                  for line in shown]
+        for sentence in sentences_in(output):
+            if NUMBER.sub("#", sentence) not in told:
+                told.add(NUMBER.sub("#", sentence))
+                lines.append(_wrapped(sentence))
     if stubs:
         names = sorted({c.group for c in stubs}, key=[c.group for c in stubs].index)
         lines += ["", _wrapped(f"Not implemented yet: {', '.join(names)}.", indent="")]
@@ -166,8 +202,12 @@ def feedback_markdown(results, visible_only=True):
         lines += [_isolation_note(results), ""]
     if results.import_error:
         lines += [*fenced(results.import_error), ""]
+    bonus_groups = {c.group for c in results.checks if c.bonus}
     for group, (score, max_score) in results.groups().items():
-        lines.append(f"- `{group}`: {_points(score)} / {_points(max_score)}")
+        if group in bonus_groups and not max_score:
+            lines.append(f"- `{group}`: +{_points(score)} bonus")
+        else:
+            lines.append(f"- `{group}`: {_points(score)} / {_points(max_score)}")
     failed = [c for c in results.checks
               if not c.passed and (c.visibility == "visible" or not visible_only)]
     if failed:
@@ -178,7 +218,7 @@ def feedback_markdown(results, visible_only=True):
     for c in failed:
         by_message.setdefault(c.output.strip(), []).append(c)
     for message, checks in by_message.items():
-        titles = [f"{c.name} (0 / {_points(c.max_score)})"
+        titles = [f"{c.name} ({'+0 bonus' if c.bonus else f'0 / {_points(c.max_score)}'})"
                   + (" (hidden)" if c.visibility != "visible" else "") for c in checks]
         if len(checks) == 1:
             lines += [f"### {titles[0]}", ""]
@@ -208,11 +248,23 @@ def gradescope(results):
     }
 
 
+def gradescope_error(message):
+    """Gradescope's results.json (a dict) of a grade the grader could not finish: the
+    message and no score, neither overall nor per test, so none can be read as earned."""
+    return {"status": "error", "output": f"{GRADER_FAILED}: {message}\n{NOT_A_GRADE}.",
+            "extra_data": {"status": "error", "isolation": "none"}, "tests": []}
+
+
+def feedback_error(message):
+    """feedback.md of a grade the grader could not finish."""
+    return f"# {GRADER_FAILED}\n\n{message}\n\nNot graded: {NOT_A_GRADE}.\n"
+
+
 def classroom(results):
     """GitHub Classroom's autograding result (what its reporter action reads) as a dict.
 
-    tests[].score adds up to the total (bonus included); every test has `line_no` 0,
-    since the reporter prints "line <line_no>" for any other value, undefined included.
+    tests[].score adds up to the total (the bonus as it counts); every test has `line_no`
+    0, since the reporter prints "line <line_no>" for any other value, undefined included.
     """
     return {
         "version": 1,
@@ -220,16 +272,16 @@ def classroom(results):
         "max_score": results.max_score,
         "isolation": results.isolation,
         "tests": [
-            {"name": c.name, "status": "pass" if c.passed else "fail",
-             "score": c.score if not results.broken_rules else 0,
+            {"name": c.name, "status": "pass" if c.passed else "fail", "score": points,
              "max_score": c.max_score, "message": c.output, "line_no": 0}
-            for c in results.checks
+            for c, points in zip(results.checks, results.counted_scores())
         ],
     }
 
 
 def classroom_error(message, max_score=TOTAL):
-    """The autograding result of a run that could not grade: zero, with `message`."""
+    """The autograding result of a run that could not grade: status error and `message`;
+    its one test carries no score (the reporter would add it up as points)."""
     return {"version": 1, "status": "error", "max_score": max_score, "isolation": "none",
-            "tests": [{"name": "grading", "status": "error", "score": 0, "message": message,
+            "tests": [{"name": "grading", "status": "error", "message": message,
                        "line_no": 0}]}

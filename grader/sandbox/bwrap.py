@@ -31,6 +31,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from grader.sandbox import privileges, processes
+
 MODES = ("auto", "bwrap", "none")
 BWRAP = "bwrap"  # the isolation recorded in results when bubblewrap was used
 PROCESS = "process"  # ... and when it was not
@@ -86,20 +88,6 @@ def _inside(path, folder):
     return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
-def font_cache_files():
-    """matplotlib's font list files, built once here when missing (about a second)."""
-    from grader.sandbox.launch import worker_environment
-
-    folder = Path(worker_environment()["MPLCONFIGDIR"])
-    files = sorted(folder.glob("fontlist-v*.json"))
-    if not files:
-        subprocess.run([sys.executable, "-I", "-c", "import matplotlib.font_manager"],
-                       env={**os.environ, "MPLCONFIGDIR": str(folder)}, check=False,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
-        files = sorted(folder.glob("fontlist-v*.json"))
-    return files
-
-
 def environment(home):
     """The sandboxed worker's whole environment."""
     from grader.sandbox.launch import WORKER_ENVIRONMENT
@@ -107,6 +95,16 @@ def environment(home):
     return {**WORKER_ENVIRONMENT, "MPLCONFIGDIR": FONT_CACHE, "HOME": str(home),
             "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
             "PYTHONPATH": os.pathsep.join(library_folders())}
+
+
+def font_cache_files(writable):
+    """The font cache files to bind: the grader's, or for a worker run as another user
+    the copy beside its writable folder (the grader's may be in a home it cannot read)."""
+    from grader.sandbox import launch
+
+    if privileges.worker_account() is None:
+        return launch.font_cache_files()
+    return sorted(launch.account_font_folder(writable).glob("fontlist-v*.json"))
 
 
 def bwrap_options(writable, zygote=False):
@@ -136,9 +134,13 @@ def bwrap_options(writable, zygote=False):
             options += ["--ro-bind", path, path]
     for folder in runtime_folders() + library_folders():
         options += ["--ro-bind", folder, folder]
+    if any(_inside(str(PACKAGE), folder) for folder in library_folders()):
+        # An installed (not editable) grader lies in the site-packages bound above: its
+        # checks, reference and packaged solution are covered by an empty folder.
+        options += ["--tmpfs", str(PACKAGE), "--remount-ro", str(PACKAGE)]
     for module in WORKER_MODULES:
         options += ["--ro-bind", str(PACKAGE / module), f"{WORKER_ROOT}/grader/{module}"]
-    for cache in font_cache_files():
+    for cache in font_cache_files(writable):
         options += ["--ro-bind", str(cache), f"{FONT_CACHE}/{cache.name}"]
     writable = os.path.realpath(writable)
     options += ["--bind", writable, writable, "--chdir", writable]
@@ -178,8 +180,14 @@ def start_zygote(folder):
     server.bind(path)
     server.listen(16)
     arguments = [ENTRY, "zygote-fd", str(server.fileno())]
+    account = privileges.worker_account()
+    if account is not None:  # bwrap starts as the account: its folders, its way there
+        privileges.copy_font_cache(folder, account)
+        privileges.hand_over(work_folder(path), account)
+        privileges.let_through(folder.parent)
     process = subprocess.Popen(command(arguments, work_folder(path), zygote=True),
                                pass_fds=[server.fileno()],
+                               **processes.user_options(account and account.ids),
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True,
                                env={"PATH": os.environ.get("PATH", "")})
@@ -203,19 +211,25 @@ def unavailable_reason():
     reason = installed_reason()
     if reason is not None:
         return reason
-    probe = tempfile.mkdtemp(prefix="grader-sandbox-probe-")
+    scratch = tempfile.mkdtemp(prefix="grader-sandbox-probe-")
+    probe, account = os.path.join(scratch, "work"), privileges.worker_account()
+    os.mkdir(probe)
     try:
+        if account is not None:  # as the workers will be started
+            privileges.copy_font_cache(scratch, account)
+            privileges.hand_over(scratch, account)
         # Python in a worker's sandbox; the namespaces of a zygote's (no Python needed).
         zygote = [shutil.which("bwrap"), *bwrap_options(probe, zygote=True), "--", "true"]
         for probe_command in (command(["-c", "pass"], probe), zygote):
             result = subprocess.run(probe_command, text=True, capture_output=True,
-                                    timeout=PROBE_TIMEOUT, stdin=subprocess.DEVNULL)
+                                    timeout=PROBE_TIMEOUT, stdin=subprocess.DEVNULL,
+                                    **processes.user_options(account and account.ids))
             if result.returncode != 0:
                 return failure_reason(result.stderr, result.returncode)
     except (OSError, subprocess.TimeoutExpired) as error:
         return f"bwrap did not start ({error})"
     finally:
-        shutil.rmtree(probe, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
     return None
 
 

@@ -56,12 +56,13 @@ def _library_roots():
     return tuple(sorted(root.rstrip("/") + "/" for root in roots))
 
 
-def install_sentry(submission_folder, training_functions):
+def install_sentry(submission_folder, training_functions, show_files=()):
     """Add the audit hook; returns (report, profiler).
 
     report() -> {"flags": [what was refused], "imports": [{"module", "line", "file"}],
     "training": {function: calls while importing}, "threads": threads started while
-    importing}: plain data, read by the worker's own thread. profiler: the function
+    importing, "shown": calls of a function `show` of a file ending in one of
+    show_files while importing}: plain data, read by the worker's own thread. profiler: the function
     the import's thread installs with sys.setprofile (the one profiler allowed).
     """
     folder = os.path.realpath(submission_folder) + "/"
@@ -71,13 +72,14 @@ def install_sentry(submission_folder, training_functions):
                          if isinstance(module, ModuleType)}
     protected_types = _existing_types()
     counts = tuple(itertools.count() for _ in training_functions)
-    threads_started = itertools.count()
+    threads_started, shown = itertools.count(), itertools.count()
     hook = _make_hook(folder, flags, records, setprofile_left, protected_globals,
                       protected_types, _library_roots())
     sys.addaudithook(hook)
     watch = ImportWatch()
     sys.meta_path.insert(0, watch)
-    profiler = _make_profiler(folder, tuple(training_functions), counts, threads_started)
+    profiler = _make_profiler(folder, tuple(training_functions), counts, threads_started,
+                              shown, tuple(show_files))
 
     def report(_value=_counted, _list=list, _dict=dict, _zip=zip, _type=type, _sys=sys,
                _any=any):
@@ -89,7 +91,7 @@ def install_sentry(submission_folder, training_functions):
         return {"flags": _list(flags), "imports": [_dict(record) for record in records],
                 "training": {name: _value(count) for name, count in
                              _zip(training_functions, counts)},
-                "threads": _value(threads_started)}
+                "threads": _value(threads_started), "shown": _value(shown)}
 
     return report, profiler
 
@@ -211,16 +213,20 @@ def _is_memory(path, _len=len):
                                   and parts[-1] in ("mem", "pagemap"))
 
 
-def _make_profiler(folder, names, counts, threads_started, _start=_thread.start_new_thread,
-                   _next=next, _str=str, _type=type):
+def _make_profiler(folder, names, counts, threads_started, shown, show_files,
+                   _start=_thread.start_new_thread, _next=next, _str=str, _type=type):
     """A profile function counting calls of the training functions defined in the
-    submission's folder, and threads started, while the submission is imported."""
+    submission's folder, of matplotlib's show(), and threads started, while the
+    submission is imported."""
     def profiler(frame, event, arg):
         if event == "call":
             code = frame.f_code
-            if code.co_name in names and _type(code.co_filename) is _str \
-                    and code.co_filename.startswith(folder):
+            if _type(code.co_filename) is not _str:
+                return
+            if code.co_name in names and code.co_filename.startswith(folder):
                 _next(counts[names.index(code.co_name)])
+            elif code.co_name == "show" and code.co_filename.endswith(show_files):
+                _next(shown)
         elif event == "c_call" and arg is _start:
             _next(threads_started)
 

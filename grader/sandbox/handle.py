@@ -78,7 +78,7 @@ class WorkerHandle:
     """A worker serving the module at `module_path`. Use as a context manager, or close()."""
 
     def __init__(self, module_path, limits=None, zygote=None, isolation=bwrap.PROCESS,
-                 fallback=False):
+                 fallback=False, account=None):
         """
         Args:
             module_path: the Python file to import, in the folder the worker runs in.
@@ -90,8 +90,11 @@ class WorkerHandle:
             isolation: "bwrap" or "process" (grader.sandbox.bwrap.resolve decides).
             fallback: with isolation "bwrap", start with process isolation instead when
                 no sandboxed worker can start (see fallback_reason).
+            account: the grader.sandbox.privileges.Account workers run as (a root
+                grader's), which owns the submission's working copy; None: this user.
         """
         self.module_path = module_path
+        self.user = account.ids if account is not None else None  # (uid, gid) of workers
         self.limits, self.zygote, self.isolation = limits or Limits(), zygote, isolation
         # A sandboxed zygote's workers live in its PID namespace: it kills them for us.
         self.remote_pids = bool(zygote) and isolation == bwrap.BWRAP
@@ -131,15 +134,18 @@ class WorkerHandle:
                 return self._start()
             self._keep = connection
             self.channel = protocol.Channel(connection.makefile("rb"), connection.makefile("wb"))
+            # A sandboxed zygote runs as the account already; a root zygote's worker
+            # switches to it before the submission's import.
             self.channel.send({"cwd": str(cwd), "memory_mb": self.limits.memory_mb,
                                "cpu_seconds": self.limits.cpu_seconds,
-                               "new_submission": new_submission})
+                               "new_submission": new_submission,
+                               "user": None if self.remote_pids else self.user})
             self.pid = self.channel.receive(max(self.timeout, ZYGOTE_START_SECONDS))["pid"]
             return
         command = bwrap.worker_command(cwd) if self.isolation == bwrap.BWRAP else None
         errors = tempfile.TemporaryFile() if command and self.fallback and not self.ever_ready \
             else None
-        process = start_worker(cwd, self.limits, command, errors)
+        process = start_worker(cwd, self.limits, command, errors, self.user)
         if errors:
             self._starting = (process, errors)
         self._keep = process
@@ -248,6 +254,8 @@ class WorkerHandle:
         if answer.get("ok") and "functions" in answer:  # the load request's answer
             answer["training_calls"] = dict(sentry.get("training", {}))
             answer["threads_at_import"] = int(sentry.get("threads", 0))
+            figures = answer.get("figures") if isinstance(answer.get("figures"), dict) else {}
+            answer["figures"] = {**figures, "shown": int(sentry.get("shown", 0))}
         return answer
 
     # -- requests -------------------------------------------------------------------

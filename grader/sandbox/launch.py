@@ -21,6 +21,9 @@ ENTRY = Path(__file__).resolve().parent / "entry.py"
 WORKER_ENVIRONMENT = {"MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                       "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
 ZYGOTE_START_SECONDS = 60
+# Beside a worker's writable folder: the copy of the font cache a worker run as another
+# user reads (grader.sandbox.privileges.copy_font_cache).
+FONT_FOLDER = "matplotlib"
 
 
 @dataclass(frozen=True)
@@ -41,15 +44,38 @@ def worker_environment():
     return {**WORKER_ENVIRONMENT, "MPLCONFIGDIR": cache}
 
 
-def start_worker(cwd, limits, command=None, stderr=None):
+def font_cache_files():
+    """matplotlib's font list files, built once here when missing (about a second)."""
+    folder = Path(worker_environment()["MPLCONFIGDIR"])
+    files = sorted(folder.glob("fontlist-v*.json"))
+    if not files:
+        subprocess.run([sys.executable, "-I", "-c", "import matplotlib.font_manager"],
+                       env={**os.environ, "MPLCONFIGDIR": str(folder)}, check=False,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+        files = sorted(folder.glob("fontlist-v*.json"))
+    return files
+
+
+def account_font_folder(writable):
+    """Where the font cache is for a worker of another user whose writable folder is
+    `writable` (the copy beside it)."""
+    return Path(writable).parent / FONT_FOLDER
+
+
+def start_worker(cwd, limits, command=None, stderr=None, user=None):
     """A fresh worker process in cwd, under limits as far as the platform enforces them
     (grader.sandbox.processes): a Popen whose stdin and stdout are the protocol channel.
     command: the command line that starts it (default: this Python on entry.py; a
-    sandbox's, grader.sandbox.bwrap); stderr: a file for its start-up errors."""
+    sandbox's, grader.sandbox.bwrap); stderr: a file for its start-up errors; user:
+    (uid, gid) to start it as (grader.sandbox.privileges), reading the font cache copied
+    beside cwd."""
     env = {"PATH": os.environ.get("PATH", ""), **processes.platform_environment(cwd),
            **worker_environment()}
+    if user is not None:
+        env["MPLCONFIGDIR"] = str(account_font_folder(cwd))
     return processes.start_worker(command or [sys.executable, "-I", str(ENTRY), "worker"],
-                                  str(cwd), env, limits.memory_mb, limits.cpu_seconds, stderr)
+                                  str(cwd), env, limits.memory_mb, limits.cpu_seconds, stderr,
+                                  user)
 
 
 def start_zygote(folder):

@@ -10,6 +10,7 @@ where it exists; what a platform cannot enforce is named by `not_enforced`, for 
 | child subreaper, /proc  | Linux             | finding processes the submission detached      |
 | `fork` + `AF_UNIX`      | Linux             | the regrade zygote (fork is unsafe on macOS)   |
 | `taskkill /T /F`        | Windows           | killing the worker's process tree              |
+| setuid, setgroups       | Linux, macOS      | a root grader's workers as an unprivileged user |
 
 A submission may start processes of its own, even detach them (setsid, double fork) so
 that killing the worker's process group misses them. On Linux the process that starts
@@ -55,7 +56,7 @@ def _simulated_missing():
     return names
 
 
-FEATURE_NAMES = ("resource", "sessions", "subreaper", "fork", "af_unix")
+FEATURE_NAMES = ("resource", "sessions", "subreaper", "fork", "af_unix", "setuid")
 _MISSING = _simulated_missing()
 FEATURES = {
     "resource": resource is not None,
@@ -65,6 +66,7 @@ FEATURES = {
     # (macOS system frameworks are not fork-safe; Windows has no fork).
     "fork": hasattr(os, "fork") and sys.platform.startswith("linux"),
     "af_unix": hasattr(socket, "AF_UNIX"),
+    "setuid": all(hasattr(os, name) for name in ("setuid", "setgid", "setgroups", "geteuid")),
 }
 FEATURES = {name: present and name not in _MISSING for name, present in FEATURES.items()}
 ZYGOTE_SUPPORTED = FEATURES["fork"] and FEATURES["af_unix"]
@@ -107,7 +109,7 @@ def platform_environment(home):
             "USERPROFILE": str(home)}
 
 
-def start_worker(argv, cwd, env, memory_mb=None, cpu_seconds=None, stderr=None):
+def start_worker(argv, cwd, env, memory_mb=None, cpu_seconds=None, stderr=None, user=None):
     """Start argv as a worker with pipes on stdin/stdout, limited where the platform can.
 
     Args:
@@ -115,10 +117,12 @@ def start_worker(argv, cwd, env, memory_mb=None, cpu_seconds=None, stderr=None):
         memory_mb, cpu_seconds: limits (see limit_resources), applied before it runs.
         stderr: a file for what it writes on stderr before it serves (default: nothing
             kept); the worker points its own stderr elsewhere once it is ready.
+        user: (uid, gid) to run it as, without supplementary groups (a root grader's
+            workers, grader.sandbox.privileges); None: this process's user.
     Returns:
         the subprocess.Popen; stop it with kill_tree.
     """
-    options = {}
+    options = user_options(user)
     if FEATURES["sessions"]:
         options["start_new_session"] = True
     if WINDOWS:
@@ -128,6 +132,32 @@ def start_worker(argv, cwd, env, memory_mb=None, cpu_seconds=None, stderr=None):
         options["preexec_fn"] = lambda: limit_resources(memory_mb, cpu_seconds)
     return subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=stderr or subprocess.DEVNULL, cwd=cwd, env=env, **options)
+
+
+def user_options(user):
+    """subprocess.Popen's options that start a child as user (uid, gid) and no other group
+    (set in the child before it runs anything); {} for None."""
+    if user is None:
+        return {}
+    uid, gid = user
+    return {"user": uid, "group": gid, "extra_groups": []}
+
+
+def switch_user(uid, gid):
+    """Become uid and gid for good, with no supplementary group: a root process's forked
+    worker, before any student code (grader.sandbox.zygote). Raises OSError when the
+    system refuses (no CAP_SETUID), or when root could be taken back."""
+    os.setgroups([])
+    os.setgid(gid)
+    os.setuid(uid)
+    if os.getuid() != uid or os.geteuid() != uid or os.getgid() != gid or os.getgroups():
+        raise PermissionError(f"still uid {os.getuid()}, gid {os.getgid()} after setuid({uid})")
+    if uid != 0:
+        try:
+            os.setuid(0)
+        except OSError:
+            return
+        raise PermissionError(f"setuid({uid}) could be undone")
 
 
 def limit_resources(memory_mb=None, cpu_seconds=None, file_mb=64):

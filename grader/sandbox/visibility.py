@@ -43,6 +43,8 @@ def look(paths):
             seen[path] = "not visible"
         elif not os.path.isdir(path):
             seen[path] = "visible, readable"
+        elif not os.access(path, os.R_OK | os.X_OK):
+            seen[path] = "visible, not readable"
         else:
             entries = sorted(os.listdir(path))
             shown = " ".join(entries[:6]) + (" ..." if len(entries) > 6 else "")
@@ -59,16 +61,24 @@ def report():
     import tempfile
     from pathlib import Path
 
-    from grader.paths import REPO_ROOT
+    from grader.paths import HIDDEN_CHECKS_DIR, REPO_ROOT, SOLUTION_DIR
     from grader.sandbox import bwrap as sandbox
+    from grader.sandbox import privileges, processes
     from grader.sandbox.launch import WORKER_ENVIRONMENT
 
     isolation = sandbox.resolve("auto")
     reason = sandbox.unavailable_reason()
+    account = privileges.worker_account()
+    isolation = privileges.as_root_isolation(isolation)
     print(f"isolation: {isolation}" + (f" (bubblewrap cannot run: {reason})" if reason else ""))
+    if account is not None:
+        print(f"student code runs as: {account.name} (uid {account.uid}, gid {account.gid})")
+        privileges.shield(account)  # as before every grade
     with tempfile.TemporaryDirectory(prefix="sandbox-check-") as folder:
-        paths = [folder, "/tmp", str(REPO_ROOT), str(REPO_ROOT / "solution"),
-                 str(REPO_ROOT / "grader" / "hidden"), str(REPO_ROOT / "tests"),
+        if account is not None:
+            privileges.hand_over(folder, account)
+        paths = [folder, "/tmp", str(REPO_ROOT), str(SOLUTION_DIR),
+                 str(HIDDEN_CHECKS_DIR), str(REPO_ROOT / "tests"),
                  str(Path.home()), os.getcwd(), *sandbox.library_folders()]
         arguments = ["-c", Path(__file__).read_text(encoding="utf-8"), json.dumps(paths)]
         if isolation == sandbox.BWRAP:
@@ -77,7 +87,7 @@ def report():
             command = [sys.executable, "-I", *arguments]
         result = subprocess.run(command, capture_output=True, text=True, cwd=folder,
                                 env={"PATH": os.environ.get("PATH", ""), **WORKER_ENVIRONMENT},
-                                timeout=60)
+                                timeout=60, **processes.user_options(account and account.ids))
     if result.returncode != 0:
         print(f"the check could not run in the worker's isolation:\n{result.stderr}")
         return 1

@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from grader.lab import DEFAULT_LOSS, TRAINING_FUNCTIONS
-from grader.sandbox import guard, protocol, training
+from grader.sandbox import figures, guard, protocol, training
 from grader.sandbox.loading import import_file
 
 MODULE_NAME = "submission"
@@ -131,6 +131,8 @@ class Worker:
             ),
             "loss": loss_name if isinstance(loss_name, str) else repr(loss_name)[:80],
             "seconds": time.perf_counter() - started,
+            # plt.show() calls at import are counted by the guard (main thread)
+            "figures": {"open": figures.open_figures()},
         }
 
     def call(self, function, args, keep_cache=False):
@@ -266,7 +268,7 @@ def serve(requests, answers):
     except (protocol.ProtocolError, KeyError, ValueError, AttributeError):
         return
     report, profiler = guard.install_sentry(Path(load["path"]).resolve().parent,
-                                            TRAINING_FUNCTIONS)
+                                            TRAINING_FUNCTIONS, figures.SHOW_FILES)
     snapshot = guard.Snapshot()
     _serve_signed(requests.read, answers.write, answers.flush, key, report, snapshot,
                   worker, load, profiler)

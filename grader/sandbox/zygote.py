@@ -19,7 +19,7 @@ import os
 import socket
 from pathlib import Path
 
-from grader.sandbox import namespaces, protocol
+from grader.sandbox import namespaces, processes, protocol
 from grader.sandbox.processes import become_subreaper, children, kill, limit_resources, reap
 from grader.sandbox.worker import preload, serve
 
@@ -76,7 +76,8 @@ def scrub(kept):
 def zygote(where):
     """Fork a fresh worker for every connection to `where`, from a preloaded process.
 
-    A connection sends {"cwd", "memory_mb", "cpu_seconds", "new_submission"}; the forked
+    A connection sends {"cwd", "memory_mb", "cpu_seconds", "new_submission", "user"}
+    (user: [uid, gid] the worker becomes before it serves, or None); the forked
     worker answers {"pid"} on it, then serves requests on that same connection. A
     connection sending {"kill": pid} has that worker killed and gets {"killed": pid}.
     The zygote is a child subreaper: processes a worker leaves behind become its children
@@ -112,7 +113,9 @@ def zygote(where):
                 kill(settings["kill"])
             protocol.write_message(stream, {"killed": settings["kill"]})
         elif "cwd" in settings:
-            if settings.get("new_submission"):
+            # A sandboxed zygote serves one job slot: its next submission starts clean.
+            # (On the host one zygote serves every slot: the others' workers live on.)
+            if settings.get("new_submission") and in_sandbox():
                 for pid in children():
                     kill(pid)
                 reap()
@@ -138,6 +141,11 @@ def _fork_worker(server, stream, settings):
         os.setsid()
         os.chdir(settings["cwd"])
         limit_resources(settings["memory_mb"], settings["cpu_seconds"])
+        if settings.get("user"):  # a root zygote: student code never runs as root
+            try:
+                processes.switch_user(*settings["user"])
+            except OSError:
+                os._exit(1)  # never serve as root (the grader probed that it can switch)
         serve(stream, stream)
 
     if in_sandbox():

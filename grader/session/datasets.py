@@ -24,15 +24,16 @@ def sha256(path):
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def recorded_checksums(directory=DATASETS_DIR):
-    """{file name: hex digest} as listed in SHA256SUMS (`<digest>  <name>` lines)."""
-    listing = Path(directory) / CHECKSUMS
+def recorded_checksums(directory=DATASETS_DIR, listing=CHECKSUMS):
+    """{file name: hex digest} as listed in directory/listing (`<digest>  <name>` lines)."""
+    listing = Path(directory) / listing
     if not listing.exists():
         raise DatasetError(f"{listing} is missing: run `python -m grader make-datasets`")
     digests = {}
     for line in listing.read_text(encoding="utf-8").splitlines():
-        digest, name = line.split(maxsplit=1)
-        digests[name] = digest
+        digest, _, name = line.strip().partition(" ")
+        if name.strip():
+            digests[name.strip()] = digest
     return digests
 
 

@@ -15,19 +15,17 @@ DIAGNOSIS (grader.session.outcome.line), so that a report can show it in full.
 import numpy as np
 
 from grader.lab import LAYERS
+from grader.session.conventions import (
+    Scale,
+    convention,
+    factor,
+    factor_words,
+    scale_between,
+)
 from grader.session.gradcheck import rel_error
 
 MATCH = 1e-5  # relative error under which two gradients are "the same"
 SIGN_CAUSE = "check y_pred - y versus y - y_pred"
-
-
-def factor(got, expected):
-    """c such that got == c * expected (to MATCH), or None."""
-    scale = float(np.sum(expected * expected))
-    if scale == 0.0:
-        return None
-    c = float(np.sum(got * expected)) / scale
-    return c if rel_error(got, c * expected) < MATCH else None
 
 
 def _close(value, target):
@@ -48,10 +46,11 @@ def _direction(c):
     return "too large" if abs(c) > 1 else "too small"
 
 
-def error_summary(got, expected):
+def error_summary(got, expected, n=None):
     """How far got is from expected, in words: the relative error, or its plain reading
     where there is one ("off by a factor 2 (too large)", "the opposite
-    sign", "all zeros ..."); NaN or inf say so."""
+    sign", "all zeros ..."; with the batch size n, factors in N too: "off by a factor
+    N/2 = 3.5 (too large)"); NaN or inf say so."""
     got, expected = np.asarray(got, np.float64), np.asarray(expected, np.float64)
     if got.shape != expected.shape:
         return f"shape {got.shape} instead of {expected.shape}"
@@ -61,6 +60,11 @@ def error_summary(got, expected):
     if not np.any(got) and np.any(expected):
         return "all zeros where the right values are not"
     c = factor(got, expected)
+    scale = scale_between([(got, expected, n)]) if n is not None and c is not None else None
+    if scale is not None and (scale.n_power or scale.sign < 0) and not scale.is_one:
+        words = factor_words(scale, n).replace("has the wrong sign", "the opposite sign")
+        return words.replace("is off by", "off by") + f" (relative error {error:.2g})" * (
+            scale.sign < 0 and scale.magnitude.is_one)
     if c is not None and _close(c, -1.0):
         return f"the opposite sign (relative error {error:.2g})"
     ratio = _ratio_text(c) if c is not None else None
@@ -69,7 +73,8 @@ def error_summary(got, expected):
     return f"relative error {error:.2g}"
 
 
-def diagnose_parameter(label, got, expected, n, is_bias=False, sign_cause=SIGN_CAUSE):
+def diagnose_parameter(label, got, expected, n, is_bias=False, sign_cause=SIGN_CAUSE,
+                       what="derivative", kind=None):
     """One sentence on how a gradient relates to the right one, or None.
 
     Args:
@@ -79,6 +84,8 @@ def diagnose_parameter(label, got, expected, n, is_bias=False, sign_cause=SIGN_C
         n: number of samples in the batch.
         is_bias: the gradient of a bias (1, h).
         sign_cause: where to look when the sign is wrong.
+        what, kind: the kind of value ("derivative", "loss") and the declared LOSS, which
+            decide the convention a factor is named by (grader.session.conventions).
     """
     if got.shape != expected.shape:
         if is_bias and got.shape == (n, expected.shape[1]):
@@ -97,18 +104,57 @@ def diagnose_parameter(label, got, expected, n, is_bias=False, sign_cause=SIGN_C
         if label[1:] in {key for pair in LAYERS for key in pair}:
             return f"{label} is zero: this parameter would never learn"
         return f"{label} returns zeros: is it still a placeholder?"
-    if _close(c, -1.0):
+    return scaled_sentence(label, scale_between([(got, expected, n)]), n, is_bias,
+                           sign_cause, what, kind)
+
+
+def scaled_sentence(label, scale, n, is_bias=False, sign_cause=SIGN_CAUSE,
+                    what="derivative", kind=None):
+    """The sentence for a value `scale` times the right one at batch size n, naming the
+    convention that produces that factor where one does; None for no factor."""
+    if scale is None or scale.is_one:
+        return None
+    if scale == Scale(-1) and what != "loss":
         return f"{label} has the wrong sign: it is the gradient's opposite ({sign_cause})"
-    if _close(c, 1.0 / n) and is_bias:
+    if is_bias and scale == Scale(1, -1):
         return (f"{label} is averaged over the samples: a bias gradient sums them (the 1/N is "
                 "already inside derivative_loss)")
-    if _close(c, n) or _close(c, 1.0 / n):
-        return (f"{label} is off by a factor N = {n} ({_direction(c)}): a sum where "
-                "a mean belongs, or the 1/N of the mean loss missing or applied twice")
-    if _close(c, 2.0) or _close(c, 0.5):
-        return (f"{label} is off by a factor 2 ({_direction(c)}): the derivative "
-                "of (y_pred - y) ** 2 is 2 * (y_pred - y), and a mean has no stray 1/2")
-    return None
+    named = convention(scale, what, kind)
+    if named:
+        return f"{label} {factor_words(scale, n)}: {named}"
+    if scale.magnitude == Scale(1, 1) or scale.magnitude == Scale(1, -1):
+        return (f"{label} {factor_words(scale, n)}: a sum where a mean belongs, or the 1/N "
+                "of the mean loss missing or applied twice")
+    return f"{label} {factor_words(scale, n)}"
+
+
+def scaled_over_sizes(label, pairs, what="derivative", kind=None):
+    """One sentence for a value wrong at several batch sizes: the one factor, as a formula
+    in N, that explains them all (and its convention), or each size's own factor when
+    they disagree (a loss both halved and summed shows as N/2, never as one of the two).
+
+    pairs: [(got, expected, n)] of every failing size.
+    """
+    scale = scale_between(pairs)
+    if scale is not None and (len(pairs) == 1 or scale.n_power):
+        n = pairs[-1][2]
+        sentence = scaled_sentence(label, scale, n, what=what, kind=kind)
+        if sentence and len(pairs) > 1:
+            values = ", ".join(f"{scale.value(size):.4g} for N = {size}" for _, _, size in pairs)
+            sentence += f" (the factor {scale.text()}: {values})"
+        return sentence
+    if scale is not None:
+        return scaled_sentence(label, scale, pairs[-1][2], what=what, kind=kind)
+    if all(not np.any(got) and np.any(expected) for got, expected, _ in pairs):
+        return f"{label} returns zeros: is it still a placeholder?"
+    own_scales = [scale_between([pair]) for pair in pairs]
+    if not any(own_scales):
+        return None
+    each = []
+    for (_, _, size), own in zip(pairs, own_scales, strict=True):
+        words = factor_words(own, size).removeprefix("is ") if own else "no simple factor"
+        each.append(f"N = {size}: {words}")
+    return f"{label} is wrong for several N, by different factors: " + "; ".join(each)
 
 
 def variant_gradients(activations, y, params, d_loss, output_derivative=True,
@@ -214,3 +260,31 @@ def wrong_layers_sentence(wrong, keys):
     named = " and ".join(f"layer {number} ({', '.join(LAYERS[number - 1])})"
                          for number in layers)
     return f"the gradients of {named} are wrong, {_keys_text(right)} right"
+
+
+def weights_and_biases(got, expected, n):
+    """A sentence when every weight gradient is one multiple of the right one and every
+    bias gradient another (the 1/N put on the biases only), or None.
+
+    Args:
+        got, expected: grads dicts (the submission's, the right ones); n: batch size.
+    """
+    scales = []
+    for keys in ([w for w, _ in LAYERS], [b for _, b in LAYERS]):
+        if any(got[key].shape != expected[key].shape for key in keys):
+            return None
+        scales.append(scale_between([(got[key], expected[key], n) for key in keys]))
+    weights, biases = scales
+    if weights is None or biases is None or weights == biases:
+        return None
+    if weights == Scale(1, 1) and biases.is_one:
+        return (f"every weight gradient is N = {n} times the right one and every bias "
+                "gradient right: the 1/N sits on the biases only (derivative_loss without "
+                "the 1/N of the mean, bias gradients averaged over the samples); the "
+                "contract puts the 1/N in derivative_loss and sums every gradient over the "
+                "samples")
+    if weights.is_one:
+        return None  # one sentence per bias gradient says it already
+    return (f"every weight gradient is {weights.with_value(n)} times the right one, every "
+            f"bias gradient {biases.with_value(n)} times: weights and biases are scaled "
+            "differently, where one derivative_loss scales them alike")

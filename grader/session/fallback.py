@@ -1,22 +1,31 @@
-"""Grading a backprop.py by its definitions when importing it as it is does not finish.
+"""Grading a backprop.py by its definitions when importing it as it is does not work.
 
-A training run or an endless loop left at the bottom of the file would cost every point,
-where the lab's rule ("importing backprop.py trains nothing and prints nothing") costs 2.
-So when the import runs out of time or ends its worker, the file's copy is rewritten to
-its definitions only (grader.intake.definitions) and imported again by the same handle:
-a new worker with the same limits. The rule check then fails, naming what was left out.
+A training run, an endless loop, an `input()`, a `sys.exit()` or a failing
+`open("data.txt")` left at the bottom of the file would cost every point, where the lab's
+rule ("importing backprop.py trains nothing and prints nothing") costs 2. So when the
+import runs out of time, ends its worker or raises, the file's copy is rewritten to its
+definitions only (grader.intake.definitions) and imported again by the same handle: a
+new worker with the same limits. The rule check then fails, naming what was left out.
 
 What is decided here comes from the grader's side only: how the first import failed
-(the handle's own timeout or the worker's end) and the syntax tree of the text submitted.
-An exception raised at import (SystemExit, a forbidden module that fails to import) is
-no reason to re-import: it is reported as it is.
+(the handle's own timeout or the worker's end, else an exception) and the syntax tree of
+the text submitted. A file that does not parse is not retried, and one whose definitions
+raise the same exception again (an import of a module not handed in, a NameError in a
+default argument or a decorator) is reported as it is: its definitions are what fails;
+only an UPPER_CASE constant whose value raised (`DATA = np.loadtxt("data.txt")`) is
+left out as well. Which line raised is read off the worker's traceback: it only chooses
+what else to leave out, and leaving out more never earns a point.
 """
 
+import re
 from dataclasses import dataclass
 
 from grader.intake.definitions import Definitions, named
 
 FALLBACK_CAUSES = ("timeout", "crashed")  # grader.sandbox.handle.failed_import's causes
+NOT_RETRIED = ("SyntaxError", "IndentationError", "TabError")  # the text itself is wrong
+MODULE_LINE = re.compile(r"line (\d+), in <module>")
+RETRIED_CONSTANTS = 3  # constants left out one by one, each a new worker
 LEFT_OUT = "its top-level statements that are not definitions"
 REMEDY = 'put them under `if __name__ == "__main__":`'
 
@@ -43,16 +52,58 @@ class ImportFallback:
 def import_definitions_only(submission, worker, info):
     """The ImportFallback after a failed import report `info`, or None when the way it
     failed is no reason to leave statements out."""
-    if info["ok"] or info["error"].get("cause") not in FALLBACK_CAUSES:
+    if info["ok"]:
+        return None
+    error = info["error"]
+    raised = error.get("cause") is None and error["type"] not in NOT_RETRIED
+    if error.get("cause") not in FALLBACK_CAUSES and not raised:
         return None
     definitions = submission.definitions_only()
     second = worker.reload() if definitions is not None and definitions.left_out else None
+    # A constant whose value raised (a data file read at import) is left out as well.
+    constants = []
+    while definitions is not None and len(constants) < RETRIED_CONSTANTS:
+        latest = second or info
+        constant = None if latest["ok"] or latest["error"].get("cause") is not None else \
+            definitions.constant_at(raised_on_line(latest) or 0)
+        if constant is None or constant in constants:
+            break
+        constants.append(constant)
+        definitions = submission.definitions_only(leave_out=tuple(constants))
+        second = worker.reload() if definitions is not None else None
+    if raised and not constants and (second is None or same_exception(info, second)):
+        return None  # what raises is a definition or an import: said as it is
     return ImportFallback(first=info, definitions=definitions, second=second)
+
+
+def raised_on_line(info):
+    """The line of the module's own statement that raised at import, or None."""
+    lines = MODULE_LINE.findall(info["error"].get("traceback") or "")
+    return int(lines[0]) if lines else None
+
+
+def same_exception(first, second):
+    """Whether two failed import reports name the same exception."""
+    return not second["ok"] and all(first["error"].get(key) == second["error"].get(key)
+                                    for key in ("type", "message", "cause"))
+
+
+def how_it_failed(info):
+    """What a failed import did, after "could not be imported: ": "importing it did not
+    finish within 3 s", "importing it raised EOFError (EOF when reading a line) on line 87"."""
+    error = info["error"]
+    if error.get("cause") is not None:
+        return error["message"]
+    text = f"importing it raised {error['type']}"
+    if error["message"]:
+        text += f" ({error['message']})"
+    line = raised_on_line(info)
+    return text + (f" on line {line}" if line else "")
 
 
 def rule_failure(fallback, file_name):
     """Why the quiet-import rule fails when the definitions alone were graded."""
-    return (f"{file_name} as it is could not be imported: {fallback.first['error']['message']}."
+    return (f"{file_name} as it is could not be imported: {how_it_failed(fallback.first)}."
             f" It was graded without {LEFT_OUT} ({named(fallback.definitions.left_out)}): "
             f"{REMEDY} (this costs only this check's points)")
 

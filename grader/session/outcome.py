@@ -9,16 +9,19 @@ Kinds, so that nothing downstream has to read the feedback's prose:
     crashed           the submission ended its worker (os._exit, a signal, the CPU limit)
     integrity         the submission replaced functions the grader relies on (numpy's,
                       builtins, the worker's): nothing it answered after that counts
-    not_run           nothing could be called: no file, a file that cannot be imported
-                      or read, or the grader itself failed on the check
+    not_run           nothing could be called: no file, or a file that cannot be imported
+                      or read
+    grader_error      the grader itself failed on the check (a data file, a reference
+                      value, its own code): not the submission's doing, never a score
 """
 
 from dataclasses import dataclass
 
 PASSED, FAILED, NOT_IMPLEMENTED = "passed", "failed", "not_implemented"
 TIMEOUT, MEMORY, CRASHED, NOT_RUN = "timeout", "memory", "crashed", "not_run"
-INTEGRITY = "integrity"
-KINDS = (PASSED, FAILED, NOT_IMPLEMENTED, TIMEOUT, MEMORY, CRASHED, NOT_RUN, INTEGRITY)
+INTEGRITY, GRADER_ERROR = "integrity", "grader_error"
+KINDS = (PASSED, FAILED, NOT_IMPLEMENTED, TIMEOUT, MEMORY, CRASHED, NOT_RUN, INTEGRITY,
+         GRADER_ERROR)
 
 # Lines of a failure message that reports show in full and the regrade summary groups
 # the class by: a diagnosis names the mistake (grader.session.diagnosis), a hint
@@ -49,8 +52,7 @@ class CheckResult:
     name: the check's name, parameters filled in; group: its check group (grader.lab
     GROUPS), from the @check marker; points: what the check is worth; bonus: the
     points come on top of the total; messages: lines for the student (why it failed,
-    or what was measured when it passed); internal_error: the grader failed, not the
-    submission.
+    or what was measured when it passed).
     """
 
     name: str
@@ -60,7 +62,6 @@ class CheckResult:
     visibility: str
     messages: tuple = ()
     bonus: bool = False
-    internal_error: bool = False
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -69,6 +70,11 @@ class CheckResult:
     @property
     def passed(self):
         return self.kind == PASSED
+
+    @property
+    def internal_error(self):
+        """The grader failed on this check, not the submission."""
+        return self.kind == GRADER_ERROR
 
     @property
     def not_implemented(self):

@@ -19,7 +19,7 @@ from grader.lab import GROUPS, REPORT
 from grader.session.backprop_rule import WideCase
 from grader.session.cases import widths_label
 from grader.session.marker import VISIBLE, CheckFailed
-from grader.session.outcome import FAILED, NOT_RUN, PASSED, CheckResult
+from grader.session.outcome import FAILED, GRADER_ERROR, PASSED, CheckResult
 from grader.session.reference import RecordingReference, StoredReference, load_reference
 from grader.session.student import StudentCode
 
@@ -42,6 +42,7 @@ class GradingSession:
         self.results = []
         self.record = None
         self.import_error = ""  # why the submission could not be imported, in full
+        self.missing_groups = ()  # check groups of the lab with no check: nothing ran
 
     @property
     def isolation(self):
@@ -60,6 +61,13 @@ class GradingSession:
         config.stash[SESSION] = self
 
     def pytest_collection_modifyitems(self, items):
+        if not self.options.keyword:  # a full grade: every group of the lab has checks
+            found = {item.get_closest_marker("check").kwargs["group"] for item in items
+                     if item.get_closest_marker("check")}
+            self.missing_groups = tuple(group for group in GROUPS if group not in found)
+            if self.missing_groups:  # a check file is gone: grading would score too little
+                items.clear()
+                return
         items.sort(key=group_rank)
         for item in items:
             item.repr_failure = functools.partial(short_failure, item.repr_failure)
@@ -79,9 +87,9 @@ class GradingSession:
         name = check_name(item)
         group = marker.kwargs["group"]
         points = self.options.report_points if group == REPORT else marker.kwargs["points"]
-        kind, messages, internal = PASSED, (), False
+        kind, messages = PASSED, ()
         if call.excinfo is not None:
-            kind, message, internal = failure(call.excinfo)
+            kind, message = failure(call.excinfo)
             messages = (message,)
             notebook = self.prepared.notebook
             cell = notebook.cells.get(group) if notebook else None
@@ -91,8 +99,7 @@ class GradingSession:
             messages = (item.stash[NOTE],)
         return CheckResult(name=name, group=group, kind=kind, points=points,
                            visibility=marker.kwargs.get("visibility", VISIBLE),
-                           messages=messages, bonus=marker.kwargs.get("bonus", False),
-                           internal_error=internal)
+                           messages=messages, bonus=marker.kwargs.get("bonus", False))
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_json_runtest_metadata(self, item, call):
@@ -127,14 +134,14 @@ def check_name(item):
 
 
 def failure(excinfo):
-    """(kind, message for the student, whether the grader failed) of a check's exception."""
+    """(kind, message) of a check's exception. A check fails the submission by raising
+    CheckFailed or AssertionError; any other exception is the grader's own failure."""
     error = excinfo.value
     if isinstance(error, CheckFailed):
-        return error.kind, str(error), False
+        return error.kind, str(error)
     if isinstance(error, AssertionError):
-        return FAILED, str(error) or "check failed", False
-    return (NOT_RUN, f"the grader could not run this check ({type(error).__name__}: {error}); "
-                     "please report it to the course staff", True)
+        return FAILED, str(error) or "check failed"
+    return GRADER_ERROR, f"the grader failed on this check ({type(error).__name__}: {error})"
 
 
 def short_failure(full_repr, excinfo, *args):

@@ -1,7 +1,8 @@
 """Reference answers: the one place the checks get "what a correct submission returns".
 
 Three interchangeable sources, chosen by `load_reference()`:
-- LiveReference computes answers with solution/backprop.py (this repository);
+- LiveReference computes answers with solution/backprop.py (the course's repository,
+  marked by grader.paths.COURSE_MARKER);
 - StoredReference reads them from a file of reference values (the student template and
   the Gradescope autograder, which ship no solution);
 - RecordingReference computes them live and remembers every answer, to write that file.
@@ -17,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from grader.lab import LOSSES
-from grader.paths import REFERENCE_VALUES, SOLUTION_DIR
+from grader.paths import COURSE_MARKER, REFERENCE_VALUES, SOLUTION_DIR
 from grader.sandbox.loading import deferred, import_file
 
 STORED_VALUES = REFERENCE_VALUES
@@ -182,10 +183,13 @@ for _method in METHODS:
 
 
 def load_reference():
-    """The live reference where the solution is present, else the stored values."""
-    if (SOLUTION_DIR / "backprop.py").exists():
-        return LiveReference()
+    """The stored values where they are shipped (the exports), else the live solution of
+    the course's own repository, which says it is one (COURSE_MARKER): a folder named
+    solution/ in a student's repository is never taken for the reference."""
     if STORED_VALUES.exists():
         return StoredReference()
-    raise FileNotFoundError(f"neither {SOLUTION_DIR / 'backprop.py'} nor {STORED_VALUES} "
-                            "exists: the grader has no reference answers")
+    if COURSE_MARKER.is_file() and (SOLUTION_DIR / "backprop.py").exists():
+        return LiveReference()
+    raise FileNotFoundError(f"no {STORED_VALUES}, and this is not the course's repository "
+                            f"(no {COURSE_MARKER.name} beside solution/backprop.py): the grader "
+                            "has no reference answers")

@@ -4,10 +4,13 @@ The worker runs the grader's training loop (grader.sandbox.training) on the subm
 forward, backward and update, and sends back every step: the params it started from and
 the grads backward gave there. Nothing of that is taken on trust: here, in the grader's
 own process, the trajectory must start from the grader's initial params, every step must
-be update's contract (params - lr * grads) and every grads the gradient of the declared
-loss at that step's params (grader.session.network, all steps at once), and the params
-returned must be the last step's. So params that training did not produce (stored ones,
-an update that ignores its grads, a backward steering to a chosen point) earn nothing.
+be update's contract (params - lr * grads, or + for an update that adds its step), every
+grads one fixed multiple of the gradient of the declared loss at that step's params
+(grader.session.network, all steps at once; a multiple such as a sum instead of a mean
+is charged in the checks of the functions that make it, see grader.session.retrain),
+with the steps going down the loss, and the params returned must be the last step's. So
+params that training did not produce (stored ones, an update that ignores its grads, a
+backward steering to a chosen point) earn nothing.
 """
 
 import numpy as np
@@ -45,26 +48,41 @@ def check_trajectory(trajectory, epochs, x, y, initial, lr, kind, trained):
         raise CheckFailed("training did not start from the grader's initial params")
     if not all(np.array_equal(params[key][-1], trained[key]) for key in LAYER_KEYS):
         raise CheckFailed("the params returned are not those of the training's last step")
+    sign = _update_sign(params, grads, lr, epochs)
+    if epochs:
+        _check_gradients(params, grads, epochs, x, y, kind, sign)
+
+
+def _update_sign(params, grads, lr, epochs):
+    """-1 when every step is params - lr * grads, +1 when every one adds; else CheckFailed."""
+    def stepped(epoch, sign):
+        return all(np.allclose(params[key][epoch + 1], params[key][epoch]
+                               + sign * lr * grads[key][epoch], rtol=STEP_RTOL, atol=STEP_ATOL)
+                   for key in LAYER_KEYS)
+
+    sign = -1.0 if not epochs or stepped(0, -1.0) else 1.0
     for epoch in range(epochs):
-        stepped = all(np.allclose(params[key][epoch + 1], params[key][epoch]
-                                  - lr * grads[key][epoch], rtol=STEP_RTOL, atol=STEP_ATOL)
-                      for key in LAYER_KEYS)
-        if not stepped:
+        if not stepped(epoch, sign):
             raise CheckFailed(f"at epoch {epoch + 1} update did not return params - lr * "
                               "grads of that step (see update's checks): the trained params "
                               "are credited only to gradient descent")
-    if epochs:
-        _check_gradients(params, grads, epochs, x, y, kind)
+    return sign
 
 
-def _check_gradients(params, grads, epochs, x, y, kind):
-    """Fail at the first step whose grads are not the gradient at its params."""
+def _check_gradients(params, grads, epochs, x, y, kind, sign):
+    """Fail at the first step whose grads are not the one multiple of the gradient at
+    its params that the first step shows, or when the steps climb the loss."""
     expected = network.backward(x, y, {key: params[key][:epochs] for key in LAYER_KEYS}, kind)
-    squares = lambda arrays: sum(  # noqa: E731 - per-step squared norms over every key
-        np.square(arrays[key]).reshape(epochs, -1).sum(axis=1) for key in LAYER_KEYS)
-    difference = squares({key: grads[key] - expected[key] for key in LAYER_KEYS})
-    scale = np.sqrt(squares(grads)) + np.sqrt(squares(expected))
-    errors = np.sqrt(difference) / np.maximum(scale, 1e-8)
+    flat = lambda arrays: np.concatenate(  # noqa: E731 - (epochs, all entries of every key)
+        [arrays[key].reshape(epochs, -1) for key in LAYER_KEYS], axis=1)
+    got, right = flat(grads), flat(expected)
+    multiple = float(got[0] @ right[0] / max(right[0] @ right[0], 1e-300))
+    if sign * multiple >= 0:
+        raise CheckFailed("the first training step does not go down the loss: backward's "
+                          "grads and update's step together climb it (see their checks)")
+    scaled = multiple * right
+    errors = np.linalg.norm(got - scaled, axis=1) / np.maximum(
+        np.linalg.norm(got, axis=1) + np.linalg.norm(scaled, axis=1), 1e-8)
     wrong = np.flatnonzero(errors >= GRADIENT_TOLERANCE)
     if wrong.size:
         epoch = int(wrong[0])

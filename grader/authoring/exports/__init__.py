@@ -1,13 +1,14 @@
 """What the course publishes, built from this repository: the student template
-(`template.py`) and the Gradescope autograder (`gradescope.py`). Both ship the grader
-without the solution, so both need the reference answers stored in advance."""
+(`template.py`), the Gradescope autograder (`gradescope.py`) and the Classroom 50 bundle
+(`classroom50.py`). All ship the grader without the solution, so all need the reference
+answers stored in advance."""
 
 import shutil
 import tempfile
 from pathlib import Path
 
 from grader.lab import DEFAULT_LOSS, LOSSES, NOT_SHIPPED, SUBMISSION_FILE
-from grader.paths import REFERENCE_VALUES, REPO_ROOT, SOLUTION_DIR
+from grader.paths import REFERENCE_CHECKSUM, REFERENCE_VALUES, REPO_ROOT, SOLUTION_DIR
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 REFERENCE_FILE = REFERENCE_VALUES.relative_to(REPO_ROOT)
@@ -26,8 +27,10 @@ def copy_files(pairs, destination):
 
 
 def record_reference_values(path):
-    """Grade the solution (with each LOSS) and store every reference answer used in `path`."""
+    """Grade the solution (with each LOSS) and store every reference answer used in `path`;
+    its digest goes beside it (REFERENCE_CHECKSUM's name), for the grader to verify."""
     from grader.grade import grade
+    from grader.session.datasets import sha256
 
     solution = (SOLUTION_DIR / SUBMISSION_FILE).read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory() as scratch:
@@ -40,4 +43,7 @@ def record_reference_values(path):
             if results.score < results.max_score:
                 raise RuntimeError(f"the solution with LOSS = {kind!r} scores {results.score}: "
                                    "fix it before exporting")
-    return Path(path)
+    path = Path(path)
+    path.with_name(REFERENCE_CHECKSUM.name).write_text(f"{sha256(path)}  {path.name}\n",
+                                                       encoding="utf-8", newline="\n")
+    return path

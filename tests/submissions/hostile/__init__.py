@@ -25,7 +25,8 @@ def at_top_of(function_line, code):
 
 
 ATTACKS = {
-    # Graded without the loop (grader.session.fallback): the quiet-import rule's 2 points lost.
+    # Graded without the loop or the exit (grader.session.fallback): the quiet-import rule's
+    # 2 points lost.
     "loop_at_import": ("quiet_import", at_import("while True:\n    pass")),
     "loop_in_forward": ("forward", at_top_of(FORWARD, "while True:\n    pass")),
     # (A worker runs student code outside its main thread, where signal handlers cannot
@@ -34,7 +35,7 @@ ATTACKS = {
         "import signal\ntry:\n    signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
         "    signal.signal(signal.SIGINT, signal.SIG_IGN)\nexcept ValueError:\n    pass\n"
         "while True:\n    pass"))),
-    "exit_at_import": ("everything", at_import("import sys\nsys.exit(0)")),
+    "exit_at_import": ("quiet_import", at_import("import sys\nsys.exit(0)")),
     "os_exit_in_backward": ("backward", at_top_of(BACKWARD, "import os\nos._exit(0)")),
     "keyboard_interrupt_in_forward": ("forward", at_top_of(FORWARD, "raise KeyboardInterrupt")),
     "numpy_monkeypatched": ("forward", lambda source: at_import(

@@ -3,9 +3,10 @@
     python grade.py              (Windows: py grade.py; macOS/Linux: python3 grade.py)
     python grade.py notebook     open lab1.ipynb in JupyterLab
 
-The first run creates .venv next to this file and installs the grader into it; later runs
-reuse it (and reinstall only when pyproject.toml changes). Other arguments go to the
-grader: `python grade.py -k backward`, `python grade.py lab1.ipynb`.
+The first run creates .venv next to this file and installs the grader into it, with the
+versions of requirements.lock; later runs reuse it (and reinstall only when pyproject.toml
+or requirements.lock changes). Other arguments go to the grader: `python grade.py -k
+backward`, `python grade.py lab1.ipynb`.
 """
 
 import os
@@ -21,14 +22,16 @@ PYTHON = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 def install(extra, marker):
     """pip install this folder (with `extra`, e.g. "[notebook]") into .venv, once."""
-    if marker.exists() and marker.stat().st_mtime >= (HERE / "pyproject.toml").stat().st_mtime:
+    changed = max((HERE / name).stat().st_mtime for name in ("pyproject.toml", "requirements.lock"))
+    if marker.exists() and marker.stat().st_mtime >= changed:
         return
     if not PYTHON.exists():
         print(f"Creating {VENV} (once)...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     print("Installing the grader's dependencies (once; this takes a minute)...", flush=True)
-    subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet",
-                    "--disable-pip-version-check", "-e", f".{extra}"], cwd=HERE, check=True)
+    # requirements.lock pins the versions tested, on every supported Python.
+    subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                    "-c", "requirements.lock", "-e", f".{extra}"], cwd=HERE, check=True)
     marker.touch()
 
 

@@ -10,9 +10,10 @@ if ! command -v bwrap >/dev/null; then
   { apt-get update && apt-get install -y bubblewrap; } || true  # the sandbox; warns if missing
 fi
 python3 -m venv .venv
-constraints=""
-if .venv/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
-  constraints="-c requirements.lock"  # the pins were resolved on CPython 3.11
-fi
-# shellcheck disable=SC2086
-.venv/bin/python -m pip install --quiet --disable-pip-version-check $constraints -e .
+# requirements.lock pins every supported CPython (3.10 to 3.13).
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e .
+# Student code runs as an unprivileged user (the grader switches to `nobody`): it may read
+# the grader and its libraries, never the stored reference values, and write none of it.
+chmod -R go-w "$root/source"
+chmod go-rwx grader/reference_values.npz
+if [ -f "$root/run_autograder" ]; then chmod go-w "$root/run_autograder"; fi

@@ -1,8 +1,9 @@
-"""Broken: the module calls sys.exit() at import, a leftover from a script that stopped
-after a quick test; the functions above it are correct.
+"""Broken rule: the module calls sys.exit() at import, a leftover from a script that
+stopped after a quick test; the functions above it are correct.
 
-Expected: the grader survives; nothing can be graded and the report says that
-importing raised SystemExit.
+Expected: like an endless loop at import, the file is graded from its definitions: every
+function scores, and the quiet-import rule fails (2 points), naming SystemExit and the
+line of sys.exit().
 """
 
 import sys

@@ -1,0 +1,70 @@
+"""Broken rule: module-level code reads a data file of the student's own (data.txt) that
+was not handed in, so importing raises FileNotFoundError. The functions are correct.
+
+Expected: the file is graded from its definitions: every function scores, and the
+quiet-import rule fails (2 points), naming FileNotFoundError and the line of the open().
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+LOSS = "mse"
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def derivative_sigmoid(y):
+    return y * (1.0 - y)
+
+
+def loss(y_pred, y):
+    return float(np.mean((y_pred - y) ** 2))
+
+
+def derivative_loss(y_pred, y):
+    return 2.0 * (y_pred - y) / y.shape[0]
+
+
+def forward(x, params):
+    z1 = sigmoid(x @ params["W1"] + params["b1"])
+    z2 = sigmoid(z1 @ params["W2"] + params["b2"])
+    y_pred = sigmoid(z2 @ params["W3"] + params["b3"])
+    return y_pred, (x, z1, z2, y_pred)
+
+
+def backward(y, cache, params):
+    x, z1, z2, y_pred = cache
+    d3 = derivative_loss(y_pred, y) * derivative_sigmoid(y_pred)
+    d2 = (d3 @ params["W3"].T) * derivative_sigmoid(z2)
+    d1 = (d2 @ params["W2"].T) * derivative_sigmoid(z1)
+    return {
+        "W1": x.T @ d1, "b1": d1.sum(axis=0, keepdims=True),
+        "W2": z1.T @ d2, "b2": d2.sum(axis=0, keepdims=True),
+        "W3": z2.T @ d3, "b3": d3.sum(axis=0, keepdims=True),
+    }
+
+
+def update(params, grads, lr):
+    return {k: params[k] - lr * grads[k] for k in params}
+
+
+def show_result(x, y, pred_y):
+    fig, axes = plt.subplots(1, 2, figsize=(10, 5))
+    for ax, title, labels in zip(axes, ("Ground truth", "Predict result"), (y, pred_y)):
+        ax.scatter(x[:, 0], x[:, 1], c=np.where(labels[:, 0] >= 0.5, "blue", "red"))
+        ax.set_title(title)
+    return fig
+
+
+def show_learning_curve(losses):
+    fig, ax = plt.subplots()
+    ax.plot(range(1, len(losses) + 1), losses)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    return fig
+
+
+with open("data.txt", encoding="utf-8") as data_file:
+    points = np.loadtxt(data_file, delimiter=",")
