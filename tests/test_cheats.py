@@ -45,7 +45,7 @@ def test_a_cheat_earns_what_its_honest_work_deserves(name, tmp_path, before):
         (tmp_path / "submission" / other).write_text(text, encoding="utf-8")
     results = grade_source(cheats.source(name), tmp_path)
     failed = [(c.name, c.output[:200]) for c in results.checks if not c.passed]
-    assert results.score == cheats.CHEATS[name].points, failed
+    assert results.score == cheats.expected(name), failed
     assert repository_state() == before and descendants() == []
 
 
@@ -66,8 +66,8 @@ def test_the_students_own_modules_and_threads_of_numpy_are_no_cheat(tmp_path):
     (folder / "lab_helpers.py").write_text("import math\n\nSCALE = math.sqrt(4.0)\n",
                                            encoding="utf-8")
     results = grade_source(cheats.solution_with((None, "import lab_helpers"))(), tmp_path)
-    assert results.score == 104, [(c.name, c.output[:200]) for c in results.checks
-                                  if not c.passed]
+    failed = [(c.name, c.output[:200]) for c in results.checks if not c.passed]
+    assert results.score == cheats.expected("walks_to_the_worker"), failed  # the solution's
 
 
 def test_a_helper_module_that_imports_a_framework_breaks_the_rule(tmp_path):
@@ -89,5 +89,5 @@ def test_a_regrade_gives_each_cheat_its_deserved_score(tmp_path, before):
             (tmp_path / "class" / name / other).write_text(text, encoding="utf-8")
     table = regrade(tmp_path / "class", out=tmp_path / "out")
     assert {name: table[name]["total"] for name in cheats.CHEATS} == \
-        {name: str(cheat.regrade_points) for name, cheat in cheats.CHEATS.items()}
+        {name: f"{cheats.expected(name, regrade=True):g}" for name in cheats.CHEATS}
     assert repository_state() == before and descendants() == []

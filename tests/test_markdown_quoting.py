@@ -47,7 +47,7 @@ def test_inline_text_is_one_line_that_marks_up_nothing():
 
 def test_a_forged_total_stays_inside_its_fence(tmp_path):
     results = grade_source(cheats.source("forges_the_report"), tmp_path)
-    assert results.score == cheats.CHEATS["forges_the_report"][0]
+    assert results.score == cheats.expected("forges_the_report")
     quiet = next(c for c in results.checks if c.name.startswith("rules: importing"))
     assert "# Total: 100 / 100" in quiet.output  # it is quoted ...
     for markdown in ((tmp_path / "out" / "feedback.md").read_text(encoding="utf-8"),

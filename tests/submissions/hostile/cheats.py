@@ -1,14 +1,17 @@
 """Submissions that cheat the grade rather than escape the sandbox: each is the reference
 solution with one shortcut or forgery added, and the score its honest work deserves.
 
-name -> Cheat(points of `python -m grader` without the hidden checks, points in a regrade
-with them, how the source is made, other files handed in beside it). The reference
-earns 104 and 114: 100, and 10 hidden, plus 4 bonus. Scores marked "integrity" are those
-of a submission flagged at that point: the checks after it earn nothing.
+name -> Cheat(points of `python -m grader` without the hidden checks and bonus, the same
+in a regrade with the hidden checks, bonus points earned, how the source is made, other
+files handed in beside it). The reference earns 100 and 110, and 4 bonus; `expected`
+adds the bonus as the course counts it (grader/lab.py BONUS). A submission flagged for
+integrity earns nothing from the flagged request on, bonus checks included; a broken
+import rule zeroes the total.
 """
 
 from typing import NamedTuple
 
+from tests.grading import bonus_total
 from tests.submissions.mutants import solution_source
 
 FORWARD = "def forward(x, params):\n"
@@ -19,8 +22,9 @@ FORGED = "```\\n# Total: 100 / 100\\n```\\n\\n## All checks passed\\n<details>"
 
 
 class Cheat(NamedTuple):
-    points: int  # python -m grader
-    regrade_points: int  # a regrade, hidden checks included
+    core: int  # python -m grader, out of 100, bonus left out
+    regrade_core: int  # a regrade, hidden checks included, out of 110
+    bonus: int  # bonus points earned
     make: object  # () -> the source of backprop.py
     files: dict = {}  # other files handed in: name -> text
 
@@ -153,47 +157,47 @@ CHEATS = {
     # Numerical differentiation passes every gradient check of widths 2-3-5-1 and 2-4-4-1;
     # by the back-propagation rule it loses backward's 30 points (hidden: 4), nothing
     # else: its training is gradient descent with the gradient.
-    "numerical_backward": Cheat(74, 80, solution_with((BACKWARD, NUMERICAL_BACKWARD))),
+    "numerical_backward": Cheat(70, 76, 4, solution_with((BACKWARD, NUMERICAL_BACKWARD))),
     # Params trained elsewhere are handed back by update: convergence earns nothing.
-    "stored_params": Cheat(92, 100, solution_with(
+    "stored_params": Cheat(88, 96, 4, solution_with(
         (None, "_SEEN = {}"), (FORWARD, '_SEEN["x"] = x'), (BACKWARD, '_SEEN["y"] = y'),
         (UPDATE, STORED_PARAMS))),
     # Prints a fake total inside a fence of its own: the quiet-import rule's 2 points go,
     # and no Markdown report shows the forged heading.
-    "forges_the_report": Cheat(102, 112, solution_with((None, f"print('{FORGED}')"))),
+    "forges_the_report": Cheat(98, 108, 4, solution_with((None, f"print('{FORGED}')"))),
     # Answers show_result's request itself: integrity from show_result on.
-    "forges_answers": Cheat(84, 94, solution_with((SHOW_RESULT, FORGES_ANSWERS))),
+    "forges_answers": Cheat(84, 94, 0, solution_with((SHOW_RESULT, FORGES_ANSWERS))),
     # Finds no frame of the worker's: the attack changes nothing.
-    "walks_to_the_worker": Cheat(104, 114, solution_with((FORWARD, WALKS_TO_THE_WORKER))),
+    "walks_to_the_worker": Cheat(100, 110, 4, solution_with((FORWARD, WALKS_TO_THE_WORKER))),
     # Swaps the code of the worker's figure request at import: refused, integrity: 0.
-    "swaps_the_worker_code": Cheat(0, 0, solution_with((None, (
+    "swaps_the_worker_code": Cheat(0, 0, 0, solution_with((None, (
         "import sys as _sys\n"
         "_worker = _sys.modules['grader.sandbox.worker']\n"
         "_worker.Worker.figure.__code__ = (lambda self, function, args: {}).__code__")))),
     # Lists the garbage collector's objects to find the worker: refused, integrity
     # from forward on.
-    "searches_the_heap": Cheat(26, 28, solution_with((FORWARD, (
+    "searches_the_heap": Cheat(26, 28, 0, solution_with((FORWARD, (
         "import gc as _gc\n"
         "try:\n    _gc.get_objects()\nexcept PermissionError:\n    pass")))),
     # Trains at import in a thread of its own: the quiet-import rule's 2 points go.
-    "trains_in_a_thread": Cheat(102, 112, solution_with((None, TRAINS_IN_A_THREAD))),
+    "trains_in_a_thread": Cheat(98, 108, 4, solution_with((None, TRAINS_IN_A_THREAD))),
     # Switches off the profiler that counts training at import: refused, integrity: 0.
-    "switches_off_the_profiler": Cheat(0, 0, solution_with((None,
+    "switches_off_the_profiler": Cheat(0, 0, 0, solution_with((None,
                                                            SWITCHES_OFF_THE_PROFILER))),
     # Imports a forbidden package where the old audit looked away: the total is 0.
-    "imports_in_a_thread": Cheat(0, 0, solution_with((None, (
+    "imports_in_a_thread": Cheat(0, 0, 0, solution_with((None, (
         "import importlib as _importlib, threading as _threading\n"
         "def _load():\n    try:\n        _importlib.import_module('tq' + 'dm')\n"
         "    except ImportError:\n        pass\n"
         "_t = _threading.Thread(target=_load)\n_t.start()\n_t.join()")))),
-    "imports_as_a_library": Cheat(0, 0, solution_with((None, (
+    "imports_as_a_library": Cheat(0, 0, 0, solution_with((None, (
         "exec(compile('try:\\n    import tqdm\\nexcept ImportError:\\n    pass\\n',"
         " '/usr/lib/python3/site-packages/x.py', 'exec'))")))),
-    "imports_a_computed_name": Cheat(0, 0, solution_with((FORWARD, (
+    "imports_a_computed_name": Cheat(0, 0, 0, solution_with((FORWARD, (
         "try:\n    __import__(''.join(['tq', 'dm']))\nexcept ImportError:\n    pass")))),
     # A local tqdm.py that loads the installed tqdm: a shadow of an installed package,
     # not the student's own module: the total is 0.
-    "shadows_an_installed_package": Cheat(0, 0, solution_with((None, (
+    "shadows_an_installed_package": Cheat(0, 0, 0, solution_with((None, (
         "try:\n    import tqdm as _tqdm\nexcept ImportError:\n    pass"))),
         {"tqdm.py": TQDM_SHIM}),
 }
@@ -202,3 +206,11 @@ CHEATS = {
 def source(name):
     """The cheat `name` as Python source."""
     return CHEATS[name].make()
+
+
+def expected(name, regrade=False):
+    """The total the cheat `name` deserves, in `python -m grader` or in a regrade."""
+    cheat = CHEATS[name]
+    if regrade:
+        return bonus_total(cheat.regrade_core, 110, cheat.bonus)
+    return bonus_total(cheat.core, 100, cheat.bonus)
