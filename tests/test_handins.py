@@ -412,3 +412,30 @@ def test_links_in_a_hand_ins_shipped_files_are_flagged_never_read(tmp_path):
     from grader.regrade.collect import content_hash
 
     assert content_hash(folder) != content_hash(put(tmp_path / "other", {"backprop.py": SOLUTION}))
+
+
+@pytest.mark.parametrize("name", ["backprop.py.txt", "Backprop.txt", "backprop (1).py.txt"])
+def test_a_py_renamed_txt_for_an_upload_filter_is_graded(tmp_path, name):
+    from grader.grade import grade
+
+    folder = put(tmp_path / "student", {name: SOLUTION, "notes.txt": "hello"})
+    found = find(folder)
+    assert found.file.name == name and [kind for kind, _ in found.notes] == ["renamed"]
+    with Prepared(folder) as prepared:
+        assert prepared.path.name == "backprop.py" and prepared.code == SOLUTION
+    if name == "backprop.py.txt":
+        assert grade(folder, out_dir=tmp_path / "out").score >= 100
+
+
+def test_a_link_inside_an_archive_is_left_out_and_noted(tmp_path):
+    path = tmp_path / "a.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("v2/backprop.py", SOLUTION)
+        info = zipfile.ZipInfo("lib/current.py")
+        info.external_attr = 0o120777 << 16
+        archive.writestr(info, "../v2/backprop.py")
+    opened = open_handin(path, put(tmp_path / "staging", {}))
+    assert opened.notes == [("links", "a.zip holds the link lib/current.py -> "
+                                      "../v2/backprop.py, left out")]
+    assert not (opened.path / "lib" / "current.py").exists()
+    assert find(opened.path).file.name == "backprop.py"

@@ -85,7 +85,7 @@ def test_a_function_using_a_constant_left_out_fails_its_own_checks(tmp_path):
     sigmoid = [c for c in results.checks if c.group == "sigmoid" and not c.passed]
     assert sigmoid and all("NameError: name 'SCALE' is not defined" in c.output
                            for c in sigmoid)
-    assert results.import_error == "" and 0 < results.score < 100
+    assert results.import_error == "" and 0 < results.core < 100
 
 
 def test_an_exception_before_a_definition_that_raises_names_both(tmp_path):
@@ -123,11 +123,11 @@ def test_drawing_or_showing_a_figure_at_import_costs_only_the_quiet_rule(tail, d
     failed = [c for c in results.checks if not c.passed]
     assert [c.name for c in failed] == [QUIET_RULE], [(c.name, c.output) for c in failed]
     assert f"importing backprop.py {drawn}: a window opens" in failed[0].output
-    assert results.score - results.bonus == 98
+    assert results.core == 98
 
 
 def test_a_figure_drawn_by_a_function_that_is_never_called_at_import_is_no_window(tmp_path):
     results, _ = graded_with("import matplotlib.pyplot as plt\n\n\ndef plot_it():\n"
                              "    plt.plot([1, 2])\n    plt.show()\n\n\n"
                              "if __name__ == '__main__':\n    plot_it()\n", tmp_path)
-    assert results.score - results.bonus == 100
+    assert results.core == 100

@@ -189,3 +189,31 @@ def test_no_warning_per_submission_and_no_link_in_the_outputs(download):
     assert "warning:" not in stderr  # every student matched by ID or exact name
     assert {p.name for p in out.iterdir() if p.is_dir()} == set(table)
     assert not any(Path(p).is_symlink() for p in out.rglob("*"))
+
+
+def test_the_download_zip_itself_is_taken_as_the_class(tmp_path):
+    """Moodle hands the download over as one zip (its folders inside a folder here)."""
+    download = tmp_path / "Lab 1-Backprop-4711.zip"
+    with zipfile.ZipFile(download, "w") as archive:
+        top = "Lab 1-Backprop-4711/"
+        archive.writestr(f"{top}Chen Wei_4401_assignsubmission_file_/DL_LAB1_312551001.zip",
+                         zip_bytes({"code/Backprop.py": SOLUTION}))
+        archive.writestr(f"{top}Lin Yu_4402_assignsubmission_file_/hw1_312551002.py",
+                         BIAS_AVERAGED)
+        archive.writestr(f"{top}Lin Yu_4402_assignsubmission_onlinetext_/onlinetext.html",
+                         "<p>hello</p>")
+    out = tmp_path / "out"
+    regrade(download, out)
+    table = read_rows(out)
+    assert set(table) == {"Chen Wei_4401_assignsubmission_file_",
+                          "Lin Yu_4402_assignsubmission_file_"}
+    chen, lin = (table[name] for name in sorted(table))
+    assert (chen["student_id"], chen["participant"], chen["status"]) == ("312551001", "4401", "ok")
+    assert float(chen["total"]) > 100 and "review: found under another name" in chen["flags"]
+    assert (lin["participant"], lin["status"]) == ("4402", "ok")
+    assert 0 < float(lin["total"]) < float(chen["total"])
+    assert "online text is kept" in lin["reason"]
+    run("export-grades", out, "--format", "moodle", "--out", tmp_path / "m.csv")
+    grades = {row[0]: row[4] for row in read_csv(tmp_path / "m.csv")[1:]}
+    # Lin Yu's row has no student ID (no roster): her participant number is enough.
+    assert grades == {"Participant 4401": chen["total"], "Participant 4402": lin["total"]}

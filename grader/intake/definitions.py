@@ -1,6 +1,6 @@
 """A backprop.py without its top-level statements that are not definitions: what is graded
-when importing the file as it is does not finish in time or ends its process (a training
-run, an endless loop or a plot left at the bottom of the file).
+when importing the file as it is does not finish in time, ends its process or raises (a
+training run, an endless loop, an input() or a sys.exit() left at the bottom of the file).
 
 The statements kept are those a notebook keeps (grader.intake.notebook.kept: imports,
 function and class definitions, constant assignments), each at its own line, so that

@@ -21,7 +21,7 @@ from grader.intake.archives import (
     newest_member_time,
     unpack,
 )
-from grader.intake.locate import Refused, refuse_links, walk
+from grader.intake.locate import Refused, kind, refuse_links, walk
 
 MAX_DEPTH = 3  # archives inside archives opened
 
@@ -35,7 +35,7 @@ class Opened:
 
 
 def holds_code(files):
-    return any(path.suffix.lower() in (".py", ".ipynb") for path in files)
+    return any(kind(path) for path in files)
 
 
 def _archives(root, files):
@@ -56,7 +56,8 @@ def _unpacked(archive, staging, budget, notes, label):
     destination = Path(staging) / f"{len(os.listdir(staging))}-{stem}"
     unpacked = unpack(archive, destination, budget)
     for name, target in unpacked.links:
-        if target.startswith("/") or ".." in Path(name).parent.joinpath(target).parts:
+        where = os.path.normpath(os.path.join(os.path.dirname(name), target))
+        if target.startswith("/") or where == ".." or where.startswith("../"):
             raise Refused(f"{label} holds {name}, a link to {target}, outside the hand-in: "
                           "links are never followed; hand in the file itself")
         notes.append(("links", f"{label} holds the link {name} -> {target}, left out"))

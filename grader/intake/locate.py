@@ -3,7 +3,8 @@
 A submission is a .py, a notebook, or a directory holding them at any depth (a folder
 unpacked from a zip often nests its code). In a directory every candidate is weighed:
 - a .py named backprop.py, or so in another case or with a browser's or a system's
-  duplicate suffix (`Backprop.py`, `backprop (1).py`, `backprop-1.py`, `backprop copy.py`);
+  duplicate suffix (`Backprop.py`, `backprop (1).py`, `backprop-1.py`, `backprop copy.py`),
+  or renamed .txt for an upload filter (`backprop.py.txt`);
 - any other .py that defines functions of the contract (a hand-in under its own name);
 - any notebook.
 The fixed rule: the candidate defining the most graded functions with a real body; on a
@@ -45,6 +46,19 @@ class Refused(NotFound):
     """A submission holding a link that leaves it: never followed, never graded."""
 
 
+def kind(path):
+    """".py" or ".ipynb" for a file that may be a hand-in, else None. A `backprop.py.txt`
+    or `backprop.txt` is a .py renamed to pass an upload filter that refuses .py files."""
+    suffix = path.suffix.lower()
+    if suffix in (".py", ".ipynb"):
+        return suffix
+    stem = Path(SUBMISSION_FILE).stem
+    if suffix == ".txt" and re.fullmatch(re.escape(stem) + DUPLICATE + r"(?:\.py)?" + DUPLICATE,
+                                         path.stem.strip(), re.IGNORECASE):
+        return ".py"
+    return None
+
+
 @dataclass
 class Found:
     file: Path
@@ -55,10 +69,12 @@ class Found:
 def name_rank(path):
     """0: the contract's own name; 1: it in another case or with a duplicate suffix; 2:
     another name."""
-    expected = SUBMISSION_FILE if path.suffix.lower() == ".py" else NOTEBOOK_FILE
+    expected = SUBMISSION_FILE if kind(path) == ".py" else NOTEBOOK_FILE
     if path.name == expected:
         return 0
     stem = Path(expected).stem
+    if path.suffix.lower() == ".txt":
+        return 1 if kind(path) else 2
     return 1 if re.fullmatch(re.escape(stem) + DUPLICATE, path.stem.strip(),
                              re.IGNORECASE) else 2
 
@@ -153,8 +169,8 @@ def candidates(root, files, parsed, too_large=None):
     size. The graded functions are counted only when there are several candidates."""
     pool = []
     for path in files:
-        suffix = path.suffix.lower()
-        if suffix not in LARGEST_CANDIDATE:
+        suffix = kind(path)
+        if suffix is None:
             continue
         if path.stat().st_size > LARGEST_CANDIDATE[suffix]:
             if too_large is not None:
@@ -170,7 +186,7 @@ def candidates(root, files, parsed, too_large=None):
         if count < 0 and name_rank(path) == 2:
             continue  # its definitions are not at the top level
         depth = len(path.relative_to(root).parts)
-        found.append(((-max(count, 0), name_rank(path), depth, path.suffix.lower() != ".py",
+        found.append(((-max(count, 0), name_rank(path), depth, kind(path) != ".py",
                        str(path)), path, max(count, 0)))
     return sorted(found)
 
@@ -189,9 +205,9 @@ def _why(best, others, root):
     (key, path, count), notes = best, []
     rank = key[1]
     reason = {0: "the contract's name", 1: f"a copy of {SUBMISSION_FILE}'s name",
-              2: "it defines the lab's functions"}[rank] if path.suffix.lower() == ".py" else \
+              2: "it defines the lab's functions"}[rank] if kind(path) == ".py" else \
         f"there is no {SUBMISSION_FILE}"
-    if rank and path.suffix.lower() == ".py":
+    if rank and kind(path) == ".py":
         notes.append(("renamed", f"graded {path.relative_to(root).as_posix()}, "
                       f"handed in under another name than {SUBMISSION_FILE}"))
     rivals = [(other, n) for _, other, n in others if n > 0]
@@ -225,7 +241,7 @@ def find(path, parsed=None):
         raise Refused(f"{path.name} is a link (to {os.readlink(path)}): links are never "
                       "followed; hand in the file itself")
     if path.is_file():
-        if path.suffix.lower() not in (".py", ".ipynb"):
+        if kind(path) is None:
             raise NotFound(f"{path} is neither a .py file nor a notebook")
         refuse_links(path.parent, [path], [])
         return Found(path.resolve(), "the file given")
@@ -239,7 +255,7 @@ def find(path, parsed=None):
     if not found:
         large = "".join(f"; {p.relative_to(path).as_posix()} is too large to be a hand-in "
                         f"({p.stat().st_size // (1024 * 1024)} MB, at most "
-                        f"{LARGEST_CANDIDATE[p.suffix.lower()] // (1024 * 1024)} MB)"
+                        f"{LARGEST_CANDIDATE[kind(p)] // (1024 * 1024)} MB)"
                         for p in too_large[:3])
         raise NotFound(f"no {SUBMISSION_FILE}, notebook, or .py defining the lab's functions "
                        f"in {path}; it holds: {contents(path, files)}{large}")

@@ -128,6 +128,7 @@ class Prepared:
             if self.path.suffix.lower() == ".ipynb":
                 self._assemble_notebook(parsed.get(self.original))
             else:
+                self._as_module()
                 self._read_script()
         except (RecursionError, MemoryError):
             self.problem = ("notebook", f"{self.original.name} is nested too deeply or too "
@@ -135,6 +136,16 @@ class Prepared:
         except BaseException:  # no `with` block will close what is half made
             self.close()
             raise
+
+    def _as_module(self):
+        """A `backprop.py.txt` (a .py renamed for an upload filter): its copy named .py,
+        which Python imports."""
+        if self.path.suffix.lower() == ".py":
+            return
+        target = self.path.with_name(SUBMISSION_FILE)
+        target = target if not os.path.lexists(target) else self.path.with_suffix(".py")
+        os.replace(self.path, target)
+        self.path = target
 
     def _read_script(self):
         """The .py's text, decoded as its editor saved it; a copy made UTF-8 (noted)."""

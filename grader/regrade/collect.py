@@ -19,10 +19,11 @@ import hashlib
 import re
 import shutil
 import unicodedata
+import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from grader.intake.archives import archive_stem, is_archive
+from grader.intake.archives import BadArchive, Budget, archive_stem, is_archive, unpack
 from grader.intake.locate import SKIPPED_FOLDERS, name_rank
 from grader.regrade.identity import Identity, identity_of, moodle_plugin
 
@@ -31,6 +32,10 @@ ONLINE_TEXT = "onlinetext"  # Moodle's online-text submission plugin
 UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
 LONGEST_NAME = 120
 ONLINE_TEXT_BYTES = 1024 * 1024  # of a Moodle online text, kept beside the feedback
+# A whole class's Moodle download, unpacked for the run (each hand-in in it has its own
+# budget when it is graded).
+DOWNLOAD_BYTES = 8 * 1024 ** 3
+DOWNLOAD_MEMBERS = 200_000
 
 
 @dataclass(frozen=True)
@@ -113,10 +118,42 @@ def class_folder_children(folder):
     return children or None
 
 
-def expand(arguments):
-    """Paths of the submissions the arguments name, in a stable order."""
+def moodle_download(path):
+    """For the zip of Moodle's "Download all submissions", the folder inside it that
+    holds the students' folders or files (`..._assignsubmission_...`, most of its names):
+    "" for its top, else that one folder's name; None for any other path."""
+    if not (path.is_file() and path.suffix.lower() == ".zip"):
+        return None
+    try:
+        with zipfile.ZipFile(path) as opened:
+            names = [PurePosixPath(name).parts for name in opened.namelist()]
+    except (zipfile.BadZipFile, OSError):
+        return None
+    for depth in (0, 1):  # the students at the top, or in the one folder there
+        wrapper = {parts[0] for parts in names if len(parts) > depth} if depth else {""}
+        tops = {parts[depth] for parts in names if len(parts) > depth}
+        moodle = sum(1 for top in tops if moodle_plugin(top))
+        if len(wrapper) == 1 and moodle and moodle * 2 >= len(tops):
+            return wrapper.pop()
+    return None
+
+
+def expand(arguments, downloads=None):
+    """Paths of the submissions the arguments name, in a stable order.
+
+    downloads: a folder where the zip of a whole Moodle download is unpacked (into a
+    folder named after it), to be expanded as the class folder it holds.
+    """
     found = []
     for argument in map(Path, arguments):
+        inside = moodle_download(argument) if downloads is not None else None
+        if inside is not None:
+            folder = Path(downloads) / archive_stem(argument.name)[:80]
+            try:
+                unpack(argument, folder, Budget(DOWNLOAD_BYTES, DOWNLOAD_MEMBERS))
+                argument = folder / inside
+            except BadArchive:
+                pass  # graded as one archive: its row says why it cannot be read
         children = class_folder_children(argument) if argument.is_dir() else None
         # A missing path is kept: its row says it is missing.
         found += children if children is not None else [argument]
@@ -144,10 +181,11 @@ def _grouped(paths):
     return [groups[key] for key in order]
 
 
-def collect(arguments):
-    """[Entry] for the arguments, with unique safe names (a -2, -3 suffix on clashes)."""
+def collect(arguments, downloads=None):
+    """[Entry] for the arguments, with unique safe names (a -2, -3 suffix on clashes).
+    downloads: see expand."""
     entries, taken = [], set()
-    for handed_in, online in _grouped(expand(arguments)):
+    for handed_in, online in _grouped(expand(arguments, downloads)):
         main, extra = (handed_in[0], tuple(handed_in[1:])) if handed_in else (online[0], ())
         online = tuple(online)  # kept with the row, also when it is all there is
         base = safe_name(archive_stem(main.name) if is_archive(main) else Path(main.name).stem

@@ -33,7 +33,7 @@ from typing import NamedTuple
 
 from grader.regrade.adjust import apply_policy
 from grader.regrade.comments import feedback_comment
-from grader.regrade.moodle import build_worksheet, fill_worksheet
+from grader.regrade.moodle import MOODLE_PARTICIPANT, build_worksheet, fill_worksheet
 from grader.regrade.policy import DUPLICATES as POLICY_DUPLICATES
 from grader.regrade.scores import ScoresError, score_rows
 from grader.regrade.sheet import BOM, SHEET, GradeSheet
@@ -59,11 +59,13 @@ def _csv_text(header, rows):
     return text.getvalue()
 
 
-def gradable_rows(sheet):
-    """(rows with a student ID, warnings for the others), sorted by student ID."""
+def gradable_rows(sheet, participants=False):
+    """(rows with a student ID, warnings for the others), sorted by student ID.
+    participants: also the rows with Moodle's participant number (all a Moodle
+    worksheet needs)."""
     rows, warnings = [], []
     for name, row in sorted(sheet.rows.items()):
-        if row.get("student_id"):
+        if row.get("student_id") or participants and row.get("participant"):
             rows.append(row)
         else:
             warnings.append(f"{name}: no student ID, left out (start its name with the "
@@ -88,7 +90,8 @@ def one_per_student(rows, duplicates):
     the student's other rows (they belong to the student, not to one hand-in)."""
     by_student = {}
     for row in rows:
-        by_student.setdefault(row["student_id"], []).append(row)
+        by_student.setdefault(row["student_id"] or f"{MOODLE_PARTICIPANT}{row['participant']}",
+                              []).append(row)
     several = {student: found for student, found in by_student.items() if len(found) > 1}
     unknown = {student: found for student, found in several.items()
                if duplicates == "refuse" or _chosen(found, duplicates) is None}
@@ -132,9 +135,10 @@ def refuse_above_maximum(over):
                       "is \"cap\"")
 
 
-def source_rows(source, roster, duplicates, policy, dry_run):
-    """(rows, warnings, the folder of the output) of a regrade's folder (its grades.csv,
-    the policy applied first when given) or of Classroom 50's scores.csv with its roster."""
+def source_rows(source, roster, duplicates, policy, dry_run, participants=False):
+    """(rows, rows left out for want of a student ID, warnings, the folder of the output)
+    of a regrade's folder (its grades.csv, the policy applied first when given) or of
+    Classroom 50's scores.csv with its roster. participants: see gradable_rows."""
     source = Path(source)
     if source.is_file():
         if roster is None:
@@ -148,7 +152,7 @@ def source_rows(source, roster, duplicates, policy, dry_run):
                                         "highest" if duplicates == "highest" else "latest")
         except ScoresError as error:
             raise ExportError(str(error)) from None
-        return rows, warnings, source.parent
+        return rows, [], warnings, source.parent
     if roster is not None:
         raise ExportError("--roster goes with Classroom 50's scores.csv (a regrade's folder "
                           "has its students already)")
@@ -157,9 +161,10 @@ def source_rows(source, roster, duplicates, policy, dry_run):
     sheet, warnings = GradeSheet(source / SHEET), []
     if policy is not None:  # a dry run applies it in memory only
         warnings += apply_policy(sheet, policy, save=not dry_run)
-    rows, more = gradable_rows(sheet)
-    left_out = [row for _, row in sorted(sheet.rows.items()) if not row.get("student_id")]
-    return rows + left_out, warnings + more, source
+    rows, more = gradable_rows(sheet, participants)
+    kept = {row["submission"] for row in rows}
+    left_out = [row for name, row in sorted(sheet.rows.items()) if name not in kept]
+    return rows, left_out, warnings + more, source
 
 
 def with_export_columns(rows):
@@ -223,10 +228,11 @@ def export_grades(directory, fmt, out=None, worksheet=None, assignment=DEFAULT_A
         raise ExportError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     duplicates = duplicates or (policy.duplicates if policy else DUPLICATES[0])
     worksheet = worksheet or (policy.worksheet if policy else None)
-    rows, warnings, folder = source_rows(directory, roster, duplicates, policy, dry_run)
-    unnamed = [row for row in rows if not row.get("student_id")]
-    rows, more, actions = one_per_student(
-        with_export_columns([row for row in rows if row.get("student_id")]), duplicates)
+    # Moodle's own worksheet is keyed by the participant number: a row needs no ID there.
+    rows, unnamed, warnings, folder = source_rows(
+        directory, roster, duplicates, policy, dry_run,
+        participants=fmt == "moodle" and worksheet is None)
+    rows, more, actions = one_per_student(with_export_columns(rows), duplicates)
     warnings += more
     actions += [(row["submission"], "not exported: no student ID") for row in unnamed]
     comments = {row["submission"]: feedback_comment(row, folder) for row in rows}

@@ -30,7 +30,13 @@ from grader.intake.locate import Refused
 from grader.options import GradeOptions
 from grader.regrade import integrity
 from grader.regrade.adjust import apply_policy
-from grader.regrade.collect import collect, content_hash, gathered, keep_online_text
+from grader.regrade.collect import (
+    collect,
+    content_hash,
+    gathered,
+    keep_online_text,
+    moodle_download,
+)
 from grader.regrade.plan import effective_policy, identify, resume_lines, shard_of, to_grade
 from grader.regrade.policy import Policy, PolicyError
 from grader.regrade.rings import flag_similar
@@ -288,17 +294,28 @@ def regrade(arguments, settings, progress=True):
     matplotlib.use("Agg")
     import matplotlib.pyplot  # noqa: F401 - imported once here, inherited by every grader
     import pytest  # noqa: F401
-    from tqdm import tqdm
 
     import grader.grade  # noqa: F401
 
     installation.verify(settings.grading)
+    # A Moodle download's zip given as it is: unpacked here for the run (collect.expand).
+    with tempfile.TemporaryDirectory(prefix="downloads-") as downloads:
+        zips = [Path(a) for a in arguments if moodle_download(Path(a)) is not None]
+        return regrade_entries(collect(arguments, downloads), settings, progress, zips)
+
+
+def regrade_entries(entries, settings, progress=True, downloads=()):
+    """Regrade [collect.Entry]; returns the GradeSheet (see regrade). downloads: the
+    Moodle download zips among the arguments (their entries' times are the hand-in
+    times)."""
+    from tqdm import tqdm
+
     out = Path(settings.out)
-    everyone, missing, warnings = identify(collect(arguments), settings.roster)
+    everyone, missing, warnings = identify(entries, settings.roster)
     policy = effective_policy(settings)
     entries = shard_of(everyone, settings.shard)
     try:
-        handed = submission_times(entries, policy)
+        handed = submission_times(entries, policy, downloads)
     except ValueError as error:  # a worksheet or download the policy names
         raise PolicyError(f"{policy.path}: {error}") from None
     out.mkdir(parents=True, exist_ok=True)

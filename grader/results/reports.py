@@ -7,6 +7,7 @@ from pathlib import Path
 
 from grader.lab import REPORT, RULES, TOTAL
 from grader.results.locations import function_spans
+from grader.results.markdown import fenced, inline
 from grader.session.outcome import sentences_in
 
 REASON_WIDTH = 60
@@ -221,11 +222,11 @@ def feedback_markdown(results, visible_only=True):
     """
     lines = ["# Grading feedback", "", f"**{_headline(results)}**", ""]
     if results.graded:
-        lines += [f"Graded: {results.graded}", ""]
+        lines += [f"Graded: {inline(results.graded)}", ""]
     if results.not_enforced:
         lines += [_isolation_note(results), ""]
     if results.import_error:
-        lines += ["```", results.import_error, "```", ""]
+        lines += [*fenced(results.import_error), ""]
     lines += group_lines(results, visible_only)
     failed = [c for c in results.checks
               if not c.passed and (c.visibility == "visible" or not visible_only)]
@@ -244,7 +245,7 @@ def feedback_markdown(results, visible_only=True):
         else:
             lines += [f"### {len(checks)} checks fail with the same message", ""]
             lines += [f"- {title}" for title in titles] + [""]
-        lines += ["```", message, "```", ""]
+        lines += [*fenced(message), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
