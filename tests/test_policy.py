@@ -368,3 +368,22 @@ def test_the_canvas_dry_run_lists_every_row(graded, tmp_path):
     assert actions["mystery"] == "not exported: no student ID"
     assert len(actions) == len(CLASS) + 1 and not (graded / "grades-canvas.csv").exists()
     assert GradeSheet(graded / "grades.csv").rows[CLASS[1][0]]["grade"] == ""  # not saved
+
+
+def test_a_download_zip_given_as_it_is_lends_its_entries_times(tmp_path):
+    from grader.regrade.collect import collect
+    from grader.regrade.times import submission_times
+
+    archive = tmp_path / "Lab1-download.zip"
+    with zipfile.ZipFile(archive, "w") as opened:
+        for folder, stamp in (("Lin Yu_5502_assignsubmission_file_", (2026, 10, 7, 10, 0, 0)),
+                              ("Chen Wei_5501_assignsubmission_file_", (2026, 10, 5, 22, 0, 0))):
+            opened.writestr(zipfile.ZipInfo(f"{folder}/backprop.py", stamp), b"x = 1\n")
+    unpacked = tmp_path / "unpacked"
+    unpacked.mkdir()
+    entries = collect([archive], unpacked)
+    assert {entry.identity.participant for entry in entries} == {"5501", "5502"}
+    times = submission_times(entries, Policy(timezone=TAIPEI), [archive])
+    by_participant = {entry.identity.participant: times[entry.name] for entry in entries}
+    assert by_participant["5502"] == ("2026-10-07T10:00:00+08:00", "Moodle's download archive")
+    assert by_participant["5501"][0] == "2026-10-05T22:00:00+08:00"  # not the unpacking's time
