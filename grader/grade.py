@@ -101,6 +101,8 @@ def checks_session(prepared, worker, options):
     with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured), \
             no_plugin_autoload():
         exit_code = pytest.main(args, plugins=[plugin, session, JSONReport()])
+    if exit_code == pytest.ExitCode.INTERRUPTED:  # pytest stopped for Ctrl-C or SIGTERM
+        raise Terminated() if SIGNALLED else KeyboardInterrupt()
     if session.missing_groups:
         raise GraderFailure(f"the grader has no checks of {', '.join(session.missing_groups)}: "
                             + installation.restore_hint(CHECKS_DIR))
@@ -237,10 +239,17 @@ def publish_classroom50(results, directory):
     classroom50.publish(results, document)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a CI job's timeout, `kill`): unwinds as Ctrl-C does, through pytest's
+    session too, so the worker is ended and the submission's copy removed on the way out."""
+
+
+SIGNALLED = []  # the SIGTERMs this process received
+
+
 def terminated(signum, frame):
-    """SIGTERM (a CI job's timeout, `kill`): unwind like Ctrl-C, so the worker is ended and
-    the submission's temporary copy removed on the way out."""
-    raise SystemExit(128 + signum)
+    SIGNALLED.append(signum)
+    raise Terminated()
 
 
 def grade_command(argv):
@@ -270,6 +279,9 @@ def grade_command(argv):
             print(f"\nFeedback, results and figures: {options.out}/")
         if args.classroom50:
             publish_classroom50(results, args.classroom50)
+    except KeyboardInterrupt as interrupted:  # nothing was graded, nothing is reported
+        print("python -m grader: interrupted, nothing graded", file=sys.stderr)
+        return 128 + (signal.SIGTERM if isinstance(interrupted, Terminated) else signal.SIGINT)
     except (GraderFailure, classroom50.Classroom50Error) as error:
         # In Actions, on stdout: stderr may reach the log after commands are resumed.
         with github.commands_stopped(in_actions):
