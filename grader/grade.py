@@ -24,7 +24,7 @@ from grader.paths import CHECKS_DIR, DEFAULT_SUBMISSION, HIDDEN_CHECKS_DIR
 from grader.results import classroom50, github, reports
 from grader.results.scoring import score
 from grader.sandbox import bwrap, privileges
-from grader.sandbox.handle import WorkerHandle
+from grader.sandbox.handle import WorkerHandle, WorkerNotReady
 from grader.sandbox.launch import Limits
 from grader.session import installation
 from grader.session.installation import GraderFailure
@@ -67,9 +67,8 @@ def run_checks(submission, options):
             # matplotlib, the submission's import) overlaps pytest's start and collection.
             try:
                 worker.start()
-            except RuntimeError as error:  # no process could start at all
-                raise GraderFailure(f"{error}: check that this system can start processes "
-                                    "(limits on processes or memory) and grade again") from error
+            except WorkerNotReady as error:
+                raise GraderFailure(str(error)) from error
         try:
             session = checks_session(prepared, worker, options)
         finally:
@@ -173,7 +172,8 @@ def grade(submission, out_dir=None, keyword=None, hidden=None, options=None, **f
     prepared = session.prepared
     results = score(session.results, time.perf_counter() - started, prepared.graded,
                     prepared.code, session.import_error, file=str(prepared.original or ""),
-                    isolation=session.isolation, not_enforced=session.not_enforced)
+                    isolation=session.isolation, not_enforced=session.not_enforced,
+                    notes=prepared.notes)
     write_json(out / "results.json", reports.gradescope(results))
     write_text(out / "feedback.md", reports.feedback_markdown(results))
     return results

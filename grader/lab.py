@@ -61,9 +61,9 @@ HIDDEN_SEED = 7919  # seed of the hidden checks' fresh inputs (change it each te
 # repository, where the exports, which have no starter/, ship it in the grader).
 GIVEN_CODE = ("starter/backprop.py", "grader/given/backprop.py")
 # What a built package (`pip install .`, a wheel, an sdist) carries of this repository in
-# grader/packaged/ (setup.py copies each one that exists: the template has no solution/ and
-# no starter/, and stored reference values instead).
-PACKAGED_FILES = ("datasets", GIVEN_CODE[0], "solution/backprop.py")
+# grader/packaged/ (setup.py copies each one that exists: the template has no solution/, no
+# starter/ and no course marker, and stored reference values instead).
+PACKAGED_FILES = ("datasets", GIVEN_CODE[0], "solution/backprop.py", ".course-repository")
 # What the student template ships of this repository, as (source, destination) paths
 # relative to the repository and to the template. The Gradescope autograder ships
 # GRADER_FILES only.

@@ -30,9 +30,13 @@ CHECKS_TIMEOUT = 300
 
 def copy_of_repository(destination, solution=True):
     """What grading needs of this repository, copied: a grader to break at will."""
-    for part in ("grader", "datasets", "starter") + (("solution",) if solution else ()):
-        shutil.copytree(REPO_ROOT / part, destination / part,
-                        ignore=shutil.ignore_patterns("__pycache__"))
+    for part in ("grader", "datasets", "starter") + (("solution", ".course-repository")
+                                                      if solution else ()):
+        if (REPO_ROOT / part).is_file():
+            shutil.copy2(REPO_ROOT / part, destination / part)
+        else:
+            shutil.copytree(REPO_ROOT / part, destination / part,
+                            ignore=shutil.ignore_patterns("__pycache__"))
     return destination
 
 
@@ -234,13 +238,25 @@ def test_check_in_a_notebook_says_the_grader_failed(broken_copy, monkeypatch):
 
 
 def test_a_worker_that_cannot_start_is_the_graders_failure(tmp_path, monkeypatch):
-    from grader.sandbox.handle import WorkerHandle
+    from grader.sandbox import handle
 
-    def refused(self):
-        raise RuntimeError("could not start a worker: [Errno 11] Resource temporarily "
-                           "unavailable")
+    def refused(*args, **kwargs):
+        raise BlockingIOError(11, "Resource temporarily unavailable")
 
-    monkeypatch.setattr(WorkerHandle, "start", refused)
-    with pytest.raises(GraderFailure, match="could not start a worker: .*grade again"):
-        grade(SOLUTION_DIR, out_dir=tmp_path, keyword="sigmoid")
+    monkeypatch.setattr(handle, "start_worker", refused)
+    with pytest.raises(GraderFailure, match=r"no worker process could start \(\[Errno 11\]"):
+        grade(SOLUTION_DIR, out_dir=tmp_path, keyword="sigmoid", sandbox="none")
     assert json.loads((tmp_path / "results.json").read_text())["status"] == "error"
+
+
+def test_a_worker_that_dies_before_it_is_ready_is_the_graders_failure(tmp_path, monkeypatch):
+    """A worker whose Python cannot even start (a broken library, a user that cannot read
+    it) ends before any of the submission runs: no score, never a crash of the student's."""
+    from grader.sandbox import launch
+
+    dying = tmp_path / "dying_entry.py"
+    dying.write_text("import sys\nsys.exit(3)\n")
+    monkeypatch.setattr(launch, "ENTRY", dying)
+    with pytest.raises(GraderFailure, match="ended before it was ready, before any of the "
+                                            "submission ran"):
+        grade(SOLUTION_DIR, out_dir=tmp_path / "out", keyword="sigmoid", sandbox="none")

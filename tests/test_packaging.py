@@ -26,8 +26,8 @@ from tests.grading import bonus_headline
 
 pytestmark = pytest.mark.install
 # What a build reads of the repository.
-SOURCES = ("grader", "datasets", "starter", "solution", "pyproject.toml", "setup.py",
-           "MANIFEST.in", "README.md", "requirements.lock")
+SOURCES = ("grader", "datasets", "starter", "solution", ".course-repository", "pyproject.toml",
+           "setup.py", "MANIFEST.in", "README.md", "requirements.lock")
 TIMEOUT = 300
 
 
@@ -79,11 +79,12 @@ def test_the_wheel_carries_what_grading_needs(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     needed = {f"grader/packaged/datasets/{name}.csv" for name in DATASETS} | {
         "grader/packaged/datasets/SHA256SUMS", "grader/packaged/starter/backprop.py",
-        "grader/packaged/solution/backprop.py", "grader/checks/pytest.ini",
+        "grader/packaged/solution/backprop.py", "grader/packaged/.course-repository",
+        "grader/checks/pytest.ini",
         "grader/checks/conftest.py", "grader/checks/check_backward.py",
         "grader/hidden/check_hidden.py"}
     assert needed <= names, sorted(needed - names)
-    assert len(PACKAGED_FILES) == 3  # the three kinds above: data sets, given code, solution
+    assert len(PACKAGED_FILES) == 4  # those above: data sets, given code, solution, marker
 
 
 def test_the_sdist_builds_the_same_wheel(source_tree, wheel, tmp_path):
@@ -95,7 +96,7 @@ def test_the_sdist_builds_the_same_wheel(source_tree, wheel, tmp_path):
     with tarfile.open(tmp_path / name) as sdist:
         carried = {member.split("/", 1)[1] for member in sdist.getnames() if "/" in member}
     assert {"datasets/linear.csv", "starter/backprop.py", "solution/backprop.py",
-            "setup.py"} <= carried
+            ".course-repository", "setup.py"} <= carried
     (tmp_path / "from-sdist").mkdir()
     rebuilt = wheel_of(tmp_path / name, tmp_path / "from-sdist")
     assert set(zipfile.ZipFile(rebuilt).namelist()) == set(zipfile.ZipFile(wheel).namelist())

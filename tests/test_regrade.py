@@ -2,6 +2,7 @@
 nothing left running, reruns identical, shards that merge into the whole."""
 
 import csv
+import os
 import shutil
 import subprocess
 import sys
@@ -68,6 +69,12 @@ def class_folder(tmp_path_factory, marker):
     (root / "DL_LAB1_0000000_Broken.zip").write_bytes(b"this is not a zip")
     (root / "no_code").mkdir()
     (root / "no_code" / "report.pdf").write_bytes(b"%PDF-1.4")
+    with zipfile.ZipFile(root / "...zip", "w") as archive:  # no way into the parent of --out
+        archive.write(SOLUTION_DIR / "backprop.py", "backprop.py")
+    for folder, name in (("linked", "backprop.py"), ("linked_notebook", "lab1.ipynb")):
+        (root / folder).mkdir()  # a link to the course's solution
+        os.symlink(os.path.relpath(SOLUTION_DIR / "backprop.py", root / folder),
+                   root / folder / name)
     return root
 
 
@@ -87,12 +94,19 @@ def honest_alone(class_folder, tmp_path_factory):
 def test_every_submission_has_a_row(runs, class_folder):
     table = runs[0]
     expected = {path.stem if path.suffix in (".py", ".zip", ".ipynb") else path.name
-                for path in class_folder.iterdir()}
+                for path in class_folder.iterdir()} - {".."} | {"submission"}
     assert set(table) == expected
+    assert table["submission"]["total"] == "114"  # the hand-in called "...zip"
+    for out in runs[2:]:
+        assert not {"results.json", "feedback.md", "backprop.py"} & {
+            path.name for path in out.parent.iterdir()}
+    for name in ("linked", "linked_notebook"):
+        assert (table[name]["status"], table[name]["total"]) == ("integrity", "0"), name
+        assert "never followed" in table[name]["reason"]
     assert (table["DL_LAB1_0756110_Lee"]["student_id"], table["DL_LAB1_0756110_Lee"]["name"]) \
         == ("0756110", "Lee")
     assert table["DL_LAB1_0000000_Broken"]["status"] == "error"
-    assert "not a readable zip" in table["DL_LAB1_0000000_Broken"]["reason"]
+    assert "is not a readable archive" in table["DL_LAB1_0000000_Broken"]["reason"]
     assert table["DL_LAB1_0000000_Broken"]["max_score"] == "110"
     assert table["no_code"]["status"] == "error" and table["no_code"]["total"] == "0"
     assert "no backprop.py" in table["no_code"]["reason"]

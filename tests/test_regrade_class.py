@@ -121,9 +121,11 @@ def test_the_roster_adds_the_missing_and_warns_about_the_rest(graded):
     assert (missing["status"], missing["name"], missing["total"], missing["max_score"]) == \
         ("missing", "Hsu Ting", "0", "110")
     assert "warning: 999999999_Stranger: 999999999 is not in the roster" in stderr
-    assert "warning: mystery: no student ID could be read from its name" in stderr
+    assert "warning: 1 submission without a student ID in its name: mystery (" in stderr
+    assert stderr.count("without a student ID") == 1
     summary = (out / "summary.md").read_text(encoding="utf-8")
-    assert "999999999 is not in the roster" in summary and "mystery: no student ID" in summary
+    assert "999999999 is not in the roster" in summary
+    assert "1 submission without a student ID in its name: mystery" in summary
 
 
 def test_scores_split_and_every_row_complete(graded):

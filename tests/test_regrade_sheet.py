@@ -212,3 +212,24 @@ def test_a_submission_that_timed_out_in_one_check_counts_in_the_scores(tmp_path)
     did_not_run = summary.split("## Did not run")[1].split("##")[0]
     assert [line.split("`")[1] for line in did_not_run.splitlines() if line.startswith("- ")] \
         == ["cat", "dan", "missing:1"]
+
+
+def test_two_hand_ins_of_one_student_are_flagged_on_both_once(tmp_path):
+    from grader.regrade.row import review_flags, with_notes
+    from grader.regrade.sheet import flag_same_student
+
+    sheet = GradeSheet(tmp_path / "grades.csv")
+    for name, student_id, reason in (("a", "312551001", ""), ("a (1)", "312551001", "late"),
+                                     ("b", "312551002", ""), ("missing:312551002",
+                                                              "312551002", "no submission")):
+        sheet.add({"submission": name, "student_id": student_id, "status": "ok",
+                   "reason": reason, "flags": ""}, save=False)
+    for _ in range(2):  # a rerun (a merge, a resume) says it once
+        flag_same_student(sheet)
+    rows = sheet.rows
+    assert rows["a"]["reason"] == "two hand-ins of one student: also a (1)"
+    assert rows["a (1)"]["reason"] == "late; two hand-ins of one student: also a"
+    assert rows["a"]["flags"] == rows["a (1)"]["flags"] == "review: two hand-ins of one student"
+    assert rows["b"]["flags"] == rows["b"]["reason"] == ""
+    assert with_notes("", [("given", "x"), ("online", "y"), ("given", "x")]) == "x; y"
+    assert review_flags([("online", "y"), ("encoding", "z")]) == ["review: not UTF-8"]

@@ -34,7 +34,7 @@ EXPECTED = {
     "delta_rule": (82, 0, {
         "loss": [r"½·Σ"],
         "derivative_loss": [r"error = y - output with a ½·Σ loss"],
-        "update": [r"it adds the step"]},
+        "update": [r"it adds the step", r"the delta rule.s W \+= lr"]},
         {"backward": [r"right given your own derivative_loss"]}),
     # The 1/N on the biases only: derivative_loss without it, db averaged.
     "layer_class": (94, 0, {

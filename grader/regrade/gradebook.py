@@ -14,15 +14,16 @@
   own number) stays empty, "SIS Login ID" holds the student ID too.
 - csv: student_id, name, email, total, max_score, status: for anything else.
 
-The grades come from a regrade's DIR/grades.csv, or from Classroom 50's scores.csv with
-a roster of usernames (grader/regrade/scores.py). Each exported grade is the row's
-`total`; rows without a student ID cannot be matched and are left out with a warning,
-and so is, for Moodle, a row without a participant. A student with several submissions
-in the sheet (a resubmission beside the Moodle download, say) is refused by default,
-naming each, since a grade book takes one grade per student; `duplicates="highest"`
-exports the highest of them, with a warning. A grade above Moodle's maximum (bonus
-points counted on top, grader/lab.py BONUS = "extra") is refused with the reason, since
-Moodle would skip it without a word.
+The grades come from a regrade's DIR/grades.csv, or from Classroom 50's scores.csv with a
+roster of usernames (grader/regrade/scores.py). Each exported grade is the row's `total`;
+rows without a student ID cannot be matched and are left out with a warning, and so is,
+for Moodle, a row without a participant (Moodle's own worksheet, built from the
+participant numbers, takes a row of a bulk download without a student ID too). A student
+with several submissions in the sheet (a resubmission beside the Moodle download, say) is
+refused by default, naming each, since a grade book takes one grade per student;
+`duplicates="highest"` exports the highest of them, with a warning. A grade above Moodle's
+maximum (bonus points counted on top, grader/lab.py BONUS = "extra") is refused with the
+reason, since Moodle would skip it without a word.
 """
 
 import csv
@@ -56,11 +57,13 @@ def _csv_text(header, rows):
     return text.getvalue()
 
 
-def gradable_rows(sheet):
-    """(rows with a student ID, warnings for the others), sorted by student ID."""
+def gradable_rows(sheet, participants=False):
+    """(rows with a student ID, warnings for the others), sorted by student ID.
+    participants: also the rows with Moodle's participant number (all a Moodle
+    worksheet needs)."""
     rows, warnings = [], []
     for name, row in sorted(sheet.rows.items()):
-        if row.get("student_id"):
+        if row.get("student_id") or participants and row.get("participant"):
             rows.append(row)
         else:
             warnings.append(f"{name}: no student ID, left out (start its name with the "
@@ -74,7 +77,8 @@ def one_per_student(rows, duplicates):
     "highest", which keeps the highest total (the first by submission name on a tie)."""
     by_student = {}
     for row in rows:
-        by_student.setdefault(row["student_id"], []).append(row)
+        by_student.setdefault(row["student_id"] or f"{MOODLE_PARTICIPANT}{row['participant']}",
+                              []).append(row)
     several = {student: found for student, found in by_student.items() if len(found) > 1}
     if several and duplicates != "highest":
         listed = "; ".join(
@@ -200,9 +204,10 @@ def plain(rows):
     return _csv_text(CSV_COLUMNS, [[row.get(c, "") for c in CSV_COLUMNS] for row in rows]), []
 
 
-def source_rows(source, roster=None, duplicates="refuse"):
+def source_rows(source, roster=None, duplicates="refuse", participants=False):
     """(rows, warnings, the default folder of the output) of a regrade's folder (its
-    grades.csv) or of Classroom 50's scores.csv with its roster."""
+    grades.csv) or of Classroom 50's scores.csv with its roster. participants: see
+    gradable_rows."""
     source = Path(source)
     if source.is_file():
         if roster is None:
@@ -219,7 +224,7 @@ def source_rows(source, roster=None, duplicates="refuse"):
                           "has its students already)")
     if not (source / SHEET).is_file():
         raise ExportError(f"no grade sheet {source / SHEET}: run regrade first")
-    rows, warnings = gradable_rows(GradeSheet(source / SHEET))
+    rows, warnings = gradable_rows(GradeSheet(source / SHEET), participants)
     return rows, warnings, source
 
 
@@ -241,7 +246,9 @@ def export_grades(directory, fmt, out=None, worksheet=None, assignment=DEFAULT_A
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
-    rows, warnings, folder = source_rows(directory, roster, duplicates)
+    # Moodle's own worksheet is keyed by the participant number: a row needs no ID there.
+    rows, warnings, folder = source_rows(directory, roster, duplicates,
+                                         participants=fmt == "moodle" and worksheet is None)
     rows, more = one_per_student(rows, duplicates)
     warnings += more
     if fmt == "moodle" and worksheet is not None:

@@ -22,6 +22,7 @@ import os
 
 from grader.lab import BONUS_POINTS
 from grader.results import github, reports
+from grader.results.markdown import fenced
 
 SCHEMA = "classroom50/result/v1"
 RESULT_FILE, BODY_FILE = "result.json", "release-body.md"
@@ -128,8 +129,8 @@ def release_body(results, document):
     return (f"## {document['score']} / {document['max-score']} points\n\n"
             + (f"Bonus: {rule}.\n\n" if results.bonus or results.policy == "extra" else "")
             + feedback.replace("# Grading feedback", "### Grading feedback", 1)
-            + "\n<details><summary>Every check</summary>\n\n```\n"
-            + reports.table(results) + "\n```\n\n</details>\n")
+            + "\n<details><summary>Every check</summary>\n\n"
+            + "\n".join(fenced(reports.table(results))) + "\n\n</details>\n")
 
 
 def publish(results, document, environ=None):

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from grader.lab import REPORT, RULES, TOTAL
 from grader.results import locations, reports
+from grader.results.markdown import fenced
 
 OUTPUT_NAME = "result"
 MAX_ERRORS = 10  # GitHub keeps at most 10 error annotations per step
@@ -208,8 +209,8 @@ def summary(results):
             + meaning + "\n\n"
             + f"Graded in {results.execution_time:g} s; student code isolated by: "
             + f"{results.isolation}.\n"
-            + "\n<details><summary>Every check</summary>\n\n```\n"
-            + reports.table(results) + "\n```\n\n</details>\n")
+            + "\n<details><summary>Every check</summary>\n\n"
+            + "\n".join(fenced(reports.table(results))) + "\n\n</details>\n")
 
 
 # -- files GitHub reads -----------------------------------------------------------------

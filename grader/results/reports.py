@@ -7,6 +7,7 @@ from pathlib import Path
 
 from grader.lab import REPORT, RULES, TOTAL
 from grader.results.locations import function_spans
+from grader.results.markdown import fenced, inline
 from grader.session.outcome import sentences_in
 
 REASON_WIDTH = 60
@@ -196,11 +197,11 @@ def feedback_markdown(results, visible_only=True):
     """
     lines = ["# Grading feedback", "", f"**{_headline(results)}**", ""]
     if results.graded:
-        lines += [f"Graded: {results.graded}", ""]
+        lines += [f"Graded: {inline(results.graded)}", ""]
     if results.not_enforced:
         lines += [_isolation_note(results), ""]
     if results.import_error:
-        lines += ["```", results.import_error, "```", ""]
+        lines += [*fenced(results.import_error), ""]
     bonus_groups = {c.group for c in results.checks if c.bonus}
     for group, (score, max_score) in results.groups().items():
         if group in bonus_groups and not max_score:
@@ -224,7 +225,7 @@ def feedback_markdown(results, visible_only=True):
         else:
             lines += [f"### {len(checks)} checks fail with the same message", ""]
             lines += [f"- {title}" for title in titles] + [""]
-        lines += ["```", message, "```", ""]
+        lines += [*fenced(message), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -27,6 +27,7 @@ class Results:
     not_enforced: tuple = ()  # isolation limits this platform could not enforce
     # How the bonus counted in score: one of grader.lab.BONUS_POLICIES.
     policy: str = field(default_factory=lambda: lab.BONUS)
+    notes: tuple = ()  # (kind, sentence) about the hand-in a TA should review (intake)
 
     @property
     def bonus(self):
@@ -83,7 +84,7 @@ def counted_bonus(core, bonus, maximum, policy=None, limit=None):
 
 
 def score(checks, execution_time=0.0, graded="", code="", import_error="", file="",
-          isolation=None, not_enforced=(), policy=None):
+          isolation=None, not_enforced=(), policy=None, notes=()):
     """Results of the CheckResults of one grading session.
 
     A broken rule (a failed check of the group "rules" worth no points: the imports) sets
@@ -109,4 +110,5 @@ def score(checks, execution_time=0.0, graded="", code="", import_error="", file=
         isolation=isolation or PROCESS,
         not_enforced=tuple(not_enforced),
         policy=policy,
+        notes=tuple(tuple(note) for note in notes),
     )

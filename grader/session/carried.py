@@ -33,19 +33,19 @@ def sigmoid(a):
 
 def activations(x, params):
     """[x (N, 2), z1 (N, h1), z2 (N, h2), y_pred (N, 1)] of the contract's network."""
-    outputs = [np.asarray(x, np.float64)]
-    for w_key, b_key in LAYERS:
-        outputs.append(sigmoid(outputs[-1] @ params[w_key] + params[b_key]))
-    return outputs
+    layers = [np.asarray(x, np.float64)]
+    for weight, bias in LAYERS:
+        layers += [sigmoid(np.dot(layers[-1], params[weight]) + params[bias])]
+    return layers
 
 
 def derivative_loss(y_pred, y, kind):
     """The contract's d loss / d y_pred, (N, 1), for the declared LOSS."""
-    n = len(y_pred)
+    per_sample = 1.0 / len(y_pred)
     if kind == "bce":
         p = np.clip(y_pred, 1e-12, 1.0 - 1e-12)
-        return (p - y) / (p * (1.0 - p)) / n
-    return 2.0 * (y_pred - y) / n
+        return per_sample * (p - y) / (p * (1.0 - p))
+    return per_sample * 2.0 * (y_pred - y)
 
 
 def chain_rule(outputs, params, d_loss, slopes=None):

@@ -15,6 +15,7 @@ DIAGNOSIS (grader.session.outcome.line), so that a report can show it in full.
 import numpy as np
 
 from grader.lab import LAYERS
+from grader.session.carried import chain_rule
 from grader.session.conventions import (
     Scale,
     convention,
@@ -179,15 +180,8 @@ def variant_gradients(activations, y, params, d_loss, output_derivative=True,
             z = activations[layer - 1] @ params[w_key] + params[b_key]
         return z * (1.0 - z)
 
-    delta = d_loss * slope(3) if output_derivative else d_loss
-    grads = {}
-    for layer in (3, 2, 1):
-        w_key, b_key = LAYERS[layer - 1]
-        grads[w_key] = activations[layer - 1].T @ delta
-        grads[b_key] = delta.sum(axis=0, keepdims=True)
-        if layer > 1:
-            delta = (delta @ params[w_key].T) * slope(layer - 1)
-    return grads
+    slopes = [slope(1), slope(2), slope(3) if output_derivative else np.ones_like(d_loss)]
+    return chain_rule(activations, params, d_loss, slopes)
 
 
 KNOWN_BUGS = (
