@@ -80,7 +80,9 @@ def switch_problem():
                        stderr=subprocess.DEVNULL, cwd="/",
                        **processes.user_options(account.ids))
     except (OSError, subprocess.SubprocessError) as error:
-        return f"a process cannot become {account.name} (uid {account.uid}): {error}"
+        return (f"a process cannot become {account.name} (uid {account.uid}) and run "
+                f"{sys.executable} ({error}); grade with a Python every user can run (the "
+                "system's, or a venv made from it), as a root that may switch users")
     return None
 
 
