@@ -10,7 +10,7 @@ Requests (dicts with an "op"):
     call      {"function", "args", "keep_cache"} run one function
     call_many {"function", "arg_lists", "first_of_pair"} run it on many inputs
     train     {"x", "y", "params", "lr", "max_epochs"} the grader's training loop
-    figure    {"function", "args"}              run a plotting function, describe the figure
+    figure    {"function", "args"}              run a plotting function, serialise the figure
 Answers are {"ok": True, ...} or {"ok": False, "error": {...}}. None of it is a verdict:
 the grader judges (training: the params come back, the grader computes the accuracy).
 
