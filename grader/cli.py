@@ -3,11 +3,13 @@
     python -m grader [PATH] [--json FILE] [--fail-under N]   grade a submission
     python -m grader make-starter                            regenerate starter/
     python -m grader make-datasets                           regenerate datasets/
-    python -m grader export-template OUT                     the student template
+    python -m grader export-template OUT [--for HOST]        the student template
     python -m grader export-gradescope OUT.zip               the Gradescope autograder
+    python -m grader export-classroom50 OUT                  the Classroom 50 bundle
     python -m grader regrade SUBMISSION... --out DIR         regrade a class (TAs)
     python -m grader merge DIR... --out DIR                  join regrade shards
     python -m grader export-grades DIR --format F            grades for Moodle or Canvas
+    python -m grader export-grades scores.csv --roster R ... Classroom 50's scores, likewise
     python -m grader sandbox-check                           what student code can see
 
 All but grading and merge need solution/: they exist in the course's repository only.
@@ -19,7 +21,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from grader.paths import REPO_ROOT, SOLUTION_DIR
+from grader.paths import PACKAGED, REPO_ROOT, SOLUTION_DIR
 
 
 def _relative(path):
@@ -48,7 +50,26 @@ def make_datasets_command(args):
 def export_template_command(args):
     from grader.authoring.exports.template import export_template
 
-    print(f"wrote the student template into {export_template(args.out)}")
+    print(f"wrote the student template ({args.host}) into {export_template(args.out, args.host)}")
+    return 0
+
+
+def template_arguments(parser):
+    from grader.authoring.exports.template import DEFAULT_HOST, HOSTS
+
+    parser.add_argument("--for", dest="host", choices=HOSTS, default=DEFAULT_HOST,
+                        help="where it is graded: actions (its own workflow, classroom.yml, "
+                             "on every push) or classroom50 (Classroom 50's runner with the "
+                             "bundle of export-classroom50; no workflow of its own) "
+                             "(default: %(default)s)")
+
+
+def export_classroom50_command(args):
+    from grader.authoring.exports.classroom50 import export_classroom50
+
+    out = export_classroom50(args.out)
+    print(f"wrote the Classroom 50 bundle into {out}: commit it as "
+          "<classroom>/autograders/<assignment>/ in the course's classroom50 repository")
     return 0
 
 
@@ -59,15 +80,19 @@ def export_gradescope_command(args):
     return 0
 
 
-# name -> (function, description, positional argument or None)
+# name -> (function, description, positional argument or None, options or None)
 MAINTENANCE = {
-    "make-starter": (make_starter_command, "regenerate starter/ from solution/", None),
+    "make-starter": (make_starter_command, "regenerate starter/ from solution/", None, None),
     "make-datasets": (make_datasets_command,
-                      "regenerate the CSV files and SHA256SUMS in datasets/", None),
+                      "regenerate the CSV files and SHA256SUMS in datasets/", None, None),
     "export-template": (export_template_command,
-                        "write the student template repository into a new directory", "out"),
+                        "write the student template repository into a new directory", "out",
+                        template_arguments),
     "export-gradescope": (export_gradescope_command,
-                          "write the Gradescope autograder zip", "out"),
+                          "write the Gradescope autograder zip", "out", None),
+    "export-classroom50": (export_classroom50_command,
+                           "write the Classroom 50 autograder bundle into a new directory",
+                           "out", None),
 }
 
 
@@ -100,7 +125,8 @@ def regrade_command(argv):
                         help="CSV of the class (columns id, name, optionally email): names "
                              "the students, adds a `missing` row for each without a submission")
     parser.add_argument("--bonus-cap", type=float, metavar="P",
-                        help="at most P bonus points count in `total` (default: all)")
+                        help="at most P bonus points count in `total` (default: as many as "
+                             "grader/lab.py's BONUS setting lets count)")
     parser.add_argument("--similarity", type=float, default=THRESHOLD, metavar="F",
                         help="flag pairs sharing at least this share of their own code "
                              "(default %(default)s)")
@@ -194,9 +220,14 @@ def export_grades_command(argv):
 
     parser = argparse.ArgumentParser(
         prog="python -m grader export-grades",
-        description="Write DIR/grades.csv in a grade book's import format, matched by "
-                    "student ID (see grader/regrade/gradebook.py for the columns).")
-    parser.add_argument("dir", type=Path, metavar="DIR")
+        description="Write a regrade's DIR/grades.csv, or Classroom 50's scores.csv (gh "
+                    "teacher download) with --roster, in a grade book's import format, "
+                    "matched by student ID (see grader/regrade/gradebook.py for the columns).")
+    parser.add_argument("dir", type=Path, metavar="DIR|scores.csv")
+    parser.add_argument("--roster", type=Path, metavar="FILE.csv",
+                        help="with scores.csv: the CSV of the class's GitHub usernames and "
+                             "student IDs (columns username, id; optionally name, email, "
+                             "participant)")
     parser.add_argument("--format", required=True, choices=FORMATS, dest="fmt")
     parser.add_argument("--out", type=Path, metavar="FILE",
                         help="default DIR/grades-<format>.csv")
@@ -206,14 +237,15 @@ def export_grades_command(argv):
                         help="canvas: the assignment column's header (default %(default)r)")
     parser.add_argument("--duplicates", choices=DUPLICATES, default=DUPLICATES[0],
                         help="a student with several submissions: refuse to export (the "
-                             "default, naming them) or export the highest grade")
+                             "default, naming them; with scores.csv: export the latest, or "
+                             "the teacher's override) or export the highest grade")
     args = parser.parse_args(argv)
     if args.worksheet is not None and args.fmt != "moodle":
         parser.error("--worksheet goes with --format moodle")
     modified = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     try:
         path, warnings = export_grades(args.dir, args.fmt, args.out, args.worksheet,
-                                       args.assignment, modified, args.duplicates)
+                                       args.assignment, modified, args.duplicates, args.roster)
     except ExportError as error:
         parser.error(str(error))
     for warning in warnings:
@@ -241,13 +273,18 @@ def main(argv=None):
     if argv and argv[0] in COMMANDS:
         return COMMANDS[argv[0]](argv[1:])
     if argv and argv[0] in MAINTENANCE:
-        command, help_text, positional = MAINTENANCE[argv[0]]
+        command, help_text, positional, options = MAINTENANCE[argv[0]]
         parser = argparse.ArgumentParser(prog=f"python -m grader {argv[0]}", description=help_text)
         if positional:
             parser.add_argument(positional, type=Path)
+        if options:
+            options(parser)
         args = parser.parse_args(argv[1:])
         if not SOLUTION_DIR.is_dir():
             parser.error(f"needs the solution ({SOLUTION_DIR}), which this copy does not have")
+        if PACKAGED:
+            parser.error("needs the course's repository (a checkout, or `pip install -e .`), "
+                         "not an installed package")
         try:
             return command(args)
         except (OSError, ValueError, RuntimeError) as error:

@@ -1,6 +1,7 @@
 """Grade one submission: run the checks as a pytest session, score, write the results.
 
     python -m grader [PATH] [--json FILE] [--out DIR] [--fail-under N] [--timeout S]
+                     [--github | --classroom50 DIR]
 """
 
 import argparse
@@ -20,10 +21,10 @@ from grader.intake.prepare import Prepared
 from grader.lab import PLOTS
 from grader.options import GradeOptions
 from grader.paths import CHECKS_DIR, DEFAULT_SUBMISSION, HIDDEN_CHECKS_DIR
-from grader.results import github, reports
+from grader.results import classroom50, github, reports
 from grader.results.scoring import score
 from grader.sandbox import bwrap, privileges
-from grader.sandbox.handle import WorkerHandle
+from grader.sandbox.handle import WorkerHandle, WorkerNotReady
 from grader.sandbox.launch import Limits
 from grader.session import installation
 from grader.session.installation import GraderFailure
@@ -64,7 +65,10 @@ def run_checks(submission, options):
                                   fallback=options.sandbox == "auto", account=account)
             # Started before pytest is even imported: the worker's start-up (numpy,
             # matplotlib, the submission's import) overlaps pytest's start and collection.
-            worker.start()
+            try:
+                worker.start()
+            except WorkerNotReady as error:
+                raise GraderFailure(str(error)) from error
         try:
             session = checks_session(prepared, worker, options)
         finally:
@@ -168,7 +172,8 @@ def grade(submission, out_dir=None, keyword=None, hidden=None, options=None, **f
     prepared = session.prepared
     results = score(session.results, time.perf_counter() - started, prepared.graded,
                     prepared.code, session.import_error, file=str(prepared.original or ""),
-                    isolation=session.isolation, not_enforced=session.not_enforced)
+                    isolation=session.isolation, not_enforced=session.not_enforced,
+                    notes=prepared.notes)
     write_json(out / "results.json", reports.gradescope(results))
     write_text(out / "feedback.md", reports.feedback_markdown(results))
     return results
@@ -205,7 +210,8 @@ def parser():
         prog="python -m grader",
         description="Grade a backprop.py (or a notebook) against the lab's contract. Other "
                     "commands: regrade, merge, make-starter, make-datasets, export-template, "
-                    "export-gradescope (each with --help; see README.md).")
+                    "export-gradescope, export-classroom50, export-grades (each with --help; "
+                    "see README.md).")
     result.add_argument("path", nargs="?", default=str(DEFAULT_SUBMISSION),
                         help="backprop.py, or a directory holding it (default: starter/, "
                              "or the current directory where there is no starter/)")
@@ -216,7 +222,19 @@ def parser():
     result.add_argument("--github", action="store_true",
                         help="in GitHub Actions: write the Classroom result as the step output "
                              "`result` and the feedback to the job summary")
+    result.add_argument("--classroom50", metavar="DIR", type=Path,
+                        help="under Classroom 50's runner: write result.json and "
+                             "release-body.md into DIR (the student's checkout) and the "
+                             "commit status as the step output `status`")
     return result
+
+
+def publish_classroom50(results, directory):
+    """The Classroom 50 files in `directory`, its annotations and step outputs."""
+    document = classroom50.result(results)
+    write_json(directory / classroom50.RESULT_FILE, document)
+    write_text(directory / classroom50.BODY_FILE, classroom50.release_body(results, document))
+    classroom50.publish(results, document)
 
 
 def terminated(signum, frame):
@@ -227,9 +245,17 @@ def terminated(signum, frame):
 
 def grade_command(argv):
     args = parser().parse_args(argv)
+    if args.github and args.classroom50:
+        parser().error("--github and --classroom50 are two different hosts: give one")
     signal.signal(signal.SIGTERM, terminated)
     if args.github:
         github.require_environment()
+    if args.classroom50:
+        try:
+            classroom50.require_environment()
+        except classroom50.Classroom50Error as error:
+            raise SystemExit(str(error)) from None
+    in_actions = args.github or bool(args.classroom50)
     options = grade_options.from_arguments(args, COMMAND_OPTIONS)
     try:
         # Before any work: says why it cannot run (--sandbox bwrap starts it once to see).
@@ -238,15 +264,17 @@ def grade_command(argv):
         print(f"python -m grader: {error}", file=sys.stderr)
         return 2
     try:
-        with github.commands_stopped(args.github):  # the table quotes the submission
+        with github.commands_stopped(in_actions):  # the table quotes the submission
             results = grade(args.path, options=options)
             print(reports.table(results))
             print(f"\nFeedback, results and figures: {options.out}/")
-    except GraderFailure as error:
+        if args.classroom50:
+            publish_classroom50(results, args.classroom50)
+    except (GraderFailure, classroom50.Classroom50Error) as error:
         # In Actions, on stdout: stderr may reach the log after commands are resumed.
-        with github.commands_stopped(args.github):
+        with github.commands_stopped(in_actions):
             print(f"{reports.GRADER_FAILED}: {error}",
-                  file=sys.stdout if args.github else sys.stderr, flush=True)
+                  file=sys.stdout if in_actions else sys.stderr, flush=True)
         copy_json(args.json, options.out)
         if args.github:
             github.publish_error(f"{reports.GRADER_FAILED}: {error}")

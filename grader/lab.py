@@ -39,6 +39,16 @@ NOTEBOOK_FILE = "lab1.ipynb"
 DATASETS = ("linear", "xor_easy")
 
 TOTAL = 100  # points of the graded functions; bonus points come on top
+# What each bonus function's check is worth (not part of TOTAL).
+BONUS_POINTS = dict.fromkeys(BONUS_FUNCTIONS, 1)
+# How bonus points count, in every output (the terminal, results.json, Classroom's
+# notices, Gradescope, Classroom 50, the grade-book exports):
+# - "cap": they make up points lost elsewhere, up to the maximum: a total never exceeds it;
+# - "extra": they count on top of the maximum (up to TOTAL + the bonus points); a target
+#   that cannot hold a score above its maximum gets the maximum raised for everyone
+#   (Classroom 50) or refuses with the reason (a Moodle grade item at TOTAL).
+BONUS_POLICIES = ("cap", "extra")
+BONUS = "cap"
 DEFAULT_TIMEOUT = 10.0  # seconds one call into a submission may take
 # Address space of a submission's process, the same for a student's grade and a TA's
 # regrade, so a submission that runs out of memory does so in both. 1024 MB is over
@@ -51,9 +61,9 @@ HIDDEN_SEED = 7919  # seed of the hidden checks' fresh inputs (change it each te
 # repository, where the exports, which have no starter/, ship it in the grader).
 GIVEN_CODE = ("starter/backprop.py", "grader/given/backprop.py")
 # What a built package (`pip install .`, a wheel, an sdist) carries of this repository in
-# grader/packaged/ (setup.py copies each one that exists: the template has no solution/ and
-# no starter/, and stored reference values instead).
-PACKAGED_FILES = ("datasets", GIVEN_CODE[0], "solution/backprop.py")
+# grader/packaged/ (setup.py copies each one that exists: the template has no solution/, no
+# starter/ and no course marker, and stored reference values instead).
+PACKAGED_FILES = ("datasets", GIVEN_CODE[0], "solution/backprop.py", ".course-repository")
 # What the student template ships of this repository, as (source, destination) paths
 # relative to the repository and to the template. The Gradescope autograder ships
 # GRADER_FILES only.
@@ -64,6 +74,8 @@ STUDENT_FILES = ((GIVEN_CODE[0], SUBMISSION_FILE), ("starter/lab1.ipynb", NOTEBO
                  (".github/workflows/classroom.yml", ".github/workflows/classroom.yml"))
 # Shipped files a student has no reason to change: integrity flags a copy that differs.
 PROTECTED_FILES = ("grader", "datasets", ".github/workflows/classroom.yml")
-# Left out of what is shipped and compared: caches, the stored reference values (written
-# at export), and the hidden checks (they stay with the course staff).
-NOT_SHIPPED = ("__pycache__", "*.pyc", "reference_values.npz", "hidden")
+# Left out of what is shipped and compared: caches, the stored reference values and their
+# digest (written at export), the hidden checks (they stay with the course staff), and
+# what a built package carries (the solution among it).
+NOT_SHIPPED = ("__pycache__", "*.pyc", "reference_values.npz", "reference_values.sha256",
+               "hidden", "packaged")

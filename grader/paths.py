@@ -29,7 +29,7 @@ REFERENCE_CHECKSUM = GRADER_DIR / "reference_values.sha256"
 # from it), else the copy the exports ship in the grader (grader.lab.GIVEN_CODE).
 GIVEN_CODE_FOLDERS = (_FILES_ROOT, REPO_ROOT)
 # Marks the course's own repository, where classroom.yml grades solution/ (never exported).
-COURSE_MARKER = REPO_ROOT / ".course-repository"
+COURSE_MARKER = _FILES_ROOT / ".course-repository"
 
 # What `python -m grader` grades when given no path: the starter in this repository, the
 # student's own folder in the template (which has no starter/) and in a built package.

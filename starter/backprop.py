@@ -126,6 +126,12 @@ def backward(y, cache, params):
     Returns:
         grads: dict with the keys and shapes of params, the gradient of
             loss(y_pred, y) with respect to each parameter.
+
+    Back-propagate: backward must not evaluate the network at parameters other
+    than the ones it is given (recomputing the forward pass once at those
+    parameters is allowed). A backward that differentiates numerically, through
+    forward, loss or a copy of them, loses the backward points: the grader also
+    calls it on a network of over 100 000 parameters, where that takes minutes.
     """
     raise NotImplementedError('backward: start from derivative_loss, go back layer by layer (chain rule)')
 

@@ -23,3 +23,26 @@ def by_name(results):
 
 def failed_groups(results):
     return {check.group for check in results.checks if not check.passed}
+
+
+def bonus_total(core, maximum, bonus):
+    """The total of `core` out of `maximum` with `bonus` points earned, under the course's
+    bonus setting (grader/lab.py BONUS): the tests that grade whole submissions hold for
+    either setting, the scoring tests pin each one."""
+    from grader import lab
+
+    return core + bonus if lab.BONUS == "extra" else min(core + bonus, maximum)
+
+
+def bonus_headline(core, maximum, bonus):
+    """The table's total line for bonus_total (no rule broken)."""
+    from grader import lab
+
+    if not bonus:
+        return f"Total: {core:g} / {maximum:g}"
+    total = bonus_total(core, maximum, bonus)
+    text = f"Total: {core:g} / {maximum:g} + {bonus:g} bonus = {total:g}"
+    if total - core != bonus:
+        text += (f" (bonus points make up points lost elsewhere, up to {maximum:g})"
+                 if lab.BONUS == "cap" else "")
+    return text

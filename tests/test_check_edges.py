@@ -269,7 +269,7 @@ def test_printing_at_import_costs_only_its_own_check(tmp_path):
     quiet = by_name(results)["rules: importing backprop.py trains nothing and prints nothing"]
     assert not quiet.passed and "importing backprop.py prints" in quiet.output
     assert not results.broken_rules
-    assert results.score - results.bonus == 100 - quiet.max_score and quiet.max_score == 2
+    assert results.core == 100 - quiet.max_score and quiet.max_score == 2
 
 
 # -- 5. the import rule on notebooks, cell by cell ---------------------------------------

@@ -20,6 +20,7 @@ from grader.authoring.exports.gradescope import export_gradescope
 from grader.authoring.starter import BEGIN, END
 from grader.paths import SOLUTION_DIR, STARTER_DIR
 from grader.sandbox import privileges
+from tests.grading import bonus_headline, bonus_total
 from tests.test_notebook_submissions import graded_functions, template_notebook
 
 MIN_LINE = 20  # shorter lines (`return grads`) are too common to betray a solution
@@ -137,7 +138,7 @@ def test_template_readme_commands_grade_in_a_fresh_venv(template, tmp_path):
                                                     re.MULTILINE), output
     if shutil.which("make") and os.name != "nt":
         output = run(["make", "grade", f"PYTHON={sys.executable}"], student)
-        assert headline(output) == "Total: 100 / 100 + 4 bonus = 104"
+        assert headline(output) == bonus_headline(100, 100, 4)
     assert (student / ".venv" / ".installed").stat().st_mtime == installed
 
 
@@ -163,7 +164,7 @@ def test_gradescope_autograder_grades_in_its_layout(autograder, tmp_path):
     assert solved["extra_data"]["isolation"] in ("bwrap", privileges.process_isolation())
     assert f"Isolation: {solved['extra_data']['isolation']}" in solved["output"]
     core = sum(t["score"] for t in solved["tests"] if t["max_score"])
-    assert core == 100 and solved["score"] == 104
+    assert core == 100 and solved["score"] == bonus_total(100, 100, 4)
     assert grade(STARTER_DIR / "backprop.py")["score"] == 0
     missing = grade(None)
     assert missing["score"] == 0

@@ -118,6 +118,14 @@ def test_a_broken_rule_comes_first_and_same_place_same_reason_share_one():
                       "backward: db1 (0/3 points, with a rule broken)"]
 
 
+def test_a_rule_worth_points_costs_its_points_not_the_total():
+    results = synthetic_results([("backward: db1", 3, "db1 is wrong"),
+                                 ("rules: importing backprop.py prints nothing", 2, "prints")])
+    titles = [parse_command(line)[1]["title"] for line in github.annotations(results)]
+    assert titles == ["backward: db1 (0/3 points)",
+                      "rules: importing backprop.py prints nothing (0/2 points)"]
+
+
 def test_a_notebook_is_annotated_at_its_first_line_with_the_cell_named(tmp_path):
     right = "return np.exp(-np.logaddexp(0.0, -np.asarray(x, dtype=float)))"
     wrong = solution_source().replace(right, "return np.tanh(x)")

@@ -32,29 +32,60 @@ def test_an_exception_at_import_costs_only_the_quiet_rule_naming_its_line(name, 
                           (line + offset, statement))
 
 
-# A definition, an import or a constant that raises: what the definitions alone run.
+# A definition or an import that raises: what the definitions alone run. (definition,
+# the exception, the line that raises among the definition's)
 RAISING_DEFINITIONS = {
     "a default argument": ("def helper(x=UNDEFINED_RATE):\n    return x\n",
-                           "NameError: name 'UNDEFINED_RATE' is not defined"),
+                           "NameError: name 'UNDEFINED_RATE' is not defined", 0),
     "a decorator": ("@undefined_decorator\ndef helper(x):\n    return x\n",
-                    "NameError: name 'undefined_decorator' is not defined"),
+                    "NameError: name 'undefined_decorator' is not defined", 0),
     "an import not handed in": ("from lab_helpers import sigmoid as helper\n",
-                                "ModuleNotFoundError: No module named 'lab_helpers'"),
-    "a constant": ("SCALE = 1 / 0\n", "ZeroDivisionError: division by zero"),
+                                "ModuleNotFoundError: No module named 'lab_helpers'", 0),
+    "a decorator that raises, after a constant that imports": (
+        "import json\n\nWEIGHTS = json.loads('{}')\n\n\n@json.loads\ndef helper(x):\n"
+        "    return x\n", "TypeError: the JSON object must be str, bytes or bytearray, not "
+                           "function", 5),
 }
 
 
 @pytest.mark.parametrize("name", sorted(RAISING_DEFINITIONS))
 def test_definitions_that_raise_at_import_are_reported_as_the_file_not_importing(
         name, tmp_path):
-    definition, error = RAISING_DEFINITIONS[name]
+    definition, error, offset = RAISING_DEFINITIONS[name]
     # A statement left out after it: retried without it, the same exception comes again.
     results, line = graded_with(definition + "\n\nprint('done')\n", tmp_path)
     assert results.score == 0
     banner = results.import_error
     assert banner.startswith(f"backprop.py could not be imported: {error}\n"), banner
-    assert f'backprop.py", line {line}, in <module>' in banner
+    assert f'backprop.py", line {line + offset}, in <module>' in banner
     assert "Without its top-level statements" not in banner
+
+
+@pytest.mark.parametrize(("tail", "offset"), [
+    ("DATA = np.loadtxt('data.txt')\n", 0),
+    ("name = input()\nSCALE = 1 / 0\n", 1),  # reached once the input() is left out
+    ("LOSS = 'mse'\nHIDDEN = (4,\n          int('four'))\n", 1),
+])
+def test_a_constant_whose_value_raises_at_import_is_left_out_too(tmp_path, tail, offset):
+    results, line = graded_with(tail, tmp_path)
+    failed = [c for c in results.checks if not c.passed]
+    assert [c.name for c in failed] == ["rules: importing backprop.py trains nothing and "
+                                        "prints nothing"], [(c.name, c.output) for c in failed]
+    statement = tail.splitlines()[offset]
+    assert f"line {line + offset}: {statement}" in failed[0].output
+    assert "LOSS" not in failed[0].output  # the constants that import stay
+
+
+def test_a_function_using_a_constant_left_out_fails_its_own_checks(tmp_path):
+    from tests.grading import solution_source
+
+    source = solution_source().replace("def sigmoid(x):\n", "def sigmoid(x):\n"
+                                       "    assert SCALE\n", 1)
+    results, line = graded_with("SCALE = float(open('scale.txt').read())\n", tmp_path, source)
+    sigmoid = [c for c in results.checks if c.group == "sigmoid" and not c.passed]
+    assert sigmoid and all("NameError: name 'SCALE' is not defined" in c.output
+                           for c in sigmoid)
+    assert results.import_error == "" and 0 < results.core < 100
 
 
 def test_an_exception_before_a_definition_that_raises_names_both(tmp_path):
@@ -92,11 +123,11 @@ def test_drawing_or_showing_a_figure_at_import_costs_only_the_quiet_rule(tail, d
     failed = [c for c in results.checks if not c.passed]
     assert [c.name for c in failed] == [QUIET_RULE], [(c.name, c.output) for c in failed]
     assert f"importing backprop.py {drawn}: a window opens" in failed[0].output
-    assert results.score - results.bonus == 98
+    assert results.core == 98
 
 
 def test_a_figure_drawn_by_a_function_that_is_never_called_at_import_is_no_window(tmp_path):
     results, _ = graded_with("import matplotlib.pyplot as plt\n\n\ndef plot_it():\n"
                              "    plt.plot([1, 2])\n    plt.show()\n\n\n"
                              "if __name__ == '__main__':\n    plot_it()\n", tmp_path)
-    assert results.score - results.bonus == 100
+    assert results.core == 100

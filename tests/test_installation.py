@@ -23,15 +23,20 @@ from grader.results import reports
 from grader.session import datasets, installation
 from grader.session.installation import GraderFailure
 from tests.actions import commands_run
+from tests.grading import bonus_headline
 
 CHECKS_TIMEOUT = 300
 
 
 def copy_of_repository(destination, solution=True):
     """What grading needs of this repository, copied: a grader to break at will."""
-    for part in ("grader", "datasets", "starter") + (("solution",) if solution else ()):
-        shutil.copytree(REPO_ROOT / part, destination / part,
-                        ignore=shutil.ignore_patterns("__pycache__"))
+    for part in ("grader", "datasets", "starter") + (("solution", ".course-repository")
+                                                      if solution else ()):
+        if (REPO_ROOT / part).is_file():
+            shutil.copy2(REPO_ROOT / part, destination / part)
+        else:
+            shutil.copytree(REPO_ROOT / part, destination / part,
+                            ignore=shutil.ignore_patterns("__pycache__"))
     return destination
 
 
@@ -116,7 +121,7 @@ def test_the_template_grades_the_reference_in_full(template_copy):
                             cwd=template_copy, capture_output=True, text=True,
                             timeout=CHECKS_TIMEOUT)
     assert result.returncode == 0, result.stderr
-    assert "Total: 100 / 100 + 4 bonus = 104" in result.stdout
+    assert bonus_headline(100, 100, 4) in result.stdout
 
 
 def test_truncated_reference_values_are_the_graders_failure(template_copy):
@@ -230,3 +235,28 @@ def test_check_in_a_notebook_says_the_grader_failed(broken_copy, monkeypatch):
     feedback = str(inline.check(path=str(broken_copy / "solution" / "backprop.py")))
     assert feedback.startswith(f"check(): {reports.GRADER_FAILED}: "), feedback
     assert "xor_easy.csv is missing" in feedback and "/100" not in feedback
+
+
+def test_a_worker_that_cannot_start_is_the_graders_failure(tmp_path, monkeypatch):
+    from grader.sandbox import handle
+
+    def refused(*args, **kwargs):
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(handle, "start_worker", refused)
+    with pytest.raises(GraderFailure, match=r"no worker process could start \(\[Errno 11\]"):
+        grade(SOLUTION_DIR, out_dir=tmp_path, keyword="sigmoid", sandbox="none")
+    assert json.loads((tmp_path / "results.json").read_text())["status"] == "error"
+
+
+def test_a_worker_that_dies_before_it_is_ready_is_the_graders_failure(tmp_path, monkeypatch):
+    """A worker whose Python cannot even start (a broken library, a user that cannot read
+    it) ends before any of the submission runs: no score, never a crash of the student's."""
+    from grader.sandbox import launch
+
+    dying = tmp_path / "dying_entry.py"
+    dying.write_text("import sys\nsys.exit(3)\n")
+    monkeypatch.setattr(launch, "ENTRY", dying)
+    with pytest.raises(GraderFailure, match="ended before it was ready, before any of the "
+                                            "submission ran"):
+        grade(SOLUTION_DIR, out_dir=tmp_path / "out", keyword="sigmoid", sandbox="none")

@@ -1,7 +1,7 @@
 """requirements.lock pins every supported Python: for each version pyproject.toml names,
 each dependency (core and dev) has exactly one pin, within pyproject.toml's bounds; and
-every place that installs the grader (make, the template, Gradescope's setup.sh, CI)
-installs with it."""
+every place that installs the grader (make, the template, Gradescope's setup.sh, the
+Classroom 50 autograder, the workflows) installs with it."""
 
 import re
 
@@ -20,6 +20,8 @@ INSTALLERS = {REPO_ROOT / "Makefile": "-c requirements.lock",
               ASSETS / "Makefile": "-c requirements.lock",
               ASSETS / "setup.sh": "-c requirements.lock",
               ASSETS / "grade.py": '"-c", "requirements.lock"',
+              ASSETS / "autograder.py": '["-c", str(lock)]',
+              REPO_ROOT / ".github" / "workflows" / "regrade.yml": "-c requirements.lock",
               REPO_ROOT / ".github" / "workflows" / "ci.yml": "-c requirements.lock",
               REPO_ROOT / ".github" / "workflows" / "classroom.yml": "-c requirements.lock"}
 # Installs that are not of the grader's pinned set: CI's job testing the lowest versions

@@ -7,6 +7,7 @@ FIGURE_CELLS, ACCURACY_CELL and CHECK_CELL), so the checks do not depend on the 
 positions.
 """
 
+import html
 import json
 import re
 import shutil
@@ -19,6 +20,7 @@ from grader.authoring.starter import ANSWER_PLACEHOLDER, MARKDOWN_BEGIN, MARKDOW
 from grader.grade import grade
 from grader.paths import SOLUTION_DIR, STARTER_DIR
 from grader.session.outcome import NOT_IMPLEMENTED
+from tests.grading import bonus_headline
 
 NOTEBOOK = "lab1.ipynb"
 CELL_TIMEOUT = 120  # seconds; the whole notebook normally runs in a few seconds
@@ -150,9 +152,9 @@ def test_each_experiment_prints_its_final_loss_and_accuracy(executed_notebook, t
 def test_the_check_cell_shows_full_marks(executed_notebook):
     (result,) = [o for o in cell_with_tag(executed_notebook, CHECK_CELL).outputs
                  if o.output_type == "execute_result"]
-    assert "Total: 100 / 100 + 4 bonus = 104" in result.data["text/html"]
+    assert html.escape(bonus_headline(100, 100, 4)) in result.data["text/html"]
     assert "<table>" in result.data["text/html"]
-    assert "Total: 100 / 100 + 4 bonus = 104" in result.data["text/plain"]
+    assert bonus_headline(100, 100, 4) in result.data["text/plain"]
 
 
 @pytest.mark.parametrize(("tag", "n_samples"), TEST_CELLS.items())

@@ -155,7 +155,7 @@ def test_the_reference_notebook_with_ipython_cells_scores_full_marks(ipython, tm
     nbformat.write(made, str(path))
     results = grade(path, out_dir=tmp_path / "out")
     assert [(c.name, c.output) for c in results.checks if not c.passed] == []
-    assert results.score - results.bonus == 100 and results.bonus > 0
+    assert results.core == 100 and results.bonus > 0
     assert bool(used) == (mode == "missing")
 
 
@@ -170,7 +170,7 @@ def test_a_syntax_error_beside_ipython_syntax_costs_its_functions_only(ipython, 
     forward = [c for c in results.checks if c.group == "forward"]
     assert forward and all(f"its cell In [2] has a syntax error on line {line}" in c.output
                            for c in forward)
-    assert results.score < 100
+    assert results.core < 100
 
 
 def written_notebook(backprop_source):
@@ -184,7 +184,7 @@ def test_a_notebook_alone_is_graded_with_the_backprop_py_it_writes(tmp_path):
     path.parent.mkdir()
     nbformat.write(written_notebook(solution_source()), str(path))
     results = grade(path, out_dir=tmp_path / "out")
-    assert results.score - results.bonus == 100
+    assert results.core == 100
     assert "the backprop.py its %%writefile cell writes" in results.graded
 
 
@@ -195,7 +195,7 @@ def test_the_backprop_py_a_notebook_writes_is_graded_for_its_bugs_and_rules(tmp_
     nbformat.write(written_notebook(apply(mutant, solution_source())), str(path))
     results = grade(path, out_dir=tmp_path / "out-bug")
     assert not all(c.passed for c in results.checks if c.group == "backward")
-    assert 0 < results.score - results.bonus < 100
+    assert 0 < results.core < 100
     forbidden = tmp_path / "torch" / "lab1.ipynb"
     forbidden.parent.mkdir()
     nbformat.write(written_notebook("import torch\n" + solution_source()), str(forbidden))

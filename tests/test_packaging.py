@@ -22,11 +22,12 @@ import pytest
 
 from grader.lab import DATASETS, PACKAGED_FILES
 from grader.paths import REPO_ROOT, SOLUTION_DIR
+from tests.grading import bonus_headline
 
 pytestmark = pytest.mark.install
 # What a build reads of the repository.
-SOURCES = ("grader", "datasets", "starter", "solution", "pyproject.toml", "setup.py",
-           "MANIFEST.in", "README.md", "requirements.lock")
+SOURCES = ("grader", "datasets", "starter", "solution", ".course-repository", "pyproject.toml",
+           "setup.py", "MANIFEST.in", "README.md", "requirements.lock")
 TIMEOUT = 300
 
 
@@ -78,11 +79,12 @@ def test_the_wheel_carries_what_grading_needs(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     needed = {f"grader/packaged/datasets/{name}.csv" for name in DATASETS} | {
         "grader/packaged/datasets/SHA256SUMS", "grader/packaged/starter/backprop.py",
-        "grader/packaged/solution/backprop.py", "grader/checks/pytest.ini",
+        "grader/packaged/solution/backprop.py", "grader/packaged/.course-repository",
+        "grader/checks/pytest.ini",
         "grader/checks/conftest.py", "grader/checks/check_backward.py",
         "grader/hidden/check_hidden.py"}
     assert needed <= names, sorted(needed - names)
-    assert len(PACKAGED_FILES) == 3  # the three kinds above: data sets, given code, solution
+    assert len(PACKAGED_FILES) == 4  # those above: data sets, given code, solution, marker
 
 
 def test_the_sdist_builds_the_same_wheel(source_tree, wheel, tmp_path):
@@ -94,7 +96,7 @@ def test_the_sdist_builds_the_same_wheel(source_tree, wheel, tmp_path):
     with tarfile.open(tmp_path / name) as sdist:
         carried = {member.split("/", 1)[1] for member in sdist.getnames() if "/" in member}
     assert {"datasets/linear.csv", "starter/backprop.py", "solution/backprop.py",
-            "setup.py"} <= carried
+            ".course-repository", "setup.py"} <= carried
     (tmp_path / "from-sdist").mkdir()
     rebuilt = wheel_of(tmp_path / name, tmp_path / "from-sdist")
     assert set(zipfile.ZipFile(rebuilt).namelist()) == set(zipfile.ZipFile(wheel).namelist())
@@ -110,7 +112,12 @@ def test_an_installed_wheel_grades_the_reference_from_another_folder(wheel, tmp_
                 cwd=elsewhere).split()
     assert where[0] == "True" and Path(where[1]).is_relative_to(tmp_path / "venv")
     printed = run([python, "-m", "grader", "solution", "--out", "out"], cwd=elsewhere)
-    assert "Total: 100 / 100 + 4 bonus = 104" in printed, printed
+    assert bonus_headline(100, 100, 4) in printed, printed
+    # What staff build comes from the repository, never from a package carrying the solution.
+    refused = subprocess.run([python, "-m", "grader", "export-gradescope", "autograder.zip"],
+                             cwd=elsewhere, capture_output=True, text=True, timeout=TIMEOUT)
+    assert refused.returncode == 2 and "not an installed package" in refused.stderr
+    assert not (elsewhere / "autograder.zip").exists()
     # Nothing the installed grader carries is in reach of student code.
     (elsewhere / "probe").mkdir()
     (elsewhere / "probe" / "backprop.py").write_text(

@@ -2,6 +2,7 @@
 nothing left running, reruns identical, shards that merge into the whole."""
 
 import csv
+import os
 import shutil
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import pytest
 
 from grader.paths import REPO_ROOT, SOLUTION_DIR, STARTER_DIR
 from grader.sandbox.launch import ENTRY as WORKER
+from tests.grading import bonus_total
 from tests.submissions import hostile
 from tests.submissions.mutants import MUTANTS, mutant_source
 from tests.test_notebook_submissions import functions_notebook, graded_functions, template_notebook
@@ -67,6 +69,12 @@ def class_folder(tmp_path_factory, marker):
     (root / "DL_LAB1_0000000_Broken.zip").write_bytes(b"this is not a zip")
     (root / "no_code").mkdir()
     (root / "no_code" / "report.pdf").write_bytes(b"%PDF-1.4")
+    with zipfile.ZipFile(root / "...zip", "w") as archive:  # no way into the parent of --out
+        archive.write(SOLUTION_DIR / "backprop.py", "backprop.py")
+    for folder, name in (("linked", "backprop.py"), ("linked_notebook", "lab1.ipynb")):
+        (root / folder).mkdir()  # a link to the course's solution
+        os.symlink(os.path.relpath(SOLUTION_DIR / "backprop.py", root / folder),
+                   root / folder / name)
     return root
 
 
@@ -86,15 +94,25 @@ def honest_alone(class_folder, tmp_path_factory):
 def test_every_submission_has_a_row(runs, class_folder):
     table = runs[0]
     expected = {path.stem if path.suffix in (".py", ".zip", ".ipynb") else path.name
-                for path in class_folder.iterdir()}
+                for path in class_folder.iterdir()} - {".."} | {"submission"}
     assert set(table) == expected
+    assert table["submission"]["total"] == "114"  # the hand-in called "...zip"
+    for out in runs[2:]:
+        assert not {"results.json", "feedback.md", "backprop.py"} & {
+            path.name for path in out.parent.iterdir()}
+    for name in ("linked", "linked_notebook"):
+        assert (table[name]["status"], table[name]["total"]) == ("integrity", "0"), name
+        assert "never followed" in table[name]["reason"]
     assert (table["DL_LAB1_0756110_Lee"]["student_id"], table["DL_LAB1_0756110_Lee"]["name"]) \
         == ("0756110", "Lee")
     assert table["DL_LAB1_0000000_Broken"]["status"] == "error"
-    assert "not a readable zip" in table["DL_LAB1_0000000_Broken"]["reason"]
+    assert "is not a readable archive" in table["DL_LAB1_0000000_Broken"]["reason"]
     assert table["DL_LAB1_0000000_Broken"]["max_score"] == "110"
     assert table["no_code"]["status"] == "error" and table["no_code"]["total"] == "0"
     assert "no backprop.py" in table["no_code"]["reason"]
+
+
+FULL_MARKS = f"{bonus_total(110, 110, 4):g}"  # 110 with the hidden checks, and 4 bonus
 
 
 def without_flags(row):
@@ -108,9 +126,9 @@ def test_honest_grades_are_unaffected_by_hostile_neighbours(runs, honest_alone):
         assert without_flags(runs[0][name]) == without_flags(row), name
     alice = honest_alone["alice"]
     assert (alice["total"], alice["max_score"], alice["public"], alice["hidden"],
-            alice["bonus"]) == ("114", "110", "100", "10", "4")
-    assert honest_alone["DL_LAB1_0756110_Lee"]["total"] == "114"
-    assert honest_alone["erin"]["total"] == "114"  # a notebook
+            alice["bonus"]) == (FULL_MARKS, "110", "100", "10", "4")
+    assert honest_alone["DL_LAB1_0756110_Lee"]["total"] == FULL_MARKS
+    assert honest_alone["erin"]["total"] == FULL_MARKS  # a notebook
     assert honest_alone["bob"]["total"] == "0"
     assert all(0 < float(honest_alone[name]["total"]) < 110 for name in HONEST_MUTANTS)
 
@@ -120,7 +138,7 @@ def test_hostile_code_earns_nothing_from_its_attack(runs, name):
     row = runs[0][f"hostile_{name}"]
     attacked, _ = hostile.ATTACKS[name]
     if attacked == "nothing":
-        assert row["total"] == "114"  # the attack changed nothing; the rest is the solution
+        assert row["total"] == FULL_MARKS  # the attack changed nothing; the rest is the solution
     elif attacked == "quiet_import":  # the rest is the solution, graded without the attack
         rules = next(column for column in row if column.startswith("rules/"))
         assert row[rules] == "0" and row["total"] == "112"
@@ -142,7 +160,7 @@ def test_statuses_name_what_happened(runs):
 def test_fake_result_files_change_nothing(runs):
     _, _, first, _ = runs
     results = (first / "hostile_fake_results_at_import" / "results.json").read_text()
-    assert '"tests": []' not in results and rows(first)["alice"]["total"] == "114"
+    assert '"tests": []' not in results and rows(first)["alice"]["total"] == FULL_MARKS
 
 
 def test_no_process_is_left_behind(runs, marker):

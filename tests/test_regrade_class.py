@@ -13,8 +13,11 @@ import pytest
 
 from grader.paths import REPO_ROOT, SOLUTION_DIR
 from grader.regrade.gradebook import CANVAS_COLUMNS, MOODLE_COLUMNS
+from tests.grading import bonus_total
 from tests.submissions.mutants import MUTANTS, mutant_source
 from tests.test_regrade_similarity import disguised
+
+FULL_MARKS = f"{bonus_total(110, 110, 4):g}"  # 110 with the hidden checks, and 4 bonus
 
 CORRECT = Path(__file__).parent / "submissions" / "correct"
 pytestmark = pytest.mark.serial  # honest code must beat --timeout 3
@@ -118,9 +121,11 @@ def test_the_roster_adds_the_missing_and_warns_about_the_rest(graded):
     assert (missing["status"], missing["name"], missing["total"], missing["max_score"]) == \
         ("missing", "Hsu Ting", "0", "110")
     assert "warning: 999999999_Stranger: 999999999 is not in the roster" in stderr
-    assert "warning: mystery: no student ID could be read from its name" in stderr
+    assert "warning: 1 submission without a student ID in its name: mystery (" in stderr
+    assert stderr.count("without a student ID") == 1
     summary = (out / "summary.md").read_text(encoding="utf-8")
-    assert "999999999 is not in the roster" in summary and "mystery: no student ID" in summary
+    assert "999999999 is not in the roster" in summary
+    assert "1 submission without a student ID in its name: mystery" in summary
 
 
 def test_scores_split_and_every_row_complete(graded):
@@ -128,11 +133,12 @@ def test_scores_split_and_every_row_complete(graded):
     table = read_rows(out)
     chen = table["DL_LAB1_312551001_ChenWei"]
     assert (chen["public"], chen["hidden"], chen["bonus"], chen["total"], chen["max_score"]) == \
-        ("100", "10", "4", "114", "110")
+        ("100", "10", "4", FULL_MARKS, "110")
     assert chen["backward/30"] == "30" and chen["loss/6"] == "6" and chen["rules/2"] == "2"
     wang = table["dl_lab1_312551003_wang (1)"]
     assert float(wang["public"]) < 100 and float(wang["hidden"]) < 10
-    assert float(wang["total"]) == float(wang["public"]) + float(wang["hidden"]) + 4
+    core = float(wang["public"]) + float(wang["hidden"])
+    assert float(wang["total"]) == bonus_total(core, 110, 4)
     for name, row in table.items():
         assert row["max_score"] == "110", name
         assert (row["status"] == "ok") == (row["reason"] == ""), name
@@ -242,7 +248,7 @@ def test_moodle_export_fills_a_downloaded_worksheet_by_student_id(graded, tmp_pa
     table = read_csv(tmp_path / "filled.csv")
     assert table[0] == read_csv(worksheet)[0]  # Moodle's own header, kept
     grades = {row[0]: row[table[0].index("Grade")] for row in table[1:]}
-    assert grades == {"Participant 11": "114", "Participant 12": read_rows(out)[
+    assert grades == {"Participant 11": FULL_MARKS, "Participant 12": read_rows(out)[
         "DL-LAB1-312551002"]["total"], "Participant 13": ""}
 
 
@@ -254,7 +260,7 @@ def test_canvas_export_has_the_gradebook_columns_and_points_possible(graded, tmp
     assert tuple(table[0]) == (*CANVAS_COLUMNS, "Lab 1 (4711)")
     assert table[1][0] == "Points Possible" and table[1][-1] == "110"
     by_sis = {row[2]: row for row in table[2:]}
-    assert by_sis["312551001"][0] == "Chen Wei" and by_sis["312551001"][-1] == "114"
+    assert by_sis["312551001"][0] == "Chen Wei" and by_sis["312551001"][-1] == FULL_MARKS
     assert by_sis["312551010"][-1] == "0"  # the missing student
     assert "" not in by_sis  # rows without an ID are left out
 

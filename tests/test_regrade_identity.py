@@ -50,11 +50,29 @@ def test_a_moodle_folder_lends_the_id_of_the_hand_in_inside(tmp_path):
     assert (found.student_id, found.name, found.participant) == ("312551001", "Chen Wei", "283746")
 
 
-def test_unparsed_names_are_reported():
+def test_unparsed_names_are_reported_in_one_line():
     warnings = unparsed_warnings({"alice": Identity(), "ok": Identity("312551001", "A"),
                                   "moodle": Identity(name="Chen Wei", participant="7")})
-    assert warnings == ["alice: no student ID could be read from its name",
-                        "moodle: no student ID could be read from its name (name 'Chen Wei')"]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("2 submissions without a student ID in their names: "
+                                  "alice, moodle (")
+    many = unparsed_warnings({f"folder{n:03d}": Identity() for n in range(177)})
+    assert len(many) == 1 and many[0].startswith("177 submissions without a student ID")
+    assert "folder009 and 167 more" in many[0]
+    assert unparsed_warnings({"ok": Identity("312551001", "A")}) == []
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("DL_LAB1_312551001_蘇郁婷 v2.zip", "蘇郁婷"),
+    ("DL_LAB1_312551001_Chen Wei_final.zip", "Chen Wei"),
+    ("312551001_Lin (late)", "Lin"),
+    ("DL_LAB1_312551001_Wang_v3.1.tar.gz", "Wang"),
+    ("312551001_Lee-resubmit (1).7z", "Lee"),
+    ("DL_LAB1_312551001_陳偉_最終版.rar", "陳偉"),
+    ("DL_LAB1_312551001_v2.zip", ""),
+])
+def test_version_marks_are_not_part_of_the_name(text, name):
+    assert parse_name(text) == Identity(student_id="312551001", name=name)
 
 
 def roster_file(tmp_path, text):
@@ -111,3 +129,23 @@ def test_a_bad_roster_is_refused_with_the_line(tmp_path, text, message):
 def test_a_missing_roster_file_is_a_clear_error(tmp_path):
     with pytest.raises(RosterError, match="cannot read the roster"):
         read_roster(tmp_path / "nope.csv")
+
+
+FUZZY_ROSTER = ("id,name\n312551001,Chen Wei\n312551002,Lin Yu\n312551003,蘇郁婷\n"
+                "312551004,Chen Wen\n")
+
+
+def test_a_close_name_matches_one_roster_student_with_its_confidence(tmp_path):
+    roster = read_roster(roster_file(tmp_path, FUZZY_ROSTER))
+    found = {"a": Identity(name="Lin Yuu"), "b": Identity(name="Yu Lin"),
+             "c": Identity(name="蘇郁婷"), "d": Identity(name="Someone Else"),
+             "e": Identity(name="Chen We")}  # as close to Chen Wei as to Chen Wen
+    matching = match_roster(found, roster)
+    ids = {name: identity.student_id for name, identity in matching.identities.items()}
+    assert ids == {"a": "312551002", "b": "312551002", "c": "312551003", "d": "", "e": ""}
+    said = "\n".join(matching.warnings)
+    assert "a: the name 'Lin Yuu' matched 312551002 'Lin Yu' of the roster by similarity " \
+           "(confidence 0.91)" in said
+    assert "c: the name" not in said  # an exact match is no guess
+    assert "d: Someone Else is not in the roster" in said
+    assert "e: Chen We is not in the roster" in said

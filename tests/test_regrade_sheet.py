@@ -49,6 +49,40 @@ def test_score_parts_add_up_to_the_total():
     assert score_parts(GRADED, bonus_cap=0)["total"] == 11
 
 
+def test_the_bonus_setting_and_bonus_cap_decide_what_of_the_bonus_counts():
+    """Bonus makes up lost points only up to the maximum ("cap"), or counts above it
+    ("extra"); --bonus-cap P counts at most P either way."""
+    nearly = (check("sigmoid: values", 3, 3), check("backward: reference", 0, 2),
+              check("tanh: bonus", 1, 0), check("relu: bonus", 1, 0),
+              check("adam_update: bonus", 1, 0))
+    cap, extra = score(nearly, policy="cap"), score(nearly, policy="extra")
+    assert (cap.core, cap.bonus, cap.counted_bonus, cap.score, cap.max_score) == (3, 3, 2, 5, 5)
+    assert (extra.counted_bonus, extra.score) == (3, 6)
+    assert cap.counted_scores() == (3, 0, 1, 1, 0)  # the tests add up to the total
+    assert score_parts(cap)["total"] == 5 and score_parts(extra)["total"] == 6
+    assert score_parts(cap, bonus_cap=1)["total"] == 4
+    assert score_parts(extra, bonus_cap=1)["total"] == 4
+    assert "bonus points make up points lost elsewhere, up to 5" in reports.table(cap)
+    assert "Total: 3 / 5 + 3 bonus = 6" in reports.table(extra)
+    full = score(nearly[:1] + nearly[2:], policy="cap")
+    assert (full.score, full.max_score, full.counted_bonus) == (3, 3, 0)
+
+
+def test_an_unknown_bonus_setting_is_refused_and_the_course_has_a_known_one():
+    from grader import lab
+    from grader.results.scoring import counted_bonus
+
+    assert lab.BONUS in lab.BONUS_POLICIES
+    assert counted_bonus(90, 4, 100, "cap") == 4 and counted_bonus(98, 4, 100, "cap") == 2
+    assert counted_bonus(98, 4, 100, "extra") == 4 and counted_bonus(98, 4, 100, "extra", 1) == 1
+    try:
+        counted_bonus(90, 4, 100, "double")
+    except ValueError as error:
+        assert "unknown bonus policy 'double'" in str(error)
+    else:
+        raise AssertionError("an unknown policy was taken")
+
+
 def test_a_broken_rule_zeroes_every_part():
     broken = results(check("rules: no framework", 0, 0, output="imports torch", kind=FAILED),
                      check("sigmoid: values", 3, 3), check("tanh: bonus", 1, 0))
@@ -178,3 +212,24 @@ def test_a_submission_that_timed_out_in_one_check_counts_in_the_scores(tmp_path)
     did_not_run = summary.split("## Did not run")[1].split("##")[0]
     assert [line.split("`")[1] for line in did_not_run.splitlines() if line.startswith("- ")] \
         == ["cat", "dan", "missing:1"]
+
+
+def test_two_hand_ins_of_one_student_are_flagged_on_both_once(tmp_path):
+    from grader.regrade.row import review_flags, with_notes
+    from grader.regrade.sheet import flag_same_student
+
+    sheet = GradeSheet(tmp_path / "grades.csv")
+    for name, student_id, reason in (("a", "312551001", ""), ("a (1)", "312551001", "late"),
+                                     ("b", "312551002", ""), ("missing:312551002",
+                                                              "312551002", "no submission")):
+        sheet.add({"submission": name, "student_id": student_id, "status": "ok",
+                   "reason": reason, "flags": ""}, save=False)
+    for _ in range(2):  # a rerun (a merge, a resume) says it once
+        flag_same_student(sheet)
+    rows = sheet.rows
+    assert rows["a"]["reason"] == "two hand-ins of one student: also a (1)"
+    assert rows["a (1)"]["reason"] == "late; two hand-ins of one student: also a"
+    assert rows["a"]["flags"] == rows["a (1)"]["flags"] == "review: two hand-ins of one student"
+    assert rows["b"]["flags"] == rows["b"]["reason"] == ""
+    assert with_notes("", [("given", "x"), ("online", "y"), ("given", "x")]) == "x; y"
+    assert review_flags([("online", "y"), ("encoding", "z")]) == ["review: not UTF-8"]

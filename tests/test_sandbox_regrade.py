@@ -9,13 +9,14 @@ import sys
 import pytest
 
 from grader.paths import REPO_ROOT, SOLUTION_DIR, STARTER_DIR
+from tests.grading import bonus_total
 from tests.submissions import escapes
 from tests.test_regrade import regrade, rows
 from tests.test_sandbox import TOKEN, leftover_processes, needs_bwrap, repository_state
 
 SOLUTIONS = ("sol_a", "sol_b", "sol_c")
 STARTERS = ("start_a", "start_b")
-FULL_MARKS = "114"  # with the hidden checks: 110 + 4 bonus
+FULL_MARKS = f"{bonus_total(110, 110, 4):g}"  # with the hidden checks: 110, and 4 bonus
 # Every process of the machine is looked at, and honest code must beat --timeout 3.
 pytestmark = pytest.mark.serial
 

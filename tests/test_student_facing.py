@@ -14,6 +14,7 @@ import nbformat
 import pytest
 
 from grader.paths import REPO_ROOT, SOLUTION_DIR, STARTER_DIR
+from tests.grading import bonus_headline, bonus_total
 from tests.submissions.mutants import MUTANTS, mutant_source
 
 pytestmark = pytest.mark.student_facing
@@ -47,7 +48,8 @@ def test_the_starter_scores_zero_and_says_what_is_missing(tmp_path):
 
 def test_the_solution_scores_full_marks(tmp_path):
     printed, results = grade_command(SOLUTION_DIR, tmp_path)
-    assert headline(printed) == "Total: 100 / 100 + 4 bonus = 104" and results["score"] == 104
+    assert headline(printed) == bonus_headline(100, 100, 4)
+    assert results["score"] == bonus_total(100, 100, 4)
     assert "Not enforced" not in printed or not sys.platform.startswith("linux")
 
 
@@ -71,4 +73,4 @@ def test_a_notebook_of_the_solution_scores_full_marks(tmp_path):
         nbformat.v4.new_code_cell("while True:\n    pass  # never run by the grader")])
     nbformat.write(notebook, tmp_path / "lab1.ipynb")
     printed, results = grade_command(tmp_path / "lab1.ipynb", tmp_path)
-    assert headline(printed) == "Total: 100 / 100 + 4 bonus = 104", printed
+    assert headline(printed) == bonus_headline(100, 100, 4), printed

@@ -19,10 +19,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from grader import lab
 from grader.lab import TOTAL
 from grader.paths import COURSE_MARKER, REPO_ROOT, SOLUTION_DIR
 from grader.sandbox import privileges
 from tests.actions import commands_run
+from tests.grading import bonus_total
 from tests.submissions.mutants import MUTANTS, mutant_source
 
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
@@ -213,14 +215,19 @@ def test_the_starter_shows_zero_everywhere(student_repository, tmp_path):
     assert "not implemented yet" in summary and "no bonus points" in summary
 
 
-def test_the_solution_shows_its_bonus_on_top_of_the_100(student_repository, tmp_path):
+def test_the_solution_shows_its_bonus_as_the_course_counts_it(student_repository, tmp_path):
     shutil.copy(SOLUTION_DIR / "backprop.py", student_repository / "backprop.py")
     outputs, summary, log = run_grading_step(student_repository, tmp_path)
-    result = assert_one_number(outputs, summary, log, student_repository, "104/100")
+    total = bonus_total(100, 100, 4)
+    result = assert_one_number(outputs, summary, log, student_repository, f"{total}/100")
     assert result["status"] == "pass" and "Total: 100 / 100 + 4 bonus" in summary
     bonus = [m for name, p, m in commands_run(log) if p.get("title") == "Autograding bonus"]
-    assert bonus == ["Points 104/100 include 4 bonus points: 100/100 + 4 bonus. Bonus points "
-                     "come on top of the 100, so the total may exceed it."]
+    if lab.BONUS == "extra":
+        assert bonus == ["Points 104/100 include 4 bonus points: 100/100 + 4 bonus. Bonus "
+                         "points come on top of the 100, so the total may exceed it."]
+    else:
+        assert bonus == ["Points 100/100 include 0 of 4 bonus points: 100/100 + 0 bonus. "
+                         "Bonus points make up points lost elsewhere, up to the 100."]
     assert bonus[0] in summary
     assert not [name for name, _, _ in commands_run(log) if name == "error"]
 
@@ -302,7 +309,7 @@ def test_in_this_repository_the_workflow_grades_the_reference(tmp_path):
     shutil.copytree(REPO_ROOT, clone, ignore=shutil.ignore_patterns(
         ".git", ".venv", "__pycache__", "grading-output", "*.egg-info"))
     outputs, summary, log = run_grading_step(clone, tmp_path)
-    assert_one_number(outputs, summary, log, clone, "104/100")
+    assert_one_number(outputs, summary, log, clone, f"{bonus_total(100, 100, 4)}/100")
     assert all(p.get("file", "").startswith("solution/")
                for name, p, _ in commands_run(log) if name == "error")
 
@@ -319,7 +326,8 @@ def test_a_students_solution_folder_changes_nothing_of_what_is_graded(solution_f
     extra.parent.mkdir()
     extra.write_text("def sigmoid(x):\n    return 0\n" if extra.suffix == ".py" else "notes\n")
     outputs, summary, log = run_grading_step(student_repository, tmp_path)
-    assert_one_number(outputs, summary, log, student_repository, "104/100")
+    assert_one_number(outputs, summary, log, student_repository,
+                      f"{bonus_total(100, 100, 4)}/100")
     assert "Graded: backprop.py" in summary
 
 
@@ -352,3 +360,10 @@ def test_the_class_regrade_takes_the_terms_seed_unless_given_one(seed, expected,
     assert arguments[:4] == ["-m", "grader", "regrade", "class folder"]
     assert [a for i, a in enumerate(arguments) if a == "--seed" or
             (i and arguments[i - 1] == "--seed")] == expected
+
+
+def test_ci_runs_the_root_tests_as_root():
+    """tests/test_privileges.py skips unless run as root; CI's test job runs it with sudo."""
+    ci = yaml.safe_load((WORKFLOWS / "ci.yml").read_text())
+    runs = [each.get("run", "") for each in ci["jobs"]["test"]["steps"]]
+    assert any("\nsudo " in f"\n{run}" and "tests/test_privileges.py" in run for run in runs)

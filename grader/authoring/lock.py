@@ -34,7 +34,11 @@ LOCKED_EXTRAS = ("dev",)  # the extras whose dependencies are pinned (with the c
 
 
 def project(path=PYPROJECT):
-    import tomllib
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        sys.exit("the lock is made from pyproject.toml, read with tomllib: run it with "
+                 "Python 3.11 or newer (`make lock PYTHON=python3.11`, in a fresh .venv)")
 
     return tomllib.loads(Path(path).read_text(encoding="utf-8"))["project"]
 

@@ -1,4 +1,6 @@
-"""backward: every gradient against finite differences and against the reference.
+"""backward: every gradient against finite differences and against the reference, and
+the back-propagation rule (grader.session.backprop_rule): a gradient earns its points only
+where backward computes it without evaluating the network at other parameters.
 
 backward is graded on the submission's own forward cache (see the contract). Widths
 with h1 != h2 make W-versus-W.T bugs fail with a shape error instead of passing by
@@ -356,24 +358,28 @@ def require_working_backward(student, cases, finite_differences):
 
 @pytest.mark.parametrize("key", LAYER_KEYS)
 @check("backward: d{key} matches finite differences (widths 2-3-5-1)", points=3)
-def check_backward_finite_differences(student, cases, finite_differences, note, key):
+def check_backward_finite_differences(student, cases, finite_differences, backprop_rule, note,
+                                      key):
     with student.judging("backward"):
         carried_note = judge_finite_differences(student, cases, finite_differences, key)
+        backprop_rule().require([key])
     if carried_note:
         note(carried_note)
 
 
 @pytest.mark.parametrize(("widths", "n"), REFERENCE_CASES)
 @check("backward: every gradient matches the reference (widths {widths}, N = {n})", points=5)
-def check_backward_reference(student, cases, finite_differences, note, widths, n):
+def check_backward_reference(student, cases, finite_differences, backprop_rule, note, widths,
+                             n):
     with student.judging("backward"):
         carried_note = judge_reference(student, cases, finite_differences, widths, n)
+        backprop_rule().require()
     if carried_note:
         note(carried_note)
 
 
 @check("backward: returns a gradient for every key, shaped like its parameter", points=1)
-def check_backward_shapes(student, cases, finite_differences):
+def check_backward_shapes(student, cases, finite_differences, backprop_rule):
     current = cases(FD_WIDTHS, 7)
     for key in LAYER_KEYS:
         got, expected = current.grads[key], current.params[key]
@@ -381,13 +387,15 @@ def check_backward_shapes(student, cases, finite_differences):
                     f"d{key} has shape {shape_text(got.shape)}; grads[{key!r}] must have "
                     f"the shape of params[{key!r}], {shape_text(expected.shape)}")
     require_working_backward(student, cases, finite_differences)
+    backprop_rule().require()
 
 
 @check("backward: does not modify params", points=1)
-def check_backward_keeps_params(student, cases, finite_differences):
+def check_backward_keeps_params(student, cases, finite_differences, backprop_rule):
     current = cases(FD_WIDTHS, 7)
     fail_unless(not current.modified,
                 f"backward modified its {', '.join(current.modified)} in place. It must only "
                 "compute gradients; update() applies them (an in-place change before "
                 "back-propagating also corrupts the hidden layers' gradients)")
     require_working_backward(student, cases, finite_differences)
+    backprop_rule().require()

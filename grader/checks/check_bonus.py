@@ -1,4 +1,5 @@
 """Bonus, outside the 100: the lab's extras, graded only when the submission has them.
+What each is worth, and how bonus points count (grader.lab.BONUS), is set in grader/lab.py.
 
 A bonus function that is missing or still raises NotImplementedError is skipped
 silently: it appears nowhere in the results.
@@ -7,7 +8,7 @@ silently: it appears nowhere in the results.
 import numpy as np
 import pytest
 
-from grader.lab import LAYER_KEYS
+from grader.lab import BONUS_POINTS, LAYER_KEYS
 from grader.session.cases import random_params
 from grader.session.conventions import Scale, convention
 from grader.session.diagnosis import error_summary
@@ -73,7 +74,8 @@ def where_wrong(got, expected, given):
     return text
 
 
-@check("tanh: values and derivative_tanh(y) = 1 - y ** 2 (bonus)", points=1, bonus=True)
+@check("tanh: values and derivative_tanh(y) = 1 - y ** 2 (bonus)",
+       points=BONUS_POINTS["tanh"], bonus=True)
 def check_tanh(student):
     bonus_array(student, "tanh", X, expected=np.tanh(X))
     y = np.tanh(X)
@@ -81,7 +83,8 @@ def check_tanh(student):
                 applied_again=(1.0 - np.tanh(y) ** 2, "1 - y ** 2"))
 
 
-@check("relu: values and derivative_relu(y) = 1 where y > 0 (bonus)", points=1, bonus=True)
+@check("relu: values and derivative_relu(y) = 1 where y > 0 (bonus)",
+       points=BONUS_POINTS["relu"], bonus=True)
 def check_relu(student):
     bonus_array(student, "relu", X, expected=np.maximum(X, 0.0))
     y = np.maximum(X, 0.0)
@@ -89,7 +92,7 @@ def check_relu(student):
 
 
 @check("momentum_update: velocity = beta * velocity + grads, params - lr * velocity (bonus)",
-       points=1, bonus=True)
+       points=BONUS_POINTS["momentum_update"], bonus=True)
 def check_momentum(student):
     params, grads = random_params(WIDTHS, 2), random_params(WIDTHS, 3)
     velocity = random_params(WIDTHS, 4)
@@ -133,7 +136,8 @@ def got_expected(got, expected):
     return f"got {got.ravel()[index]:.6g}, expected {expected.ravel()[index]:.6g}"
 
 
-@check("adam_update: bias-corrected moments and step (bonus)", points=1, bonus=True)
+@check("adam_update: bias-corrected moments and step (bonus)",
+       points=BONUS_POINTS["adam_update"], bonus=True)
 def check_adam(student):
     params, grads = random_params(WIDTHS, 2), random_params(WIDTHS, 3)
     m, v = random_params(WIDTHS, 5), {k: a**2 for k, a in random_params(WIDTHS, 6).items()}

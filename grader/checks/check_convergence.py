@@ -12,8 +12,7 @@ multiple, which makes it the contract's training, and passes if that converges.
 import pytest
 
 from grader.lab import TRAINING_FUNCTIONS
-from grader.sandbox import training
-from grader.session import datasets
+from grader.session import datasets, network
 from grader.session.cases import init_params
 from grader.session.marker import CheckFailed, check, fail_unless
 from grader.session.outcome import FAILED
@@ -46,7 +45,7 @@ def check_convergence(student, note, dataset, seed):
                               kind=error.kind) from None
         raise
     # The grader's own forward judges the params: nothing the submission computes decides.
-    accuracy = training.accuracy(training.forward(x, trained), y)
+    accuracy = network.accuracy(network.forward(x, trained), y)
     if accuracy < 1.0:
         rescaled = retrained(student, x, y, init_params(WIDTHS, seed), LEARNING_RATE, budget,
                              TIMEOUT)

@@ -6,21 +6,34 @@ need a working function."""
 
 import pytest
 
-from grader.intake.rules import describe, forbidden_imports, is_forbidden
+from grader.intake.rules import describe, forbidden_imports, is_forbidden, shadows_installed
 from grader.session.fallback import rule_failure
 from grader.session.marker import check, fail_unless
 
 
 def scanned_sources(submission):
     """[(where, code)]: a notebook cell by cell (one cell that does not parse hides no
-    other), else the whole file."""
+    other), else the whole file; then the student's own modules beside it."""
     if submission.notebook is not None:
-        return [(f" in {label}", code) for label, code in submission.notebook.code_cells]
-    return [("", submission.code)]
+        found = [(f" in {label}", code) for label, code in submission.notebook.code_cells]
+    else:
+        found = [("", submission.code)]
+    for name in local_modules(submission):
+        path = submission.path.parent / f"{name}.py"
+        try:
+            found.append((f" in {path.name}", path.read_text(encoding="utf-8", errors="replace")))
+        except OSError:
+            continue
+    return found
 
 
 def local_modules(submission):
-    return [p.stem for p in submission.path.parent.glob("*.py") if p != submission.path]
+    """The submission's own modules beside it: a file named after an installed package
+    (tqdm.py) is a shadow of that package, not one of them."""
+    folder = submission.path.parent
+    return [p.stem for p in sorted(folder.glob("*.py"))
+            if p != submission.path and not p.is_symlink()
+            and not shadows_installed(p.stem, folder)]
 
 
 @check("rules: imports only numpy, matplotlib and the standard library", points=0)
@@ -80,8 +93,10 @@ def check_import_is_quiet(student):
     fallback = student.graded_without_statements
     fail_unless(fallback is None, fallback and rule_failure(fallback, student.file_name))
     calls = {name: count for name, count in info["training_calls"].items() if count}
-    fail_unless(not calls, "importing backprop.py calls " + ", ".join(
-        f"{name} {count} times" for name, count in calls.items())
+    threads = info.get("threads_at_import", 0)
+    fail_unless(not calls and not threads, "importing backprop.py " + ", ".join(
+        [f"calls {name} {count} times" for name, count in calls.items()]
+        + ([f"starts {threads} thread{'s' * (threads != 1)}"] if threads else []))
         + ": put training code under `if __name__ == \"__main__\":` or in the notebook "
           "(this costs only this check's points)")
     output = info["output"].strip()

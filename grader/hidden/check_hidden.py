@@ -8,7 +8,7 @@ import pytest
 
 from grader.lab import LAYER_KEYS
 from grader.sandbox import training
-from grader.session import carried
+from grader.session import carried, network
 from grader.session.cases import init_params, rng
 from grader.session.gradcheck import rel_error
 from grader.session.marker import HIDDEN, check, fail_unless
@@ -53,7 +53,7 @@ def check_hidden_forward(student, reference, fresh):
 
 @check("backward: every gradient matches the live reference on fresh widths and inputs",
        points=4, visibility=HIDDEN)
-def check_hidden_backward(student, reference, fresh):
+def check_hidden_backward(student, reference, fresh, backprop_rule):
     widths, x, y, all_params = fresh
     kind = student.declared_loss()
     failing = carried.failing_inputs(student)
@@ -70,6 +70,7 @@ def check_hidden_backward(student, reference, fresh):
                             and rel_error(grads[key], right[key]) < TOLERANCE
                             for right in (expected, own) if right is not None),
                         f"d{key} differs from the reference for widths {w}")
+    backprop_rule().require()
 
 
 @check("loss: matches the declared loss on fresh predictions", points=2, visibility=HIDDEN)
@@ -94,7 +95,7 @@ def fresh_linear(options, reference):
         x, y = lab.generate_linear(n=100, seed=seed + attempt)
         _, params = training.train((lab.forward, lab.backward, lab.update), x, y,
                                    init_params(WIDTHS, 1), LEARNING_RATE, REFERENCE_BUDGET)
-        if training.accuracy(training.forward(x, params), y) == 1.0:
+        if network.accuracy(network.forward(x, params), y) == 1.0:
             return x, y
     raise RuntimeError("no fresh linear data set the reference separates")
 
@@ -104,7 +105,7 @@ def check_hidden_convergence(student, fresh_linear):
     x, y = fresh_linear
     epochs, trained = student.train(x, y, init_params(WIDTHS, 1), lr=LEARNING_RATE,
                                     max_epochs=BUDGET, timeout=30.0)
-    accuracy = training.accuracy(training.forward(x, trained), y)
+    accuracy = network.accuracy(network.forward(x, trained), y)
     if accuracy < 1.0 and retrained(student, x, y, init_params(WIDTHS, 1), LEARNING_RATE,
                                     BUDGET, 30.0):
         return  # a multiple on the step, charged where it is made, is not charged again

@@ -20,6 +20,7 @@ What a cell magic makes of its cell:
   kernel's namespace: the cell is no code.
 """
 
+import ast
 import re
 import shlex
 import textwrap
@@ -77,7 +78,7 @@ def writefile_target(arguments, body):
 def transformed(code):
     """The Python IPython runs for code without a cell magic (code itself when it parses)."""
     try:
-        compile(code, "<cell>", "exec", dont_inherit=True, flags=0x400)  # PyCF_ONLY_AST
+        ast.parse(code)
         return code
     except (SyntaxError, ValueError):
         pass

@@ -1,6 +1,6 @@
 """A backprop.py without its top-level statements that are not definitions: what is graded
-when importing the file as it is does not finish in time or ends its process (a training
-run, an endless loop or a plot left at the bottom of the file).
+when importing the file as it is does not finish in time, ends its process or raises (a
+training run, an endless loop, an input() or a sys.exit() left at the bottom of the file).
 
 The statements kept are those a notebook keeps (grader.intake.notebook.kept: imports,
 function and class definitions, constant assignments), each at its own line, so that
@@ -9,7 +9,7 @@ here runs the code: it is parsed in the grader's process.
 """
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from grader.intake.notebook import kept
 
@@ -24,12 +24,18 @@ class Definitions:
     source: the module (left-out statements are blank lines); left_out: [(line, text)] of
     the top-level statements left out; running: [(line, text)] of the statements kept that
     still run code at import (a call or a loop in a default argument, a decorator, a
-    class body or a constant's value).
+    class body or a constant's value); constants: (first line, last line) of each
+    constant assignment kept.
     """
 
     source: str
     left_out: list
     running: list
+    constants: list = field(default_factory=list)
+
+    def constant_at(self, line):
+        """The first line of the constant assignment kept that spans `line`, or None."""
+        return next((first for first, last in self.constants if first <= line <= last), None)
 
 
 def statement_text(lines, node):
@@ -93,21 +99,27 @@ def _segment(lines, node):
     return first, [line.decode("utf-8") for line in text]
 
 
-def definitions_only(source):
+def definitions_only(source, leave_out=()):
     """The Definitions of a .py's source (None when it does not parse). When its
-    left_out is empty, the module runs what the file itself runs."""
+    left_out is empty, the module runs what the file itself runs.
+
+    leave_out: first lines of constant assignments to leave out as well (one whose value
+    raised at import)."""
     source = source.removeprefix("\ufeff")
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     lines = source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    module, left_out, running = [""] * len(lines), [], []
+    module, left_out, running, constants = [""] * len(lines), [], [], []
     for node in tree.body:
-        if not kept(node):
+        constant = isinstance(node, (ast.Assign, ast.AnnAssign)) and kept(node)
+        if not kept(node) or constant and node.lineno in leave_out:
             if not is_inert(node):
                 left_out.append((node.lineno, statement_text(lines, node)))
             continue
+        if constant:
+            constants.append((node.lineno, node.end_lineno))
         if runs_code(node):
             running.append((node.lineno, statement_text(lines, node)))
         first, text = _segment(lines, node)
@@ -115,4 +127,4 @@ def definitions_only(source):
         module[first - 1] += ("; " if module[first - 1] else "") + text[0]
         module[first:first + len(text) - 1] = text[1:]
     return Definitions(source="\n".join(module).rstrip("\n") + "\n", left_out=left_out,
-                       running=running)
+                       running=running, constants=constants)

@@ -74,6 +74,9 @@ def parse(path):
     except (ValueError, UnicodeDecodeError) as error:
         raise NotebookError(f"{path.name} is not valid JSON ({error}); is it really a "
                             "notebook saved by Jupyter?") from None
+    except (RecursionError, MemoryError):
+        raise NotebookError(f"{path.name} is nested too deeply to be a notebook (JSON "
+                            "arrays or objects thousands of levels deep)") from None
     if not isinstance(raw, dict) or "cells" not in raw and "worksheets" not in raw:
         raise NotebookError(f"{path.name} is JSON but not a Jupyter notebook (no cells)")
     if raw.get("nbformat") != 4:

@@ -1,5 +1,8 @@
 """A submission made ready to grade: the file found, its folder copied, a notebook assembled.
 
+An archive (or the one a folder holds) is first unpacked into a staging folder
+(grader.intake.handin); the file to grade is found there (grader.intake.locate), and a
+submission holding a link out of itself is refused before anything is read or copied.
 The submission's folder is copied into a fresh temporary directory, which becomes the
 worker's working directory, so nothing the submission does touches the original. A
 notebook becomes the module of its definitions (grader.intake.notebook), written beside it;
@@ -14,7 +17,10 @@ import stat
 from pathlib import Path
 
 from grader.intake import scratch
-from grader.intake.locate import SKIPPED_FOLDERS, NotFound, locate
+from grader.intake.archives import BadArchive
+from grader.intake.encoding import as_utf8, read_source
+from grader.intake.handin import open_handin
+from grader.intake.locate import SKIPPED_FOLDERS, NotFound, Refused, find, script_variant
 from grader.lab import GIVEN_CODE, SUBMISSION_FILE
 from grader.paths import GIVEN_CODE_FOLDERS
 
@@ -30,12 +36,13 @@ def is_grader(folder, name):
 
 
 def ordinary(path):
-    """A file, a folder or a link: what a submission's copy holds."""
+    """A file or a folder: what a submission's copy holds (a link is never followed, so
+    never copied)."""
     try:
         mode = os.lstat(path).st_mode
     except OSError:
         return False
-    return stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode)
+    return stat.S_ISREG(mode) or stat.S_ISDIR(mode)
 
 
 def working_copy(source_file, into=None):
@@ -52,8 +59,8 @@ def working_copy(source_file, into=None):
                 leftover.unlink(missing_ok=True)
     folder = scratch.make(into)
 
-    def ignore(parent, names):  # tooling folders, special files (a FIFO would block the
-        # copy), and large files other than the graded one
+    def ignore(parent, names):  # tooling folders, links and special files (a FIFO would
+        # block the copy), and large files other than the graded one
         return [name for name in names if name in SKIPPED_FOLDERS or is_grader(parent, name)
                 or not ordinary(Path(parent) / name) or (
             (Path(parent) / name) != source_file and (Path(parent) / name).is_file()
@@ -78,39 +85,85 @@ class Prepared:
 
     path: the module to import (in the copy), None when there is nothing to grade;
     problem: (kind, message) when the submission cannot be imported at all ("missing",
-    "notebook"), else None; code: all the code submitted, for the static rules;
+    "notebook"), or (kind, message, cause) for one refused ("integrity": a link out of
+    it), else None; code: all the code submitted, for the static rules; notes: what a
+    TA should review, as (kind, sentence) (grader.regrade.row.REVIEW);
     notebook: grader.intake.notebook.Assembled, for a notebook submission; given: for a
     notebook handed in without the backprop.py it imports, what stands in for it.
     """
 
     def __init__(self, path, into=None):
-        """path: the submission (a file or a folder); into: where to copy it (see
-        working_copy)."""
-        self.folder = self.path = self.original = None
+        """path: the submission (a file, a folder or an archive); into: where to copy it
+        (see working_copy)."""
+        self.folder = self.path = self.original = self.staging = None
         self.reason, self.code, self.notebook, self.problem = "", "", None, None
         self.given = ""  # what stands in for the backprop.py a notebook imports, if missing
         self.stood_in = False  # the given code was put beside the notebook as backprop.py
+        self.notes = []  # (kind, sentence) a TA should review: grader.intake.locate
+        self.shown = ""  # the graded file's name within the hand-in
         parsed = {}  # the notebooks locate read, so that none is parsed twice
         try:
-            self.original, self.reason = locate(path, parsed)
-        except NotFound as error:
+            # Where archives are unpacked: only the grader reads it (the worker sees the
+            # copy); a scratch folder, so that a grade killed midway leaves none behind.
+            self.staging = scratch.make()
+            opened = open_handin(path, self.staging)
+            found = find(opened.path, parsed)
+        except Refused as error:
+            self.problem = ("integrity", str(error), "integrity")
+            return
+        except (NotFound, BadArchive) as error:
             self.problem = ("missing", str(error))
             return
-        self.folder, self.path = working_copy(self.original, into)
+        except OSError as error:  # unreadable on the disk (permissions, a name too long)
+            self.problem = ("missing", f"the submission could not be read: {error}")
+            return
+        self.notes = opened.notes + found.notes
+        self.original, self.reason = found.file, found.reason
+        root = Path(opened.path).resolve()
+        root = root if root.is_dir() else root.parent
+        self.shown = (self.original.relative_to(root).as_posix()
+                      if self.original.is_relative_to(root) else self.original.name)
         try:
-            if self.path.suffix == ".ipynb":
+            self.folder, self.path = working_copy(self.original, into)
+            if self.path.suffix.lower() == ".ipynb":
                 self._assemble_notebook(parsed.get(self.original))
             else:
-                self.code = self.path.read_text(encoding="utf-8", errors="replace")
+                self._as_module()
+                self._read_script()
+        except (RecursionError, MemoryError):
+            self.problem = ("notebook", f"{self.original.name} is nested too deeply or too "
+                            "large to read")
         except BaseException:  # no `with` block will close what is half made
             self.close()
             raise
+
+    def _as_module(self):
+        """A `backprop.py.txt` (a .py renamed for an upload filter): its copy named .py,
+        which Python imports."""
+        if self.path.suffix.lower() == ".py":
+            return
+        target = self.path.with_name(SUBMISSION_FILE)
+        target = target if not os.path.lexists(target) else self.path.with_suffix(".py")
+        os.replace(self.path, target)
+        self.path = target
+
+    def _read_script(self):
+        """The .py's text, decoded as its editor saved it; a copy made UTF-8 (noted)."""
+        self.code, encoding = read_source(self.path.read_bytes())
+        if encoding:
+            self.notes.append(("encoding", f"{self.shown} is not UTF-8: read as {encoding}"))
+            self._write_copy(as_utf8(self.code))
 
     def _assemble_notebook(self, raw):
         """Grade the module made of the notebook's definitions (never its other cells)."""
         from grader.intake.notebook import NotebookError, assemble, given_names
 
         script, given, names = self.path.with_name(SUBMISSION_FILE), None, None
+        variant = script_variant(self.path.parent)
+        if variant is not None:  # "backprop (1).py": the backprop the notebook imports
+            shutil.copyfile(variant, script)
+            self.notes.append(("renamed", f"{variant.name} was imported as {SUBMISSION_FILE} "
+                               "by the notebook"))
         if not script.is_file():  # handed in alone: the course's given code stands in
             given = given_code()
             names = given_names(given.read_text(encoding="utf-8")) if given else set()
@@ -154,6 +207,8 @@ class Prepared:
             return
         shutil.copyfile(given, script)
         self.stood_in = True
+        self.notes.append(("given", f"no {SUBMISSION_FILE} was handed in: the starter's given "
+                           "code stood in for what the notebook imports from it"))
         self.given = (f"no {SUBMISSION_FILE} beside it: the notebook's own functions are graded, "
                       f"and what it imports from backprop comes from the starter's "
                       f"{SUBMISSION_FILE}")
@@ -161,16 +216,17 @@ class Prepared:
         if left_out:
             self.given += f" (which has no {', '.join(dict.fromkeys(left_out))})"
 
-    def definitions_only(self):
-        """For a re-import of a .py whose import did not finish: rewrite its copy to its
-        definitions only (grader.intake.definitions), from the text read before anything
-        ran. Returns the Definitions; None for a notebook (its module is that already) or
-        a file that does not parse."""
+    def definitions_only(self, leave_out=()):
+        """For a re-import of a .py whose import did not work: rewrite its copy to its
+        definitions only (grader.intake.definitions; leave_out: the first lines of
+        constants to leave out too), from the text read before anything ran. Returns the
+        Definitions; None for a notebook (its module is that already) or a file that does
+        not parse."""
         from grader.intake.definitions import definitions_only
 
         if self.notebook is not None or self.path is None:
             return None
-        definitions = definitions_only(self.code)
+        definitions = definitions_only(self.code, leave_out)
         if definitions is not None and definitions.left_out:
             if not self._write_copy(definitions.source):
                 return None
@@ -196,12 +252,15 @@ class Prepared:
         """Which file is graded and why, for the report."""
         if self.original is None:
             return "nothing (no file to grade)"
-        return f"{self.original.name} ({self.given or self.reason})"
+        return f"{self.shown or self.original.name} ({self.given or self.reason})"
 
     def close(self):
         if self.folder is not None:
             scratch.remove(self.folder)
             self.folder = None
+        if self.staging is not None:
+            scratch.remove(self.staging)
+            self.staging = None
 
     def __enter__(self):
         return self

@@ -9,8 +9,10 @@ instead, so a syntax error never hides an import.
 """
 
 import ast
+import importlib.util
 import re
 import sys
+from pathlib import Path
 
 from grader.intake.notebook import BACKPROP
 
@@ -64,6 +66,24 @@ def imports_in(source):
         return list(_imported_names(ast.parse(source)))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return list(_text_imports(source))
+
+
+def shadows_installed(name, folder):
+    """Whether a module `name` of the submission's folder is named after an installed
+    package (not the standard library, numpy or matplotlib): a shadow that may load the
+    package itself, not the student's own module, so importing it counts as importing
+    the package."""
+    if name in ALLOWED or name in sys.stdlib_module_names or not name.isidentifier():
+        return False
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return False
+    if spec is None or not spec.origin or spec.origin in ("built-in", "frozen"):
+        return False
+    return not Path(spec.origin).resolve().is_relative_to(Path(folder).resolve())
+
+
 def is_forbidden(module, local_modules=()):
     """Whether the rule forbids importing the top-level module `module`."""
     return module not in ALLOWED | set(sys.stdlib_module_names) | set(local_modules)

@@ -69,8 +69,16 @@ def running(pid):
     return True
 
 
+def removable(entry):
+    """Whether a grading folder is this user's to remove: its own, or any for root (a root
+    grader hands the copy to the unprivileged user its student code runs as)."""
+    if not hasattr(os, "getuid") or os.getuid() == 0:
+        return True
+    return entry.stat(follow_symlinks=False).st_uid == os.getuid()
+
+
 def sweep(directory=None):
-    """Remove this user's grading folders in `directory` whose grading process is gone."""
+    """Remove the grading folders in `directory` whose grading process is gone."""
     directory = Path(directory or tempfile.gettempdir())
     try:
         entries = list(os.scandir(directory))
@@ -79,9 +87,7 @@ def sweep(directory=None):
     for entry in entries:
         match = NAME.match(entry.name)
         try:
-            if (not match or not entry.is_dir(follow_symlinks=False)
-                    or (hasattr(os, "getuid") and entry.stat(follow_symlinks=False).st_uid
-                        != os.getuid())):
+            if not match or not entry.is_dir(follow_symlinks=False) or not removable(entry):
                 continue
         except OSError:
             continue

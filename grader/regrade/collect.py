@@ -1,125 +1,232 @@
-"""From the command line's SUBMISSION arguments to a list of submissions to grade.
+"""From the command line's SUBMISSION arguments to a list of submissions to grade (and
+the files of each, gathered for its grade).
 
 An argument is a directory holding a backprop.py or a notebook (a cloned repository,
-an unpacked folder), a .py file, a .ipynb notebook, a .zip as the lab is handed in
-(DL_LAB1_<studentID>_<name>.zip), or a directory whose children are such submissions.
+an unpacked folder), a .py file, a .ipynb notebook, an archive as the lab is handed in
+(DL_LAB1_<studentID>_<name>.zip, or .tar.gz, .7z, .rar), or a directory whose children
+are such submissions.
+
+Moodle's "Download all submissions" is understood: every folder (or file, without
+"download as folders") of one participant number is one student's one submission, and
+the online-text folders (`..._assignsubmission_onlinetext_`) are kept with it, never
+graded as a submission of their own.
+
+Each submission gets a name that is a safe, unique folder name under --out whatever the
+hand-in is called (`...zip` is no way into the parent folder).
 """
 
 import hashlib
+import re
+import shutil
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from grader.intake.locate import SKIPPED_FOLDERS, SUBMISSION_FILE
-from grader.regrade.identity import Identity, identity_of
+from grader.intake.archives import BadArchive, Budget, archive_stem, is_archive, unpack
+from grader.intake.locate import SKIPPED_FOLDERS, name_rank
+from grader.regrade.identity import Identity, identity_of, moodle_plugin
 
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
-SUFFIXES = (".py", ".ipynb", ".zip")
+SUFFIXES = (".py", ".ipynb")  # besides archives, the files that are submissions
+ONLINE_TEXT = "onlinetext"  # Moodle's online-text submission plugin
+UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
+LONGEST_NAME = 120
+ONLINE_TEXT_BYTES = 1024 * 1024  # of a Moodle online text, kept beside the feedback
+# A whole class's Moodle download, unpacked for the run (each hand-in in it has its own
+# budget when it is graded).
+DOWNLOAD_BYTES = 8 * 1024 ** 3
+DOWNLOAD_MEMBERS = 200_000
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One submission: a unique name (the grade sheet's key), its path, the student."""
+    """One submission: a unique name (the grade sheet's key), its path, the student.
+
+    extra: more hand-ins of the same student in one Moodle download (graded together,
+    as one folder); online_text: the student's Moodle online-text folders.
+    """
 
     name: str
     path: Path
     identity: Identity = field(default_factory=Identity)
+    extra: tuple = ()
+    online_text: tuple = ()
+
+    @property
+    def paths(self):
+        return (self.path, *self.extra, *self.online_text)
 
 
-def content_hash(path):
-    """SHA-256 of a submission's content (file names and bytes), "" when it is missing.
+def content_hash(*paths):
+    """SHA-256 of submissions' content (file names and bytes), "" when all are missing.
 
     --resume regrades a submission whose hash changed (a corrected resubmission).
     """
-    path = Path(path)
-    digest = hashlib.sha256()
-    if path.is_file():
-        digest.update(path.read_bytes())
-    elif path.is_dir():
-        for child in sorted(p for p in path.rglob("*") if p.is_file()
-                            and not SKIPPED_FOLDERS & set(p.relative_to(path).parts)):
-            digest.update(child.relative_to(path).as_posix().encode() + b"\0")
-            digest.update(hashlib.sha256(child.read_bytes()).digest())
-    else:
-        return ""
-    return digest.hexdigest()[:16]
-
-
-def inner_archive(folder):
-    """The one .zip a folder holds when it holds no code (a Moodle download), else None."""
-    if not folder.is_dir() or holds_submission(folder):
-        return None
-    archives = [child for child in sorted(folder.iterdir())
-                if child.suffix.lower() == ".zip" and not child.name.startswith(".")]
-    return archives[0] if len(archives) == 1 else None
+    digest, found = hashlib.sha256(), False
+    for path in map(Path, paths):
+        if path.is_symlink():
+            found = True
+            digest.update(b"link\0" + str(path.readlink()).encode())
+        elif path.is_file():
+            found = True
+            digest.update(path.read_bytes())
+        elif path.is_dir():
+            found = True
+            # Links are hashed as what they say, never read through.
+            for child in sorted(p for p in path.rglob("*") if p.is_symlink() or p.is_file()
+                                and not SKIPPED_FOLDERS & set(p.relative_to(path).parts)):
+                if child.is_symlink():
+                    digest.update(b"link\0" + str(child.readlink()).encode())
+                    continue
+                digest.update(child.relative_to(path).as_posix().encode() + b"\0")
+                digest.update(hashlib.sha256(child.read_bytes()).digest())
+    return digest.hexdigest()[:16] if found else ""
 
 
 def holds_submission(folder):
     """Whether a folder is itself one submission (a backprop.py or a notebook in it)."""
     return any(not SKIPPED_FOLDERS & set(path.relative_to(folder).parts)
-               for pattern in (SUBMISSION_FILE, "*.ipynb") for path in folder.rglob(pattern))
+               for path in folder.rglob("*")
+               if path.suffix.lower() == ".ipynb" or (
+                   path.suffix.lower() == ".py" and name_rank(path) < 2))
+
+
+def is_submission_file(path):
+    return path.suffix.lower() in SUFFIXES or is_archive(path)
 
 
 def class_folder_children(folder):
     """The submissions a folder holds when it is a folder of submissions, else None.
 
-    A folder with backprop.py at its top is one submission; so is a folder whose only
-    candidate child is a notebook, or a subfolder holding code (an unpacked hand-in
-    nesting its code). Otherwise every subfolder, .py, .ipynb and .zip in it is a
-    submission, also one without code: its row then says so.
+    A folder with backprop.py (in any case, or a copy's name) at its top is one
+    submission; so is a folder whose only candidate child is a notebook, or a subfolder
+    holding code (an unpacked hand-in nesting its code). Otherwise every subfolder, .py,
+    .ipynb and archive in it is a submission, also one without code: its row says so.
     """
-    if (folder / SUBMISSION_FILE).is_file():
+    if any(child.suffix.lower() == ".py" and name_rank(child) < 2 and child.is_file()
+           for child in folder.iterdir()):
         return None
+    # A dotted name is hidden (.git, .DS_Store, macOS's ._ shadows), unless it is a
+    # hand-in file: a student's "...zip" has its row too.
     children = sorted(child for child in folder.iterdir()
-                      if not child.name.startswith(".") and child.name not in SKIPPED_FOLDERS
-                      and (child.is_dir() or child.suffix.lower() in SUFFIXES))
-    if len(children) == 1 and (children[0].suffix == ".ipynb" or (
+                      if child.name not in SKIPPED_FOLDERS and not child.name.startswith("._")
+                      and (is_submission_file(child) and child.is_file() or (
+                          child.is_dir() and not child.name.startswith("."))))
+    if len(children) == 1 and (children[0].suffix.lower() == ".ipynb" or (
             children[0].is_dir() and holds_submission(children[0]))):
         return None
     return children or None
 
 
-def expand(arguments):
-    """Paths of the submissions the arguments name, in a stable order."""
+def moodle_download(path):
+    """For the zip of Moodle's "Download all submissions", the folder inside it that
+    holds the students' folders or files (`..._assignsubmission_...`, most of its names):
+    "" for its top, else that one folder's name; None for any other path."""
+    if not (path.is_file() and path.suffix.lower() == ".zip"):
+        return None
+    try:
+        with zipfile.ZipFile(path) as opened:
+            names = [PurePosixPath(name).parts for name in opened.namelist()]
+    except (zipfile.BadZipFile, OSError):
+        return None
+    for depth in (0, 1):  # the students at the top, or in the one folder there
+        wrapper = {parts[0] for parts in names if len(parts) > depth} if depth else {""}
+        tops = {parts[depth] for parts in names if len(parts) > depth}
+        moodle = sum(1 for top in tops if moodle_plugin(top))
+        if len(wrapper) == 1 and moodle and moodle * 2 >= len(tops):
+            return wrapper.pop()
+    return None
+
+
+def expand(arguments, downloads=None):
+    """Paths of the submissions the arguments name, in a stable order.
+
+    downloads: a folder where the zip of a whole Moodle download is unpacked (into a
+    folder named after it), to be expanded as the class folder it holds.
+    """
     found = []
     for argument in map(Path, arguments):
+        inside = moodle_download(argument) if downloads is not None else None
+        if inside is not None:
+            folder = Path(downloads) / archive_stem(argument.name)[:80]
+            try:
+                unpack(argument, folder, Budget(DOWNLOAD_BYTES, DOWNLOAD_MEMBERS))
+                argument = folder / inside
+            except BadArchive:
+                pass  # graded as one archive: its row says why it cannot be read
         children = class_folder_children(argument) if argument.is_dir() else None
         # A missing path is kept: its row says it is missing.
         found += children if children is not None else [argument]
     return found
 
 
-def collect(arguments):
-    """[Entry] for the arguments, with unique names (a -2, -3 suffix on clashes)."""
+def safe_name(text):
+    """A folder name for text: no separators, control characters or leading dots, at
+    most LONGEST_NAME characters; "submission" when nothing is left."""
+    text = UNSAFE.sub("_", unicodedata.normalize("NFC", text)).strip().lstrip(".").strip()
+    return text[:LONGEST_NAME].rstrip() or "submission"
+
+
+def _grouped(paths):
+    """[(paths handed in, online-text paths)], one item per student of a Moodle download
+    (by its folder and participant number), one per path otherwise."""
+    groups, order = {}, []
+    for path in paths:
+        participant = identity_of(path).participant
+        key = (str(path.parent), participant) if participant else (str(path), None)
+        if key not in groups:
+            groups[key] = ([], [])
+            order.append(key)
+        groups[key][moodle_plugin(path.name) == ONLINE_TEXT].append(path)
+    return [groups[key] for key in order]
+
+
+def collect(arguments, downloads=None):
+    """[Entry] for the arguments, with unique safe names (a -2, -3 suffix on clashes).
+    downloads: see expand."""
     entries, taken = [], set()
-    for path in expand(arguments):
-        base = path.stem if path.suffix.lower() in SUFFIXES else path.name
+    for handed_in, online in _grouped(expand(arguments, downloads)):
+        main, extra = (handed_in[0], tuple(handed_in[1:])) if handed_in else (online[0], ())
+        online = tuple(online)  # kept with the row, also when it is all there is
+        base = safe_name(archive_stem(main.name) if is_archive(main) else Path(main.name).stem
+                         if main.suffix.lower() in SUFFIXES else main.name)
         name, number = base, 1
         while name in taken:
             number += 1
             name = f"{base}-{number}"
         taken.add(name)
-        entries.append(Entry(name=name, path=path, identity=identity_of(path)))
+        found = identity_of(main)
+        for other in extra:
+            if not found.student_id:
+                found = identity_of(other) if identity_of(other).student_id else found
+        entries.append(Entry(name=name, path=main, identity=found, extra=extra,
+                             online_text=online))
     return entries
 
 
-class BadArchive(ValueError):
-    pass
+def gathered(entry, folder):
+    """The path to grade: entry.path, or for several hand-ins of one student in one
+    Moodle download, a folder of copies of them all (links copied as links)."""
+    if not entry.extra:
+        return entry.path
+    folder.mkdir()
+    for path in (entry.path, *entry.extra):
+        if path.is_dir() and not path.is_symlink():
+            shutil.copytree(path, folder / path.name, symlinks=True)
+        else:
+            shutil.copy2(path, folder / path.name, follow_symlinks=False)
+    return folder
 
 
-def unpack(archive, destination):
-    """Extract a submission zip safely (no absolute or .. paths, bounded size)."""
-    try:
-        with zipfile.ZipFile(archive) as opened:
-            members = opened.infolist()
-            if sum(member.file_size for member in members) > MAX_UNPACKED_BYTES:
-                raise BadArchive(f"{archive.name} unpacks to more than 200 MB")
-            for member in members:
-                target = (destination / member.filename).resolve()
-                if not target.is_relative_to(destination.resolve()):
-                    raise BadArchive(f"{archive.name} holds a path outside the archive: "
-                                     f"{member.filename}")
-            opened.extractall(destination)
-    except zipfile.BadZipFile as error:
-        raise BadArchive(f"{archive.name} is not a readable zip: {error}") from None
-    return destination
+def keep_online_text(entry, out):
+    """Copy the student's Moodle online text beside the row's feedback; the notes."""
+    kept = []
+    for number, folder in enumerate(entry.online_text, start=1):
+        files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()) \
+            if folder.is_dir() and not folder.is_symlink() else []
+        for path in files[:5]:
+            target = out / f"online_text-{number}-{path.name}"
+            target.write_bytes(path.read_bytes()[:ONLINE_TEXT_BYTES])
+            kept.append(target.name)
+    return [("online", f"the student's Moodle online text is kept as {', '.join(kept)}")] \
+        if kept else []

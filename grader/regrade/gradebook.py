@@ -14,18 +14,23 @@
   own number) stays empty, "SIS Login ID" holds the student ID too.
 - csv: student_id, name, email, total, max_score, status: for anything else.
 
-Each exported grade is the sheet's `total`; rows without a student ID cannot be matched
-and are left out with a warning, and so is, for Moodle, a row without a participant.
-A student with several submissions in the sheet (a resubmission beside the Moodle
-download, say) is refused by default, naming each, since a grade book takes one grade
-per student; `duplicates="highest"` exports the highest of them, with a warning. A grade
-above Moodle's maximum is said, since Moodle skips it without a word.
+The grades come from a regrade's DIR/grades.csv, or from Classroom 50's scores.csv with a
+roster of usernames (grader/regrade/scores.py). Each exported grade is the row's `total`;
+rows without a student ID cannot be matched and are left out with a warning, and so is,
+for Moodle, a row without a participant (Moodle's own worksheet, built from the
+participant numbers, takes a row of a bulk download without a student ID too). A student
+with several submissions in the sheet (a resubmission beside the Moodle download, say) is
+refused by default, naming each, since a grade book takes one grade per student;
+`duplicates="highest"` exports the highest of them, with a warning. A grade above Moodle's
+maximum (bonus points counted on top, grader/lab.py BONUS = "extra") is refused with the
+reason, since Moodle would skip it without a word.
 """
 
 import csv
 import io
 from pathlib import Path
 
+from grader.regrade.scores import ScoresError, score_rows
 from grader.regrade.sheet import SHEET, GradeSheet
 
 MOODLE_COLUMNS = ("Identifier", "Full name", "Email address", "Status", "Grade",
@@ -52,11 +57,13 @@ def _csv_text(header, rows):
     return text.getvalue()
 
 
-def gradable_rows(sheet):
-    """(rows with a student ID, warnings for the others), sorted by student ID."""
+def gradable_rows(sheet, participants=False):
+    """(rows with a student ID, warnings for the others), sorted by student ID.
+    participants: also the rows with Moodle's participant number (all a Moodle
+    worksheet needs)."""
     rows, warnings = [], []
     for name, row in sorted(sheet.rows.items()):
-        if row.get("student_id"):
+        if row.get("student_id") or participants and row.get("participant"):
             rows.append(row)
         else:
             warnings.append(f"{name}: no student ID, left out (start its name with the "
@@ -70,7 +77,8 @@ def one_per_student(rows, duplicates):
     "highest", which keeps the highest total (the first by submission name on a tie)."""
     by_student = {}
     for row in rows:
-        by_student.setdefault(row["student_id"], []).append(row)
+        by_student.setdefault(row["student_id"] or f"{MOODLE_PARTICIPANT}{row['participant']}",
+                              []).append(row)
     several = {student: found for student, found in by_student.items() if len(found) > 1}
     if several and duplicates != "highest":
         listed = "; ".join(
@@ -89,15 +97,26 @@ def one_per_student(rows, duplicates):
     return kept, warnings
 
 
-def above_maximum(row, maximum):
-    """A warning when row's total is above Moodle's maximum grade (Moodle skips it)."""
+def refuse_above_maximum(over):
+    """ExportError for [(student ID, grade, maximum)] of grades above Moodle's maximum."""
+    if not over:
+        return
+    listed = ", ".join(f"{student} ({grade} > {maximum})" for student, grade, maximum in over)
+    highest = max(float(grade) for _, grade, _ in over)
+    raise ExportError(f"grades above the maximum grade, which Moodle skips without a word: "
+                      f"{listed}. Bonus points count above the maximum (grader/lab.py BONUS = "
+                      f"'extra'): raise the Moodle assignment's maximum grade to {highest:g} or "
+                      "more and pass its grading worksheet (--worksheet), or regrade with "
+                      "--bonus-cap 0")
+
+
+def _above(row, maximum):
+    """[(student ID, grade, maximum)] when row's total is above maximum, else []."""
     try:
         over = float(row["total"]) > float(maximum)
     except (TypeError, ValueError):
         return []
-    return [f"{row['student_id']}: grade {row['total']} is above the maximum grade "
-            f"{maximum}, which Moodle skips without a word: raise the assignment's maximum "
-            "grade, or regrade with --bonus-cap"] if over else []
+    return [(row["student_id"], row["total"], maximum)] if over else []
 
 
 def _moodle_status(row):
@@ -135,7 +154,7 @@ def moodle_from_worksheet(rows, worksheet, modified):
                             ("Full name", row.get("name"))):
             if value:
                 keys.setdefault((kind, _key(value)), row)
-    warnings, filled = [], set()
+    warnings, filled, over = [], set(), []
     for record in table[1:]:
         record += [""] * (len(header) - len(record))
         match = next((keys[kind, _key(record[column[kind]])] for kind in WORKSHEET_KEYS
@@ -148,8 +167,9 @@ def moodle_from_worksheet(rows, worksheet, modified):
         record[column["Last modified (grade)"]] = modified
         if "Feedback comments" in column:
             record[column["Feedback comments"]] = _feedback(match)
-        if "Maximum Grade" in column:
-            warnings += above_maximum(match, record[column["Maximum Grade"]])
+        over += _above(match, record[column["Maximum Grade"]] if "Maximum Grade" in column
+                       else match["max_score"])
+    refuse_above_maximum(over)
     warnings += [f"{row['student_id']}: not in the worksheet" for row in rows
                  if row["submission"] not in filled]
     return _csv_text(header, table[1:]), warnings
@@ -157,7 +177,7 @@ def moodle_from_worksheet(rows, worksheet, modified):
 
 def moodle(rows, modified):
     """A Moodle grading worksheet built from the participant numbers in the sheet."""
-    table, warnings = [], []
+    table, warnings, over = [], [], []
     for row in rows:
         if not row.get("participant"):
             warnings.append(f"{row['student_id']}: no Moodle participant number (grade a "
@@ -166,7 +186,8 @@ def moodle(rows, modified):
         table.append([f"{MOODLE_PARTICIPANT}{row['participant']}", row["name"],
                       row.get("email", ""), _moodle_status(row), row["total"],
                       row["max_score"], "Yes", "", modified, _feedback(row)])
-        warnings += above_maximum(row, row["max_score"])
+        over += _above(row, row["max_score"])
+    refuse_above_maximum(over)
     return _csv_text(MOODLE_COLUMNS, table), warnings
 
 
@@ -183,25 +204,51 @@ def plain(rows):
     return _csv_text(CSV_COLUMNS, [[row.get(c, "") for c in CSV_COLUMNS] for row in rows]), []
 
 
+def source_rows(source, roster=None, duplicates="refuse", participants=False):
+    """(rows, warnings, the default folder of the output) of a regrade's folder (its
+    grades.csv) or of Classroom 50's scores.csv with its roster. participants: see
+    gradable_rows."""
+    source = Path(source)
+    if source.is_file():
+        if roster is None:
+            raise ExportError(f"{source} is a file: Classroom 50's scores.csv goes with a "
+                              "--roster of usernames and student IDs")
+        choice = "highest" if duplicates == "highest" else "latest"
+        try:
+            rows, warnings = score_rows(source, roster, choice)
+        except ScoresError as error:
+            raise ExportError(str(error)) from None
+        return rows, warnings, source.parent
+    if roster is not None:
+        raise ExportError("--roster goes with Classroom 50's scores.csv (a regrade's folder "
+                          "has its students already)")
+    if not (source / SHEET).is_file():
+        raise ExportError(f"no grade sheet {source / SHEET}: run regrade first")
+    rows, warnings = gradable_rows(GradeSheet(source / SHEET), participants)
+    return rows, warnings, source
+
+
 def export_grades(directory, fmt, out=None, worksheet=None, assignment=DEFAULT_ASSIGNMENT,
-                  modified="", duplicates="refuse"):
-    """Write the grade-book file for DIR/grades.csv; returns (its path, warnings).
+                  modified="", duplicates="refuse", roster=None):
+    """Write the grade-book file of a regrade's DIR/grades.csv (or of Classroom 50's
+    scores.csv with `roster`); returns (its path, warnings).
 
     Args:
+        directory: a regrade's output folder, or Classroom 50's scores.csv.
         fmt: one of FORMATS.
-        out: the file to write (default DIR/grades-<fmt>.csv).
+        out: the file to write (default <folder>/grades-<fmt>.csv).
         worksheet: for moodle, a grading worksheet downloaded from Moodle to fill in.
         assignment: for canvas, the assignment column's header ("Name (id)" matches an
             existing Canvas assignment by its id).
         modified: for moodle, the "Last modified (grade)" time written.
         duplicates: one of DUPLICATES, for a student with several submissions.
+        roster: with scores.csv, the CSV of usernames and student IDs (scores.py).
     """
-    directory = Path(directory)
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
-    if not (directory / SHEET).is_file():
-        raise ExportError(f"no grade sheet {directory / SHEET}: run regrade first")
-    rows, warnings = gradable_rows(GradeSheet(directory / SHEET))
+    # Moodle's own worksheet is keyed by the participant number: a row needs no ID there.
+    rows, warnings, folder = source_rows(directory, roster, duplicates,
+                                         participants=fmt == "moodle" and worksheet is None)
     rows, more = one_per_student(rows, duplicates)
     warnings += more
     if fmt == "moodle" and worksheet is not None:
@@ -212,6 +259,6 @@ def export_grades(directory, fmt, out=None, worksheet=None, assignment=DEFAULT_A
         text, more = canvas(rows, assignment)
     else:
         text, more = plain(rows)
-    out = Path(out) if out else directory / f"grades-{fmt}.csv"
+    out = Path(out) if out else folder / f"grades-{fmt}.csv"
     out.write_text(text, encoding="utf-8")
     return out, warnings + more

@@ -13,10 +13,13 @@ Anything else is left unparsed (empty ID and name) and reported, never guessed.
 """
 
 import csv
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+from grader.intake.archives import archive_stem
 
 STUDENT_ID = r"[A-Za-z]{0,2}\d{5,12}[A-Za-z]?"
 SEPARATOR = r"[\s_\-]+"
@@ -24,9 +27,17 @@ COPY_SUFFIX = re.compile(r"(\s*\(\d+\)|\s+-\s*copy|\s+copy)+$", re.IGNORECASE)
 HAND_IN = re.compile(rf"^DL(?:{SEPARATOR})?LAB(?:{SEPARATOR})?0?1{SEPARATOR}(?P<id>{STUDENT_ID})"
                      rf"(?:{SEPARATOR}(?P<name>.+?))?$", re.IGNORECASE)
 ID_FIRST = re.compile(rf"^(?P<id>{STUDENT_ID})(?:{SEPARATOR}(?P<name>.+?))?$")
-MOODLE = re.compile(r"^(?P<name>.+?)_(?P<participant>\d+)_assignsubmission_[a-z]+"
+MOODLE = re.compile(r"^(?P<name>.+?)_(?P<participant>\d+)_assignsubmission_(?P<plugin>[a-z]+)"
                     r"(?:_(?P<file>.*))?$", re.IGNORECASE)
-HAND_IN_SUFFIXES = (".zip", ".py", ".ipynb")
+HAND_IN_SUFFIXES = (".py", ".ipynb")
+# A re-submission's or a copy's mark after the name: "v2", "(late)", "final", "_new",
+# "最終版", "補交", "(1)", " - Copy". Removed before the name is read or matched.
+VERSION_SUFFIX = re.compile(
+    r"(?:[\s_\-.]*[(\[]?\s*(?:v(?:er(?:sion)?)?[\s_.]?\d+(?:\.\d+)?|final|late|resubmit(?:ted)?"
+    r"|resubmission|revised|updated?|new|fixed|last|最終版?|最新版?|修正版?|更新版?|遲交|補交"
+    r"|copy(?:\s*\d+)?|\d{1,2}|副本)\s*[)\]]?)+$", re.IGNORECASE)
+FUZZY_MATCH = 0.8  # a name this close to exactly one roster name (difflib ratio) matches it
+FUZZY_MARGIN = 0.1  # ... and at least this much closer than to any other
 
 
 @dataclass(frozen=True)
@@ -44,14 +55,23 @@ class Identity:
 
 
 def _stem(text):
+    text = archive_stem(unicodedata.normalize("NFC", text).strip())
     for suffix in HAND_IN_SUFFIXES:
         if text.lower().endswith(suffix):
             text = text[: -len(suffix)]
-    return COPY_SUFFIX.sub("", unicodedata.normalize("NFC", text).strip())
+    return COPY_SUFFIX.sub("", text.strip())
 
 
-def _clean_name(text):
-    return " ".join((text or "").replace("_", " ").replace("-", " ").split())
+def without_version(name):
+    """A name without a re-submission's mark: "蘇郁婷 v2" gives "蘇郁婷"."""
+    return VERSION_SUFFIX.sub("", name).strip(" _-.")
+
+
+def _clean_name(text, versions=True):
+    """Words of a name, separated by one space; without a version mark when `versions`
+    (a file name's, never a name Moodle or the roster writes)."""
+    name = " ".join((text or "").replace("_", " ").replace("-", " ").split())
+    return without_version(name) if versions else name
 
 
 def parse_name(text):
@@ -61,13 +81,21 @@ def parse_name(text):
     if moodle:
         # Without "download as folders" the student's file name follows: it may hold the ID.
         inner = parse_name(moodle["file"]) if moodle["file"] else Identity()
-        return Identity(student_id=inner.student_id, name=_clean_name(moodle["name"]),
+        return Identity(student_id=inner.student_id,
+                        name=_clean_name(moodle["name"], versions=False),
                         participant=moodle["participant"])
     for pattern in (HAND_IN, ID_FIRST):
         match = pattern.match(stem)
         if match:
             return Identity(student_id=match["id"].upper(), name=_clean_name(match["name"]))
     return Identity()
+
+
+def moodle_plugin(text):
+    """The submission plugin a Moodle download's name says ("file", "onlinetext"), or
+    None for a name that is not Moodle's."""
+    moodle = MOODLE.match(unicodedata.normalize("NFC", text).strip())
+    return moodle["plugin"].lower() if moodle else None
 
 
 def identity_of(path):
@@ -125,7 +153,7 @@ def read_roster(path):
         if student_id in roster:
             raise RosterError(f"{path} line {line}: student ID {student_id} appears twice")
         roster[student_id] = Identity(
-            student_id=student_id, name=_clean_name(record.get(name_column)),
+            student_id=student_id, name=_clean_name(record.get(name_column), versions=False),
             email=(record.get(email_column) or "").strip() if email_column else "")
     if not roster:
         raise RosterError(f"{path}: the roster has a header but no students")
@@ -145,8 +173,47 @@ class Matching:
     warnings: tuple
 
 
+def _ratio(name, other):
+    """How alike two names are (difflib, 0 to 1), the better of as written and with
+    their words in any order ("Wei Chen" and "Chen Wei")."""
+    words = ["".join(sorted(unicodedata.normalize("NFKC", n).casefold().split()))
+             for n in (name, other)]
+    return max(difflib.SequenceMatcher(None, _name_key(name), _name_key(other)).ratio(),
+               difflib.SequenceMatcher(None, *words).ratio())
+
+
+def closest(name, roster):
+    """(confidence, roster student) of the one roster name a name is close to, else
+    (best confidence, None) when none is close enough or two are about as close."""
+    scored = sorted(((_ratio(name, student.name), student.student_id, student)
+                     for student in roster.values() if student.name), reverse=True)
+    if not scored or not name:
+        return 0.0, None
+    best, _, student = scored[0]
+    second = scored[1][0] if len(scored) > 1 else 0.0
+    return best, student if best >= FUZZY_MATCH and best - second >= FUZZY_MARGIN else None
+
+
+def _candidates(found, roster, by_name, warnings, submission):
+    """The roster students a submission's identity matches: by ID, else by exact name,
+    else by a close name (said in a warning with its confidence)."""
+    if found.student_id:
+        return [roster[found.student_id]] if found.student_id in roster else []
+    exact = by_name.get(_name_key(found.name), [])
+    if exact or not found.name:
+        return exact
+    confidence, student = closest(found.name, roster)
+    if student is None:
+        return []
+    warnings.append(f"{submission}: the name {found.name!r} matched {student.student_id} "
+                    f"{student.name!r} of the roster by similarity (confidence "
+                    f"{confidence:.2f}): check it")
+    return [student]
+
+
 def match_roster(identities, roster):
-    """Match {submission: Identity} against the roster (by ID, else by exact name).
+    """Match {submission: Identity} against the roster (by ID, else by exact name, else
+    by a close name, reported with its confidence).
 
     Returns a Matching whose identities take the roster's name and email.
     """
@@ -155,8 +222,7 @@ def match_roster(identities, roster):
         by_name.setdefault(_name_key(student.name), []).append(student)
     matched, warnings, owners = {}, [], {}
     for submission, found in sorted(identities.items()):
-        candidates = ([roster[found.student_id]] if found.student_id in roster else
-                      [] if found.student_id else by_name.get(_name_key(found.name), []))
+        candidates = _candidates(found, roster, by_name, warnings, submission)
         if len(candidates) == 1:
             student = candidates[0]
             matched[submission] = replace(student, participant=found.participant)
@@ -177,8 +243,18 @@ def match_roster(identities, roster):
     return Matching(matched, missing, tuple(warnings))
 
 
+LISTED = 10  # submissions named in the one line about those without an ID
+
+
 def unparsed_warnings(identities):
-    """Warnings for submissions whose name gave no student ID (nothing is guessed)."""
-    return [f"{submission}: no student ID could be read from its name"
-            + (f" (name {found.name!r})" if found.name else "")
-            for submission, found in sorted(identities.items()) if not found.student_id]
+    """One warning for the submissions whose name gave no student ID (nothing is
+    guessed), naming the first LISTED of them; [] when every one has an ID."""
+    names = sorted(submission for submission, found in identities.items()
+                   if not found.student_id)
+    if not names:
+        return []
+    shown = ", ".join(names[:LISTED]) + (f" and {len(names) - LISTED} more"
+                                          if len(names) > LISTED else "")
+    return [f"{len(names)} submission{'s' * (len(names) > 1)} without a student ID in "
+            f"{'their names' if len(names) > 1 else 'its name'}: {shown} (name each "
+            "DL_LAB1_<id>_<name>, or give a --roster with the students' names)"]

@@ -11,6 +11,7 @@
 import fnmatch
 import hashlib
 import io
+import os
 import tokenize
 from pathlib import Path
 
@@ -43,9 +44,13 @@ def tampered_files(repository, pristine):
     """Flags for template files a repository changed, and checks it added."""
     repository = Path(repository)
     flags = []
+    inside = os.path.realpath(repository)
     for relative, digest in pristine.items():
         path = repository / relative
-        if path.is_file() and _digest(path) != digest:
+        if not os.path.realpath(path).startswith(inside + os.sep):
+            if os.path.lexists(path):  # a link out of the hand-in: never read
+                flags.append(f"modified {relative} (a link out of the submission)")
+        elif path.is_file() and _digest(path) != digest:
             flags.append(f"modified {relative}")
     checks = repository / "grader" / "checks"
     if checks.is_dir():

@@ -5,13 +5,17 @@ The score's parts (the formula the README documents):
 - public: the visible checks, out of their total (100): what the student saw;
 - hidden: the hidden checks, out of theirs;
 - bonus: points of the bonus checks (they add nothing to any maximum);
-- total = public + hidden + min(bonus, bonus_cap), out of max_score = the two maxima;
+- total = public + hidden + the bonus points that count, out of max_score = the two
+  maxima: the course's bonus setting (grader.lab.BONUS) decides whether the bonus only
+  makes up points lost ("cap") or counts on top ("extra"), and a regrade's --bonus-cap
+  counts at most that many either way (grader.results.scoring.counted_bonus);
   a broken rule sets every part to 0.
 """
 
 import dataclasses
 import re
 
+from grader.results.scoring import counted_bonus
 from grader.session.marker import HIDDEN, VISIBLE
 from grader.session.outcome import CRASHED, GRADER_ERROR, INTEGRITY, MEMORY, NOT_RUN, TIMEOUT
 
@@ -40,14 +44,36 @@ def status_and_reason(results):
     for status, kinds in STATUS_KINDS:
         for check in results.checks:
             if check.kind in kinds:
-                # An error stops every check alike; a timeout names the call that hung.
-                where = "" if status == "error" else f"{check.name}: "
-                reason = results.import_error if status == "error" and results.import_error \
-                    else check.output
+                # An error stops every check alike (and so does a hand-in refused before
+                # its import: the import error says why); a timeout names the call that hung.
+                from_import = status in ("error", "integrity") and results.import_error
+                where = "" if status == "error" or from_import else f"{check.name}: "
+                reason = results.import_error if from_import else check.output
                 return status, where + _first_line(reason)
     if results.broken_rules:
         return "integrity", "; ".join(rule_flags(results))
     return "ok", ""
+
+
+# The notes of the intake (grader.intake: (kind, sentence)) that put a row up for review,
+# with the flag each gives; the others (an online text kept) are only said in the reason.
+REVIEW = {"given": "given code stood in", "renamed": "found under another name",
+          "nested": "found in a nested archive", "archives": "several archives",
+          "several": "several candidate files", "encoding": "not UTF-8",
+          "links": "links left out", "twice": "two hand-ins of one student"}
+REVIEW_FLAG = "review: "
+
+
+def with_notes(reason, notes):
+    """reason followed by the notes' sentences, each once."""
+    texts = [text for _, text in notes if text not in reason]
+    return "; ".join([reason] * bool(reason) + list(dict.fromkeys(texts)))
+
+
+def review_flags(notes):
+    """["review: found under another name", ...] of the notes that need a look."""
+    return [REVIEW_FLAG + REVIEW[kind] for kind in dict.fromkeys(kind for kind, _ in notes)
+            if kind in REVIEW]
 
 
 def integrity_flags(results):
@@ -93,7 +119,8 @@ def score_parts(results, bonus_cap=None):
     bonus = results.bonus
     if results.broken_rules:
         public = hidden = bonus = 0
-    counted = bonus if bonus_cap is None else min(bonus, bonus_cap)
+    counted = counted_bonus(public + hidden, bonus, public_max + hidden_max, results.policy,
+                            limit=bonus_cap)
     return {"public": public, "hidden": hidden, "bonus": bonus,
             "total": public + hidden + counted, "max_score": public_max + hidden_max,
             "public_max": public_max, "hidden_max": hidden_max}

@@ -25,11 +25,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.intake import scratch
+from grader.intake.archives import BadArchive
+from grader.intake.handin import open_handin
+from grader.intake.locate import Refused
 from grader.options import GradeOptions
 from grader.regrade import identity, integrity
-from grader.regrade.collect import BadArchive, collect, content_hash, inner_archive, unpack
-from grader.regrade.row import integrity_flags, relative_paths, result_row, rule_flags
-from grader.regrade.sheet import MISSING_PREFIX, SHEET, GradeSheet, flag_duplicates
+from grader.regrade.collect import collect, content_hash, gathered, keep_online_text
+from grader.regrade.row import (
+    integrity_flags,
+    relative_paths,
+    result_row,
+    review_flags,
+    rule_flags,
+    with_notes,
+)
+from grader.regrade.sheet import (
+    MISSING_PREFIX,
+    SHEET,
+    GradeSheet,
+    flag_duplicates,
+    flag_same_student,
+)
 from grader.regrade.similarity import THRESHOLD, flag_similar
 from grader.regrade.summary import WARNINGS, write_summary
 from grader.results import reports
@@ -92,23 +108,27 @@ def grade_entry(entry, settings, zygote, pristine):
 
     out = settings.out / entry.name
     with tempfile.TemporaryDirectory(prefix="regrade-") as staging:
-        path, unreadable = entry.path, None
-        archive = path if path.suffix.lower() == ".zip" else inner_archive(path)
+        staging, unreadable, notes = Path(staging), None, []
+        path = gathered(entry, staging / "gathered")
         try:
-            if archive is not None:
-                path = unpack(archive, Path(staging) / "unpacked")
+            (staging / "unpacked").mkdir()
+            opened = open_handin(path, staging / "unpacked")
+            path, notes = opened.path, opened.notes
+        except Refused:
+            pass  # graded as it is: the grade refuses it with the reason (integrity)
         except BadArchive as error:
             # Graded as an empty folder, so that the row has every column; then said why.
-            path, unreadable = Path(staging) / "empty", str(error)
+            path, unreadable = staging / "empty", str(error)
             path.mkdir()
         try:
             results = grade(path, options=settings.grading.with_(out=out, zygote=zygote))
         except GraderFailure as error:
             return grader_failure_row(entry, error)
-        results = relative_paths(results, path, Path(staging), entry.path)
+        results = relative_paths(results, path, staging, entry.path)
         flags = integrity.tampered_files(path, pristine) if path.is_dir() else []
         flags += integrity_flags(results)
         code = integrity.normalised_digest(results.code) if results.code else ""
+    notes += list(results.notes) + keep_online_text(entry, out)
     write_json(out / "results.json", reports.gradescope(results))
     code_file = out / CODE_FILE
     if results.code and not unreadable:
@@ -117,11 +137,13 @@ def grade_entry(entry, settings, zygote, pristine):
         code_file.unlink(missing_ok=True)  # a regrade leaves no earlier code behind
     if unreadable:
         return {**result_row(results, settings.bonus_cap),
-                **error_row(entry, unreadable, settings.out)}
+                **error_row(entry, with_notes(unreadable, notes), settings.out)}
     write_text(out / "feedback.md", reports.feedback_markdown(results, visible_only=False))
-    return {**identity_columns(entry), **result_row(results, settings.bonus_cap),
-            "flags": "; ".join(flags + rule_flags(results)), "code": code,
-            "isolation": results.isolation}
+    row = result_row(results, settings.bonus_cap)
+    row["reason"] = with_notes(row["reason"], notes)
+    return {**identity_columns(entry), **row,
+            "flags": "; ".join(flags + rule_flags(results) + review_flags(notes)),
+            "code": code, "isolation": results.isolation}
 
 
 # -- the pool ----------------------------------------------------------------------------
@@ -294,16 +316,24 @@ def regrade(arguments, settings, progress=True):
     matplotlib.use("Agg")
     import matplotlib.pyplot  # noqa: F401 - imported once here, inherited by every grader
     import pytest  # noqa: F401
-    from tqdm import tqdm
 
     import grader.grade  # noqa: F401
 
     installation.verify(settings.grading)
+    # A Moodle download's zip given as it is: unpacked here for the run (collect.expand).
+    with tempfile.TemporaryDirectory(prefix="downloads-") as downloads:
+        return regrade_entries(collect(arguments, downloads), settings, progress)
+
+
+def regrade_entries(entries, settings, progress=True):
+    """Regrade [collect.Entry]; returns the GradeSheet (see regrade)."""
+    from tqdm import tqdm
+
     out = Path(settings.out)
-    everyone, missing, warnings = identify(collect(arguments), settings.roster)
+    everyone, missing, warnings = identify(entries, settings.roster)
     out.mkdir(parents=True, exist_ok=True)
     entries = shard_of(everyone, settings.shard)
-    hashes = {entry.name: content_hash(entry.path) for entry in entries}
+    hashes = {entry.name: content_hash(*entry.paths) for entry in entries}
     sheet = GradeSheet(out / SHEET)
     for entry in entries:  # the roster may have changed since: names follow it
         if entry.name in sheet.rows:
@@ -350,7 +380,9 @@ def regrade(arguments, settings, progress=True):
 
 
 def finish(sheet, out, threshold=THRESHOLD):
-    """Flag identical and similar code, write similarity.md and summary.md; save."""
+    """Flag identical and similar code and a student's several hand-ins, write
+    similarity.md and summary.md; save."""
+    flag_same_student(sheet)
     flag_duplicates(sheet)
     flag_similar(sheet, out, CODE_FILE, threshold)
     write_summary(sheet, out)

@@ -100,6 +100,25 @@ def replace_flags(row, prefixes, new):
     row["flags"] = "; ".join(flags + list(new))
 
 
+SAME_STUDENT = "two hand-ins of one student"
+
+
+def flag_same_student(sheet):
+    """Flag (and say in the reason) each submission of a student who has several."""
+    by_student = {}
+    for name, row in sorted(sheet.rows.items()):
+        if row.get("student_id") and not name.startswith(MISSING_PREFIX):
+            by_student.setdefault(row["student_id"], []).append(name)
+    for name, row in sheet.rows.items():
+        others = [other for other in by_student.get(row.get("student_id"), []) if other != name]
+        note = f"{SAME_STUDENT}: also {', '.join(others)}" if others else ""
+        reason = [part for part in (row.get("reason") or "").split("; ")
+                  if part and not part.startswith(SAME_STUDENT)]
+        row["reason"] = "; ".join(reason + [note] * bool(note))
+        replace_flags(row, (f"review: {SAME_STUDENT}",),
+                      [f"review: {SAME_STUDENT}"] if others else [])
+
+
 def flag_duplicates(sheet):
     """Flag rows whose code is identical to another's or to the starter, and save."""
     digests = {name: row["code"] for name, row in sheet.rows.items() if row.get("code")}

@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 from grader.regrade.row import DID_NOT_RUN, STATUSES
+from grader.results.markdown import code, inline
 from grader.session.outcome import DIAGNOSIS, sentences_in
 
 HISTOGRAM = "histogram.png"
@@ -121,13 +122,13 @@ def draw_histogram(scores, edges, path):
 
 
 def _names(names):
-    shown = ", ".join(f"`{name}`" for name in names[:LISTED])
+    shown = ", ".join(code(name) for name in names[:LISTED])
     return shown + (f" and {len(names) - LISTED} more" if len(names) > LISTED else "")
 
 
 def _who(row):
     who = " ".join(part for part in (row.get("student_id"), row.get("name")) if part)
-    return f" ({who})" if who else ""
+    return f" ({inline(who)})" if who else ""
 
 
 def score_lines(ran):
@@ -138,7 +139,7 @@ def score_lines(ran):
         return [], [], maximum
     lines = [f"- total: mean {statistics.mean(_float(r['total']) or 0 for r in ran):.2f}, "
              f"median {statistics.median(_float(r['total']) or 0 for r in ran):g} "
-             f"/ {maximum:g} (total = public + hidden + bonus)",
+             f"/ {maximum:g} (total = public + hidden + the bonus that counts)",
              f"- public (what students saw): mean "
              f"{statistics.mean(_float(r['public']) or 0 for r in ran):.2f}; hidden: mean "
              f"{statistics.mean(_float(r['hidden']) or 0 for r in ran):.2f}; bonus earned by "
@@ -173,23 +174,25 @@ def write_summary(sheet, out_dir):
     mistakes, failing = class_findings(out_dir, [row["submission"] for row in ran])
     lines += ["", f"## The class's mistakes (of the {len(ran)} submissions that ran)", ""]
     ordered = sorted(mistakes.items(), key=lambda item: (-len(item[1]), item[0]))
-    lines += [f"- {headline}: {len(names)} student{'s' * (len(names) != 1)} ({_names(names)})"
-              for headline, names in ordered] or ["none diagnosed"]
+    lines += [f"- {inline(headline)}: {len(names)} student{'s' * (len(names) != 1)} "
+              f"({_names(names)})" for headline, names in ordered] or ["none diagnosed"]
     lines += ["", "## Checks failed, by submissions failing them", "",
               "| check | submissions |", "|---|---|"]
-    lines += [f"| {check} | {len(names)} / {len(ran)} |" for check, names in
+    lines += [f"| {inline(check)} | {len(names)} / {len(ran)} |" for check, names in
               sorted(failing.items(), key=lambda item: (-len(item[1]), item[0]))]
     lines += ["", "## Did not run", ""]
-    lines += [f"- `{row['submission']}`{_who(row)}: {row['status']}: {row['reason']}"
+    lines += [f"- {code(row['submission'])}{_who(row)}: {row['status']}: {inline(row['reason'])}"
               for row in rows if did_not_run(row)] or ["none"]
     review = [row for row in rows if row["status"] != "ok" or row["flags"]]
     lines += ["", "## For review (every row not ok, or flagged)", ""]
-    lines += [f"- `{row['submission']}`{_who(row)}: {row['status']}"
-              + (f": {row['reason']}" if row["reason"] else "")
-              + (f"; flags: {row['flags']}" if row["flags"] else "") for row in review] or ["none"]
+    lines += [f"- {code(row['submission'])}{_who(row)}: {row['status']}"
+              + (f": {inline(row['reason'])}" if row["reason"] else "")
+              + (f"; flags: {inline(row['flags'])}" if row["flags"] else "")
+              for row in review] or ["none"]
     warnings = out_dir / WARNINGS
     found = warnings.read_text(encoding="utf-8").splitlines() if warnings.is_file() else []
-    lines += ["", "## Names and roster", ""] + ([f"- {w}" for w in found] or ["no warnings"])
+    lines += ["", "## Names and roster", ""] + ([f"- {inline(w)}" for w in found]
+                                                 or ["no warnings"])
     path = out_dir / "summary.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

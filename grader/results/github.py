@@ -5,8 +5,9 @@ The grader writes Classroom's two notices itself, in the format of the reporter 
 (classroom-resources/autograding-grading-reporter, src/notify-classroom.js):
 `::notice title=Autograding complete::Points X/Y` and
 `::notice title=Autograding report::{"totalPoints":X,"maxPoints":Y}`, with X the exact
-total (bonus included) and Y the maximum without bonus. The reporter itself is not used:
-its log table counts passed checks instead of adding points (README, "Publishing").
+total (its bonus counted as grader.lab.BONUS says) and Y the maximum without bonus. The
+reporter itself is not used: its log table counts passed checks instead of adding points
+(README, "Publishing").
 """
 
 import base64
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from grader.lab import REPORT, RULES, TOTAL
 from grader.results import locations, reports
+from grader.results.markdown import fenced
 
 OUTPUT_NAME = "result"
 MAX_ERRORS = 10  # GitHub keeps at most 10 error annotations per step
@@ -105,9 +107,14 @@ def notices(results):
 
 def bonus_sentence(results):
     total, maximum = points(results)
-    bonus = number(results.bonus)
-    return (f"Points {total}/{maximum} include {bonus} bonus point{'s' if bonus != 1 else ''}: "
-            f"{number(results.score - results.bonus)}/{maximum} + {bonus} bonus. Bonus points "
+    bonus, counted = number(results.bonus), number(results.counted_bonus)
+    earned = f"{bonus} bonus point{'s' if bonus != 1 else ''}"
+    if results.policy == "cap":
+        return (f"Points {total}/{maximum} include {counted} of {earned}: "
+                f"{number(results.core)}/{maximum} + {counted} bonus. Bonus points make up "
+                f"points lost elsewhere, up to the {maximum}.")
+    return (f"Points {total}/{maximum} include {earned}: "
+            f"{number(results.core)}/{maximum} + {bonus} bonus. Bonus points "
             f"come on top of the {maximum}, so the total may exceed it.")
 
 
@@ -131,6 +138,12 @@ def _line(results, file, check):
     return locations.check_line(results.code, check.group, check.output)
 
 
+def zeroes_total(check):
+    """A rule worth no points of its own (the imports): broken, the total is 0. A rule
+    worth points (a quiet import) costs only those."""
+    return check.group == RULES and not check.max_score
+
+
 def _failures(results, file):
     """[(value, line, message, checks)]: failing checks grouped by the line and message
     they show, most valuable first (a broken rule costs the whole total)."""
@@ -141,8 +154,8 @@ def _failures(results, file):
             grouped.setdefault((_line(results, file, check), message), []).append(check)
     ranked = []
     for (line, message), checks in grouped.items():
-        checks.sort(key=lambda c: (c.group != RULES, -c.max_score))
-        value = (results.max_score if checks[0].group == RULES
+        checks.sort(key=lambda c: (not zeroes_total(c), -c.max_score))
+        value = (results.max_score if zeroes_total(checks[0])
                  else sum(c.max_score for c in checks))
         ranked.append((value, line, message, checks))
     return sorted(ranked, key=lambda item: -item[0])  # stable: the report's order on ties
@@ -152,7 +165,7 @@ def _title(checks, value, rules_broken):
     title = checks[0].name
     if len(checks) > 1:
         title += f" and {len(checks) - 1} more check{'s' if len(checks) > 2 else ''}"
-    if checks[0].group == RULES:
+    if zeroes_total(checks[0]):
         return f"{title} (a broken rule sets the total to 0)"
     if checks[0].group == REPORT:
         return f"{title} (information, no points)"
@@ -189,14 +202,15 @@ def summary(results):
         meaning = bonus_sentence(results)
     else:
         meaning = (f"Points {total}/{maximum}: no bonus points. Bonus checks, when written, "
-                   f"add their points on top of the {maximum}.")
+                   + (f"make up points lost elsewhere, up to the {maximum}."
+                      if results.policy == "cap" else f"add their points on top of the {maximum}."))
     return (reports.feedback_markdown(results)
             + f"\n**Points {total} / {maximum}** (the run's notice \"Autograding complete\"). "
             + meaning + "\n\n"
             + f"Graded in {results.execution_time:g} s; student code isolated by: "
             + f"{results.isolation}.\n"
-            + "\n<details><summary>Every check</summary>\n\n```\n"
-            + reports.table(results) + "\n```\n\n</details>\n")
+            + "\n<details><summary>Every check</summary>\n\n"
+            + "\n".join(fenced(reports.table(results))) + "\n\n</details>\n")
 
 
 # -- files GitHub reads -----------------------------------------------------------------

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from grader.lab import REPORT, RULES, TOTAL
 from grader.results.locations import function_spans
+from grader.results.markdown import fenced, inline
 from grader.session.outcome import sentences_in
 
 REASON_WIDTH = 60
@@ -26,11 +27,20 @@ def _first_line(text):
     return line if len(line) <= REASON_WIDTH else line[: REASON_WIDTH - 3] + "..."
 
 
+def bonus_rule(results):
+    """How the bonus counts in the total, in words (grader.lab.BONUS)."""
+    maximum = _points(results.max_score)
+    if results.policy == "cap":
+        return f"bonus points make up points lost elsewhere, up to {maximum}"
+    return f"bonus points count on top of the {maximum}"
+
+
 def _headline(results):
-    core = results.score - results.bonus
-    text = f"Total: {_points(core)} / {_points(results.max_score)}"
+    text = f"Total: {_points(results.core)} / {_points(results.max_score)}"
     if results.bonus:
         text += f" + {_points(results.bonus)} bonus = {_points(results.score)}"
+        if results.counted_bonus != results.bonus:
+            text += f" ({bonus_rule(results)})"
     if results.broken_rules:
         text += "  (a rule of the lab is broken: the total is 0)"
     return text
@@ -187,11 +197,11 @@ def feedback_markdown(results, visible_only=True):
     """
     lines = ["# Grading feedback", "", f"**{_headline(results)}**", ""]
     if results.graded:
-        lines += [f"Graded: {results.graded}", ""]
+        lines += [f"Graded: {inline(results.graded)}", ""]
     if results.not_enforced:
         lines += [_isolation_note(results), ""]
     if results.import_error:
-        lines += ["```", results.import_error, "```", ""]
+        lines += [*fenced(results.import_error), ""]
     bonus_groups = {c.group for c in results.checks if c.bonus}
     for group, (score, max_score) in results.groups().items():
         if group in bonus_groups and not max_score:
@@ -215,7 +225,7 @@ def feedback_markdown(results, visible_only=True):
         else:
             lines += [f"### {len(checks)} checks fail with the same message", ""]
             lines += [f"- {title}" for title in titles] + [""]
-        lines += ["```", message, "```", ""]
+        lines += [*fenced(message), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -253,8 +263,8 @@ def feedback_error(message):
 def classroom(results):
     """GitHub Classroom's autograding result (what its reporter action reads) as a dict.
 
-    tests[].score adds up to the total (bonus included); every test has `line_no` 0,
-    since the reporter prints "line <line_no>" for any other value, undefined included.
+    tests[].score adds up to the total (the bonus as it counts); every test has `line_no`
+    0, since the reporter prints "line <line_no>" for any other value, undefined included.
     """
     return {
         "version": 1,
@@ -262,10 +272,9 @@ def classroom(results):
         "max_score": results.max_score,
         "isolation": results.isolation,
         "tests": [
-            {"name": c.name, "status": "pass" if c.passed else "fail",
-             "score": c.score if not results.broken_rules else 0,
+            {"name": c.name, "status": "pass" if c.passed else "fail", "score": points,
              "max_score": c.max_score, "message": c.output, "line_no": 0}
-            for c in results.checks
+            for c, points in zip(results.checks, results.counted_scores())
         ],
     }
 

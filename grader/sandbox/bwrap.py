@@ -113,8 +113,12 @@ def bwrap_options(writable, zygote=False):
     of its own user namespace, to give each worker a PID namespace (grader.namespaces);
     the workers drop it before student code runs."""
     capabilities = ["--cap-add", "CAP_SYS_ADMIN"] if zygote else ["--cap-drop", "ALL"]
+    # A worker is pid 1 of its PID namespace itself: no init of bwrap's beside it (holding
+    # the grader's stderr) that it could trace or signal. A zygote's workers get their
+    # own namespaces (grader.sandbox.namespaces).
+    own_init = [] if zygote else ["--as-pid-1"]
     options = ["--unshare-all", "--unshare-user", "--die-with-parent", "--new-session",
-               *capabilities,
+               *own_init, *capabilities,
                "--clearenv", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     for folder in SYSTEM_FOLDERS:
         if Path(folder).is_dir():

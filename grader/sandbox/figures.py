@@ -1,12 +1,15 @@
-"""Describe a matplotlib figure as plain data (runs in the worker, next to the plot).
+"""Serialise a matplotlib figure as plain data (runs in the worker, next to the plot).
 
-The description holds what the figure checks need and nothing of matplotlib:
-    {"axes": [{"title", "xlabel", "ylabel", "yscale",
-               "points": [{"xy": (n, 2), "colours": (n, 4) RGBA}],
-               "curves": [{"x": (n,), "y": (n,)}]}],
+A fixed serialiser, no judgement: every axes' texts and scale, every collection's and
+every line's raw data, and the rendered PNG. What counts as a point or a curve, which
+colour a point has, is decided by the grader from this data
+(grader.session.figures), never here:
+    {"axes": [{"title", "xlabel", "ylabel", "yscale": str,
+               "collections": [{"kind": class name, "offsets": (n, 2),
+                                "facecolors": (k, 4), "edgecolors": (k, 4)}],
+               "lines": [{"x": (n,), "y": (n,), "linestyle": str, "marker": str,
+                          "colour": (4,), "marker_colour": (4,)}]}],
      "png": uint8 array of the rendered PNG}
-Points come from scatter collections and from marker-only lines (plot(x, y, "ro"));
-curves are the lines drawn with a line style.
 """
 
 import io
@@ -15,7 +18,6 @@ import sys
 
 import numpy as np
 
-NO_LINE = ("None", "none", "", " ")
 # The files of matplotlib's show(): plt.show() and Figure.show() open a window wherever
 # a display is (the worker's Agg backend makes them no-ops, so the calls are counted).
 SHOW_FILES = tuple(os.path.join("matplotlib", name) for name in ("pyplot.py", "figure.py"))
@@ -27,57 +29,42 @@ def open_figures():
     return len(pyplot.get_fignums()) if pyplot is not None else 0
 
 
-def _collection_points(collection):
-    xy = np.asarray(collection.get_offsets(), dtype=np.float64).reshape(-1, 2)
+def _floats(values, columns=None):
+    array = np.asarray(values, dtype=np.float64)
+    return array.reshape(-1, columns) if columns else array.reshape(-1)
+
+
+def _collection(collection):
     collection.update_scalarmappable()  # maps c=values through the colormap now
-    colours = np.asarray(collection.get_facecolors(), dtype=np.float64).reshape(-1, 4)
-    if len(colours) == 0:
-        colours = np.asarray(collection.get_edgecolors(), dtype=np.float64).reshape(-1, 4)
-    if len(colours) == 1:
-        colours = np.repeat(colours, len(xy), axis=0)
-    return {"xy": xy, "colours": colours}
+    return {"kind": type(collection).__name__,
+            "offsets": _floats(collection.get_offsets(), 2),
+            "facecolors": _floats(collection.get_facecolors(), 4),
+            "edgecolors": _floats(collection.get_edgecolors(), 4)}
 
 
-def _line_points(line):
+def _line(line):
     from matplotlib.colors import to_rgba
 
-    xy = np.column_stack([np.asarray(line.get_xdata(), dtype=np.float64),
-                          np.asarray(line.get_ydata(), dtype=np.float64)])
-    colour = to_rgba(line.get_markerfacecolor() or line.get_color())
-    return {"xy": xy, "colours": np.tile(colour, (len(xy), 1))}
+    marker = line.get_marker()
+    return {"x": _floats(line.get_xdata()), "y": _floats(line.get_ydata()),
+            "linestyle": str(line.get_linestyle()),
+            "marker": marker if isinstance(marker, str) else "path",
+            "colour": _floats(to_rgba(line.get_color())),
+            "marker_colour": _floats(to_rgba(line.get_markerfacecolor() or line.get_color()))}
 
 
-def _describe_axes(ax):
-    from matplotlib.collections import PathCollection
-
-    # Only scatter's PathCollections are points: a colorbar's mesh is a collection too.
-    points = [_collection_points(c) for c in ax.collections
-              if isinstance(c, PathCollection) and len(c.get_offsets())]
-    curves = []
-    for line in ax.lines:
-        if line.get_linestyle() in NO_LINE:
-            if line.get_marker() not in NO_LINE:
-                points.append(_line_points(line))
-        else:
-            curves.append({"x": np.asarray(line.get_xdata(), dtype=np.float64),
-                           "y": np.asarray(line.get_ydata(), dtype=np.float64)})
-    return {
-        "title": ax.get_title(),
-        "xlabel": ax.get_xlabel(),
-        "ylabel": ax.get_ylabel(),
-        "yscale": ax.get_yscale(),
-        "points": points,
-        "curves": curves,
-    }
+def _axes(ax):
+    return {"title": str(ax.get_title()), "xlabel": str(ax.get_xlabel()),
+            "ylabel": str(ax.get_ylabel()), "yscale": str(ax.get_yscale()),
+            "collections": [_collection(c) for c in ax.collections],
+            "lines": [_line(line) for line in ax.lines]}
 
 
-def describe_figure(figure):
-    """Description of a Figure, or None when `figure` is not one."""
+def serialize_figure(figure):
+    """The raw data of a Figure, or None when `figure` is not one."""
     if not (hasattr(figure, "axes") and hasattr(figure, "savefig")):
         return None
     png = io.BytesIO()
     figure.savefig(png, format="png", dpi=72)
-    return {
-        "axes": [_describe_axes(ax) for ax in figure.axes],
-        "png": np.frombuffer(png.getvalue(), dtype=np.uint8),
-    }
+    return {"axes": [_axes(ax) for ax in figure.axes],
+            "png": np.frombuffer(png.getvalue(), dtype=np.uint8)}

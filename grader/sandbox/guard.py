@@ -1,25 +1,44 @@
-"""What the worker watches while student code runs: imports, and replaced functions.
+"""What the worker watches while student code runs, out of the submission's reach.
 
-Both only record; the grader decides what the records mean (grader.intake.rules for
-imports, grader.sandbox.handle for replacements).
+Only records and refusals; the grader decides what the records mean (grader.intake.rules
+for imports, grader.sandbox.handle for the rest).
 
-- ImportAudit, a sys.meta_path finder installed before the submission is imported, sees
-  every import that reaches the import system (a name not imported yet), also those that
-  fail and those whose name is computed (importlib.import_module("sc" + "ipy")). It keeps
-  the ones the submission's own code asked for, with the submission's line.
+- The Sentry is an audit hook (PEP 578: once added, no code can remove it), installed
+  before the submission is imported. It refuses, and remembers, what only code that
+  subverts the grader needs: other threads' frames (sys._current_frames), the garbage
+  collector's object lists, ctypes, tracing and profiling, reading a process's memory
+  file, and rebinding the code, defaults or attributes of functions and classes that
+  existed before the submission (numpy's, matplotlib's, the worker's). It records every
+  import of a module that is neither the standard library, numpy, matplotlib and what
+  they need, nor the submission's own, whoever asks for it (a computed name, a thread,
+  a file compiled under a library's name), and every library file executed outside
+  those, and it counts the contract's training functions called while the submission
+  is imported (and threads started then). Its state lives in closures and default
+  arguments that no frame of the submission's thread holds (grader.sandbox.worker runs
+  student code in a thread of its own), and it calls no code of the submission.
 - Snapshot holds, before the import, every function and class of numpy, matplotlib,
   builtins, sys and the worker's own modules; `replaced()` names those since rebound.
 
 This module travels into the sandbox with the worker: it imports nothing of the grader.
 """
 
+import _thread
+import itertools
+import os
 import sys
-from pathlib import Path
-from types import ModuleType
+from types import CodeType, FunctionType, ModuleType
 
-# Frames of the import machinery itself, skipped to find who asked for an import.
-IMPORT_MACHINERY = ("<frozen importlib._bootstrap", str(Path(__import__("importlib").__file__)))
-LIBRARY_FOLDERS = ("site-packages", "dist-packages")
+# Top-level modules the submission's process may import at run time, besides the
+# standard library and the submission's own: numpy, matplotlib and what they import.
+RUNTIME_ALLOWED = ("numpy", "matplotlib", "mpl_toolkits", "pylab", "PIL", "contourpy",
+                   "cycler", "dateutil", "fontTools", "kiwisolver", "packaging", "pyparsing",
+                   "six", "grader", "submission")
+REFUSED = {"sys._current_frames": "reads other threads' frames",
+           "gc.get_objects": "lists the garbage collector's objects",
+           "gc.get_referrers": "lists the garbage collector's objects",
+           "gc.get_referents": "lists the garbage collector's objects",
+           "sys.settrace": "installs a tracer", "sys.setprofile": "installs a profiler"}
+PROTECTED_ATTRIBUTES = ("__code__", "__defaults__", "__kwdefaults__")
 WATCHED_MODULES = ("builtins", "sys", "numpy", "numpy.linalg", "numpy.testing",
                    "matplotlib", "matplotlib.pyplot", "matplotlib.figure", "matplotlib.axes",
                    "matplotlib.collections", "matplotlib.lines", "matplotlib.colors",
@@ -28,40 +47,190 @@ WATCHED_MODULES = ("builtins", "sys", "numpy", "numpy.linalg", "numpy.testing",
 WATCHED_CLASSES = (("matplotlib.figure", "Figure"), ("matplotlib.axes", "Axes"),
                    ("matplotlib.collections", "PathCollection"), ("matplotlib.lines", "Line2D"),
                    ("grader.sandbox.worker", "Worker"))
+LIBRARY_FOLDERS = ("site-packages", "dist-packages")
 
 
-class ImportAudit:
-    """A meta path finder that finds nothing and records who tried to import what."""
+def _library_roots():
+    """Folders holding installed packages (site-packages), as seen by this process."""
+    roots = {entry for entry in sys.path if entry.endswith(LIBRARY_FOLDERS)}
+    return tuple(sorted(root.rstrip("/") + "/" for root in roots))
 
-    def __init__(self, submission_folder):
-        self.folder = str(Path(submission_folder).resolve()) + "/"
-        self.records = []  # {"module": top-level name, "file": name in the folder, "line"}
-        self.reported = 0
 
-    def find_spec(self, name, path=None, target=None):
-        frame = sys._getframe(1)
-        while frame is not None and frame.f_code.co_filename.startswith(IMPORT_MACHINERY):
+def install_sentry(submission_folder, training_functions, show_files=()):
+    """Add the audit hook; returns (report, profiler).
+
+    report() -> {"flags": [what was refused], "imports": [{"module", "line", "file"}],
+    "training": {function: calls while importing}, "threads": threads started while
+    importing, "shown": calls of a function `show` of a file ending in one of
+    show_files while importing}: plain data, read by the worker's own thread. profiler: the function
+    the import's thread installs with sys.setprofile (the one profiler allowed).
+    """
+    folder = os.path.realpath(submission_folder) + "/"
+    flags, records = [], []
+    setprofile_left = [1]  # the import thread's own profiler, once
+    protected_globals = {id(vars(module)) for module in list(sys.modules.values())
+                         if isinstance(module, ModuleType)}
+    protected_types = _existing_types()
+    counts = tuple(itertools.count() for _ in training_functions)
+    threads_started, shown = itertools.count(), itertools.count()
+    hook = _make_hook(folder, flags, records, setprofile_left, protected_globals,
+                      protected_types, _library_roots())
+    sys.addaudithook(hook)
+    watch = ImportWatch()
+    sys.meta_path.insert(0, watch)
+    profiler = _make_profiler(folder, tuple(training_functions), counts, threads_started,
+                              shown, tuple(show_files))
+
+    def report(_value=_counted, _list=list, _dict=dict, _zip=zip, _type=type, _sys=sys,
+               _any=any):
+        meta_path = _sys.meta_path
+        if _type(meta_path) is not _list or not _any(entry is watch for entry in meta_path):
+            reason = "removes the grader's import watch from sys.meta_path"
+            if reason not in flags:
+                flags.append(reason)
+        return {"flags": _list(flags), "imports": [_dict(record) for record in records],
+                "training": {name: _value(count) for name, count in
+                             _zip(training_functions, counts)},
+                "threads": _value(threads_started), "shown": _value(shown)}
+
+    return report, profiler
+
+
+class ImportWatch:
+    """A meta path finder that finds nothing and tells the sentry (by an audit event)
+    every name the import system looks for: also computed names, failed imports and
+    importlib.import_module, which raise no "import" event of their own. No instance
+    attributes (__slots__), so no method of it can be shadowed."""
+
+    __slots__ = ()
+
+    def find_spec(self, name, path=None, target=None, _audit=sys.audit):
+        _audit("grader.import", name)
+
+
+def _counted(count, _reduce=itertools.count.__reduce__):
+    """The value of an itertools.count without advancing it."""
+    return _reduce(count)[1][0]
+
+
+def _existing_types():
+    """ids of every class reachable from a loaded module: nothing the submission made."""
+    found = set()
+    for module in list(sys.modules.values()):
+        if isinstance(module, ModuleType):
+            for value in list(vars(module).values()):
+                if isinstance(value, type):
+                    found.update(id(klass) for klass in value.__mro__)
+    return found
+
+
+def _make_hook(folder, flags, records, setprofile_left, protected_globals, protected_types,
+               library_roots, _type=type, _id=id, _str=str, _bytes=bytes, _issubclass=issubclass,
+               _function=FunctionType, _code=CodeType, _getframe=sys._getframe,
+               _allowed=frozenset(RUNTIME_ALLOWED),
+               _stdlib=frozenset(sys.stdlib_module_names), _refused=REFUSED,
+               _protected=PROTECTED_ATTRIBUTES, _error=PermissionError, _memory=None,
+               _len=len):
+    """The audit hook. Arguments are read only as exact built-in types (a str subclass
+    is copied with str.__str__ first), so no code of the submission ever runs inside it,
+    where it could see the hook's frame."""
+    busy, _memory = [], _memory or _is_memory
+
+    def text(value):
+        return _str.__str__(value) if _issubclass(_type(value), _str) else None
+
+    def refuse(reason):
+        if reason not in flags:
+            flags.append(reason)
+        raise _error(f"the grader does not allow this: the submission {reason}")
+
+    def record(name):
+        top = name.partition(".")[0]
+        if top in _allowed or top in _stdlib:
+            return
+        line, file, frame = 0, "", _getframe(1)
+        while frame is not None:
+            filename = frame.f_code.co_filename
+            if _type(filename) is _str and filename.startswith(folder):
+                line, file = frame.f_lineno, filename[_len(folder):]
+                break
             frame = frame.f_back
-        if frame is None or any(part in frame.f_code.co_filename for part in LIBRARY_FOLDERS):
-            return None  # numpy or matplotlib importing their own parts
-        student = frame
-        while student is not None and not student.f_code.co_filename.startswith(self.folder):
-            student = student.f_back
-        if student is not None:
-            record = {"module": name.partition(".")[0], "line": student.f_lineno,
-                      "file": Path(student.f_code.co_filename).name}
-            if record not in self.records:
-                self.records.append(record)
-        return None
+        entry = {"module": top, "line": line, "file": file}
+        if entry not in records:
+            records.append(entry)
 
-    def new_records(self):
-        """Records made since the last call."""
-        fresh = self.records[self.reported:]
-        self.reported = len(self.records)
-        return fresh
+    def replaced(owner, attribute):
+        name = text(attribute) or "an attribute"
+        qualname = owner.__qualname__ if _type(owner) is _function else \
+            _type.__dict__["__qualname__"].__get__(owner)
+        return f"replaces {text(qualname) or 'a function'}.{name}"
 
-    def install(self):
-        sys.meta_path.insert(0, self)
+    def check(event, args):
+        if event in _refused:
+            if event == "sys.setprofile" and setprofile_left[0]:
+                setprofile_left[0] = 0
+                return
+            refuse(_refused[event])
+        elif event.startswith("ctypes."):
+            refuse("uses ctypes")
+        elif event == "object.__setattr__":
+            owner = args[0]
+            if _type(owner) is _function and text(args[1]) in _protected \
+                    and _id(owner.__globals__) in protected_globals:
+                refuse(replaced(owner, args[1]))
+            elif _id(owner) in protected_types:
+                refuse(replaced(owner, args[1]))
+        elif event == "open":
+            path = text(args[0])
+            if path is None and _issubclass(_type(args[0]), _bytes):
+                path = _bytes.decode(args[0], "utf-8", "replace")
+            if path is not None and _memory(path):
+                refuse("reads a process's memory")
+        elif event in ("import", "grader.import") and text(args[0]) is not None:
+            record(text(args[0]))
+        elif event == "exec" and _type(args[0]) is _code and _type(args[0].co_filename) is _str:
+            filename = args[0].co_filename
+            for root in library_roots:
+                if filename.startswith(root):
+                    record(filename[_len(root):].partition("/")[0].removesuffix(".py"))
+
+    def hook(event, args):
+        if busy:
+            return
+        busy.append(1)
+        try:
+            check(event, args)
+        finally:
+            busy.clear()
+
+    return hook
+
+
+def _is_memory(path, _len=len):
+    """Whether path names a process's memory (/proc/<pid>/mem, .../pagemap, /dev/mem)."""
+    parts = path.split("/")
+    return path == "/dev/mem" or (_len(parts) >= 4 and parts[1] == "proc"
+                                  and parts[-1] in ("mem", "pagemap"))
+
+
+def _make_profiler(folder, names, counts, threads_started, shown, show_files,
+                   _start=_thread.start_new_thread, _next=next, _str=str, _type=type):
+    """A profile function counting calls of the training functions defined in the
+    submission's folder, of matplotlib's show(), and threads started, while the
+    submission is imported."""
+    def profiler(frame, event, arg):
+        if event == "call":
+            code = frame.f_code
+            if _type(code.co_filename) is not _str:
+                return
+            if code.co_name in names and code.co_filename.startswith(folder):
+                _next(counts[names.index(code.co_name)])
+            elif code.co_name == "show" and code.co_filename.endswith(show_files):
+                _next(shown)
+        elif event == "c_call" and arg is _start:
+            _next(threads_started)
+
+    return profiler
 
 
 def _members(owner):
@@ -74,8 +243,7 @@ def _members(owner):
 class Snapshot:
     """The identity of every watched function, taken once (before the import)."""
 
-    def __init__(self, audit=None):
-        self.audit = audit
+    def __init__(self):
         self.owners = {}  # dotted name -> (object owning the attributes, {attribute: value})
         for module_name in WATCHED_MODULES:
             module = sys.modules.get(module_name)
@@ -89,15 +257,16 @@ class Snapshot:
                     self.owners[f"{klass.__module__}.{klass.__qualname__}"] = (
                         klass, _members(klass))
 
-    def replaced(self, earlier=(), _vars=vars, _sorted=sorted, _set=set):
+    def replaced(self, earlier=(), _vars=vars, _sorted=sorted, _set=set, _type=type,
+                 _str=str):
         """Sorted dotted names of watched functions rebound or deleted since the snapshot,
-        with `earlier` ones. The builtins used are bound at definition: a patched
-        builtins.sorted must not hide itself."""
+        with `earlier` ones. The builtins used are bound at definition (a patched
+        builtins.sorted must not hide itself), and only str keys are looked up (a key
+        of the submission's with a str's hash never gets compared)."""
         found = _set(earlier)
         for prefix, (owner, members) in self.owners.items():
-            current = _vars(owner)
+            current = {name: value for name, value in _vars(owner).items()
+                       if _type(name) is _str}
             found.update(f"{prefix}.{name}" for name, value in members.items()
                          if current.get(name) is not value)
-        if self.audit is not None and self.audit not in sys.meta_path:
-            found.add("sys.meta_path (the import audit)")
         return _sorted(found)

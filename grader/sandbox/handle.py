@@ -18,11 +18,16 @@ first worker is the probe, and one that cannot even start in bwrap (the kernel r
 its namespaces, say) is started again with process isolation, the reason kept in
 `fallback_reason`.
 
-Every answer also says which modules the submission tried to import (kept in `imports`,
-judged by the rules check) and which watched functions it replaced: once it replaced
-one, every later request fails with IntegrityError, so no check after the patch scores.
+Every answer comes signed with the key of this worker's load request, with the guard's
+report (grader.sandbox.guard): which modules the submission tried to import (kept in
+`imports`, judged by the rules check), what it was refused (frames of other threads,
+ctypes, a tracer, rebinding the grader's functions...), which watched functions it
+replaced and whether it left a thread running. Once any of that but imports is seen,
+or a message comes that the worker did not sign (student code writing to the channel
+itself), every later request fails with IntegrityError, so no check after it scores.
 """
 
+import secrets
 import socket
 import subprocess
 import tempfile
@@ -40,20 +45,27 @@ class SubmissionError(Exception):
     """A request could not be answered because of the submission; `str` says why."""
 
 
+class WorkerNotReady(RuntimeError):
+    """No worker could get ready for the submission: the grader's failure (its Python, its
+    libraries, the sandbox), never the submission's, which had not run yet."""
+
+
 class Timeout(SubmissionError):
     pass
 
 
 class IntegrityError(SubmissionError):
-    """The submission replaced functions the worker relies on; nothing it says counts."""
+    """The submission tampered with the worker; nothing it says counts."""
 
-    def __init__(self, replaced):
-        shown = ", ".join(replaced[:3]) + (f" and {len(replaced) - 3} more"
-                                           if len(replaced) > 3 else "")
-        super().__init__(f"was not graded: integrity: replaces {shown} (the submission "
-                         "rebinds functions the grader relies on; no check after that "
-                         "earns points)")
-        self.replaced = replaced
+    def __init__(self, replaced, flags=()):
+        reasons = list(flags)
+        if replaced:
+            reasons.insert(0, "replaces " + ", ".join(replaced[:3]) + (
+                f" and {len(replaced) - 3} more" if len(replaced) > 3 else ""))
+        super().__init__(f"was not graded: integrity: {'; '.join(reasons)} (the submission "
+                         "tampers with the grader's worker or the functions it relies on; "
+                         "no check after that earns points)")
+        self.replaced, self.flags = replaced, list(flags)
 
 
 def failed_import(kind, message, cause=None):
@@ -94,6 +106,8 @@ class WorkerHandle:
         self.started = False  # whether a worker was started for this submission yet
         self.imports = []  # {"module", "line", "file"}: what the submission tried to import
         self.replaced = []  # watched functions the submission rebound (grader.sandbox.guard)
+        self.flags = []  # what the guard refused it, or saw it do to the worker
+        self.key = None  # the current worker's signing key (sent with its load request)
         self.timeout = self.limits.timeout
         self.pid = None  # the worker's, while one runs
         self.channel = None  # the protocol.Channel to the worker, while one runs
@@ -208,6 +222,10 @@ class WorkerHandle:
         """The worker's answer to the request sent last, waiting at most timeout seconds."""
         try:
             return self._observe(self.channel.receive(timeout))
+        except protocol.Forged:
+            self._flag("answers requests it was not asked (a message the worker did not sign)")
+            self._kill()
+            raise IntegrityError(self.replaced, self.flags) from None
         except TimeoutError:
             self._kill()
             raise Timeout(f"did not finish within {timeout:g} s "
@@ -215,15 +233,34 @@ class WorkerHandle:
         except (protocol.ProtocolError, OSError):
             raise self._ended() from None
 
+    def _flag(self, reason):
+        if reason not in self.flags:
+            self.flags.append(reason)
+
+    @property
+    def tampered(self):
+        return bool(self.replaced or self.flags)
+
     def _observe(self, answer):
-        """Keep what an answer says of imports and replaced functions; return it."""
-        if not isinstance(answer, dict):
-            raise protocol.ProtocolError("the worker's answer is not a dict")
-        for record in answer.get("imports", []):
+        """Keep what the guard's report says (imports, refusals, replaced functions,
+        threads left running, training at import); return the answer."""
+        sentry = answer.get("sentry")
+        if not isinstance(sentry, dict):
+            raise protocol.ProtocolError("the worker's answer has no report of the guard")
+        for record in sentry.get("imports", []):
             if record not in self.imports:
                 self.imports.append(record)
-        if answer.get("replaced"):
-            self.replaced = list(answer["replaced"])
+        for flag in sentry.get("flags", []):
+            self._flag(str(flag))
+        if sentry.get("threads_left"):
+            self._flag("leaves a thread running after its call")
+        if sentry.get("replaced"):
+            self.replaced = list(sentry["replaced"])
+        if answer.get("ok") and "functions" in answer:  # the load request's answer
+            answer["training_calls"] = dict(sentry.get("training", {}))
+            answer["threads_at_import"] = int(sentry.get("threads", 0))
+            figures = answer.get("figures") if isinstance(answer.get("figures"), dict) else {}
+            answer["figures"] = {**figures, "shown": int(sentry.get("shown", 0))}
         return answer
 
     # -- requests -------------------------------------------------------------------
@@ -234,12 +271,17 @@ class WorkerHandle:
         try:
             self._start()
         except OSError as error:  # no process could start: a failure of the grader
-            raise RuntimeError(f"could not start a worker: {error}") from error
+            raise WorkerNotReady(f"no worker process could start ({error}): check the "
+                                 "system's limits on processes and memory") from error
         try:
-            self._send_request({"op": "load", "path": str(self.module_path)})
+            self.key = secrets.token_bytes(32)
+            self._send_request({"op": "load", "path": str(self.module_path),
+                                "key": self.key.hex()})
             self.loading = True
         except SubmissionError as error:
             if not self._fall_back():
+                if not self.ever_ready:
+                    raise self._not_ready() from error
                 self._import_failed(error)
 
     def _ready(self):
@@ -250,15 +292,24 @@ class WorkerHandle:
         except (TimeoutError, protocol.ProtocolError, OSError):
             ready = None
         if ready == {"ready": True}:
+            self.channel.expect_signed(self.key)
             self.ever_ready = True
             if self._starting:
                 self._starting[1].close()
                 self._starting = None
             return
         if not self._fall_back():
-            raise self._ended()
+            raise self._ended() if self.ever_ready else self._not_ready()
         self.loading = False
         self._ready()
+
+    def _not_ready(self):
+        """The first worker ended before it was ready: none of the submission had run."""
+        self._kill()
+        return WorkerNotReady("the worker process that runs student code ended before it was "
+                              "ready, before any of the submission ran: check that this "
+                              "Python, numpy and matplotlib work for the user student code "
+                              "runs as")
 
     def _fall_back(self):
         """After a bwrap worker ended before it was ready: when falling back is allowed,
@@ -291,9 +342,13 @@ class WorkerHandle:
             try:
                 self._ready()
                 self.info = self._answer(self.timeout)
-                if self.replaced:  # its own report of the import may be forged
+                if self.tampered:  # its own report of the import may be forged
                     self.info = failed_import("IntegrityError", str(IntegrityError(
-                        self.replaced)).removeprefix("was not graded: "), "integrity")
+                        self.replaced, self.flags)).removeprefix("was not graded: "),
+                        "integrity")
+            except IntegrityError as error:
+                self.info = failed_import("IntegrityError", str(error).removeprefix(
+                    "was not graded: "), "integrity")
             except SubmissionError as error:
                 self._import_failed(error)
         return self.info
@@ -311,10 +366,10 @@ class WorkerHandle:
         info = self.load()
         if not info["ok"]:
             return info
-        if self.replaced:
-            raise IntegrityError(self.replaced)
+        if self.tampered:
+            raise IntegrityError(self.replaced, self.flags)
         self._send_request({"op": op, **fields})
         answer = self._answer(timeout or self.timeout)
-        if self.replaced:
-            raise IntegrityError(self.replaced)
+        if self.tampered:
+            raise IntegrityError(self.replaced, self.flags)
         return answer

@@ -9,8 +9,9 @@ grade and do nothing else:
 - `hand_over` gives it the submission's working copy, its one writable folder, with a copy
   of matplotlib's font cache beside it (the grader's own is in root's home);
 - `shield` takes from everyone but the owner the reading of the course's secrets (the
-  stored reference values, the hidden checks, the solution) and the writing of the
-  grader's files and of the folders results go to, where the permission bits granted it;
+  stored reference values, the hidden checks; in the course's repository all it does not
+  ship: the solution, the tests, .git) and the writing of the grader's files and of the
+  folder results go to, where the permission bits granted it;
 - the grader writes the results after every worker has ended (grader.grade).
 Where the switch is impossible (a root without CAP_SETUID; GRADER_SIMULATE_MISSING=setuid),
 `switch_problem` says why: student code then runs as root, said once on stderr and
@@ -26,15 +27,15 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.paths import DATASETS_DIR, GRADER_DIR, HIDDEN_CHECKS_DIR, REFERENCE_VALUES, SOLUTION_DIR
+from grader import paths
+from grader.lab import GRADER_FILES, STUDENT_FILES
 from grader.sandbox import launch, processes
 
 WORKER_ACCOUNT = "nobody"
 NOBODY_ID = 65534  # nobody's uid and gid on Linux, where the system has no such name
 PROCESS_AS_ROOT = "process-as-root"  # the isolation recorded when student code ran as root
-# What the account must not read, and what it must not write (the grader's own files).
-SECRETS = (REFERENCE_VALUES, HIDDEN_CHECKS_DIR, SOLUTION_DIR)
-GRADER_TREES = (GRADER_DIR, DATASETS_DIR)
+# What the account must not write: the grader's own files.
+GRADER_TREES = (paths.GRADER_DIR, paths.DATASETS_DIR)
 NOT_READABLE = stat.S_IRWXG | stat.S_IRWXO
 NOT_WRITABLE = stat.S_IWGRP | stat.S_IWOTH
 
@@ -53,7 +54,7 @@ class Account:
 
 
 def running_as_root():
-    return processes.FEATURES["setuid"] and os.geteuid() == 0
+    return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
 def account_named(name):
@@ -134,6 +135,30 @@ def hand_over(folder, account):
     os.chown(folder, *account.ids, follow_symlinks=False)
 
 
+def secrets():
+    """What the account must not read: the stored reference values, the hidden checks,
+    and in the course's own repository (COURSE_MARKER) every top-level entry the template
+    does not ship (the solution, the tests and their correct variants, the history in
+    .git, ...), the Python environment grading aside."""
+    found = [paths.REFERENCE_VALUES, paths.HIDDEN_CHECKS_DIR]
+    if paths.COURSE_MARKER.is_file():
+        shipped = {source.split("/")[0] for source, _ in GRADER_FILES + STUDENT_FILES}
+        found += [path for path in sorted(paths.REPO_ROOT.iterdir())
+                  if path.name not in shipped and not _holds_environment(path)]
+    return found
+
+
+def _holds_environment(path):
+    """Whether path holds the running Python, its prefix or a folder of its libraries."""
+    import site
+
+    inside = [sys.prefix, sys.exec_prefix, sys.executable, *site.getsitepackages(),
+              *(entry for entry in sys.path if Path(entry).name == "site-packages")]
+    top = os.path.realpath(path)
+    return any(os.path.realpath(each) == top or os.path.realpath(each).startswith(top + os.sep)
+               for each in inside)
+
+
 def _tree(top):
     """top and, for a folder, everything under it (links are not followed)."""
     top = Path(top)
@@ -164,7 +189,8 @@ def shield(account, outputs=()):
     (themselves, not what they hold). Returns the paths changed."""
     if account is None:
         return []
-    changed = [path for top in SECRETS for path in _tree(top) if _take(path, account, NOT_READABLE)]
+    changed = [path for top in secrets() for path in _tree(top)
+               if _take(path, account, NOT_READABLE)]
     changed += [path for top in GRADER_TREES for path in _tree(top)
                 if _take(path, account, NOT_WRITABLE)]
     # A sticky folder (/tmp) is everyone's by design: it is left as it is.

@@ -10,6 +10,8 @@ signals (neither works on Windows), and works the same on pipes and sockets.
 """
 
 import base64
+import hashlib
+import hmac
 import io
 import json
 import queue
@@ -21,8 +23,15 @@ LENGTH = struct.Struct(">I")
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024
 
 
+SIGNATURE_BYTES = hashlib.sha256().digest_size
+
+
 class ProtocolError(RuntimeError):
     """The other side sent something that is not a message, or hung up."""
+
+
+class Forged(ProtocolError):
+    """A message that does not carry the key's signature: not the worker's own answer."""
 
 
 def _encode(value, np):
@@ -48,13 +57,18 @@ def _decode_object(obj):
     return obj
 
 
-def dumps(value):
-    """Bytes of one framed message holding `value` (JSON types and ndarrays)."""
+def body(value):
+    """The JSON bytes of `value` (JSON types and ndarrays), without a frame."""
     # numpy is imported on first use, so that a worker can start before the grader has it.
     import numpy as np
 
-    body = json.dumps(_encode(value, np), allow_nan=True).encode("utf-8")
-    return LENGTH.pack(len(body)) + body
+    return json.dumps(_encode(value, np), allow_nan=True).encode("utf-8")
+
+
+def dumps(value):
+    """Bytes of one framed message holding `value` (JSON types and ndarrays)."""
+    encoded = body(value)
+    return LENGTH.pack(len(encoded)) + encoded
 
 
 def loads(body):
@@ -70,8 +84,9 @@ def read_message(stream):
     return read_framed(stream.read)
 
 
-def read_framed(read):
-    """One message, reading with read(size) (which returns fewer bytes at end of stream)."""
+def read_framed(read, raw=False):
+    """One message, reading with read(size) (which returns fewer bytes at end of stream);
+    raw: its body as bytes, not decoded."""
     header = read(LENGTH.size)
     if len(header) < LENGTH.size:
         raise ProtocolError("the other side closed the connection")
@@ -81,7 +96,23 @@ def read_framed(read):
     body = read(size)
     if len(body) < size:
         raise ProtocolError("the other side closed the connection mid-message")
-    return loads(body)
+    return body if raw else loads(body)
+
+
+def signed_answer(body, key):
+    """The worker's answer in a signed message body (grader.sandbox.worker): the answer
+    dict with the guard's report under "sentry". Forged unless the signature is the
+    key's HMAC-SHA256 of the rest."""
+    signature, payload = body[:SIGNATURE_BYTES], body[SIGNATURE_BYTES:]
+    if not hmac.compare_digest(signature, hmac.digest(key, payload, "sha256")):
+        raise Forged("a message the worker did not sign")
+    size = int.from_bytes(payload[:4], "big")
+    sentry = loads(payload[4:4 + size])
+    answer = loads(payload[4 + size:]) if len(payload) > 4 + size else {}
+    if not isinstance(answer, dict) or not isinstance(sentry, dict):
+        raise ProtocolError("the worker's answer is not a dict")
+    answer["sentry"] = sentry
+    return answer
 
 
 def write_message(stream, value):
@@ -101,13 +132,14 @@ class Channel:
         self.writer = writer
         self.inbox = queue.Queue()
         self.ended = None  # the ProtocolError that ended the channel, once it has
+        self.key = None  # once set (expect_signed), every message must be signed with it
         threading.Thread(target=self._read_all, args=(reader,), daemon=True,
                          name="grader-channel").start()
 
     def _read_all(self, reader):
         try:
             while True:
-                self.inbox.put(read_message(reader))
+                self.inbox.put(read_framed(reader.read, raw=True))
         except (ProtocolError, OSError, ValueError) as error:
             ended = error if isinstance(error, ProtocolError) else ProtocolError(
                 f"the connection failed: {error}")
@@ -121,6 +153,10 @@ class Channel:
     def send(self, value):
         write_message(self.writer, value)
 
+    def expect_signed(self, key):
+        """From the next message received on, accept signed answers only (signed_answer)."""
+        self.key = key
+
     def receive(self, timeout):
         """The next message; TimeoutError after `timeout` seconds, ProtocolError once the
         other side has hung up or sent garbage."""
@@ -130,7 +166,11 @@ class Channel:
             item = self.inbox.get(timeout=max(timeout, 0.0))
         except queue.Empty:
             raise TimeoutError from None
-        if isinstance(item, ProtocolError):
-            self.ended = item
-            raise item
+        try:
+            if isinstance(item, ProtocolError):
+                raise item
+            return loads(item) if self.key is None else signed_answer(item, self.key)
+        except ProtocolError as error:
+            self.ended = error
+            raise
         return item

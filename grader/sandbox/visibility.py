@@ -43,6 +43,8 @@ def look(paths):
             seen[path] = "not visible"
         elif not os.path.isdir(path):
             seen[path] = "visible, readable"
+        elif not os.access(path, os.R_OK | os.X_OK):
+            seen[path] = "visible, not readable"
         else:
             entries = sorted(os.listdir(path))
             shown = " ".join(entries[:6]) + (" ..." if len(entries) > 6 else "")
@@ -71,6 +73,7 @@ def report():
     print(f"isolation: {isolation}" + (f" (bubblewrap cannot run: {reason})" if reason else ""))
     if account is not None:
         print(f"student code runs as: {account.name} (uid {account.uid}, gid {account.gid})")
+        privileges.shield(account)  # as before every grade
     with tempfile.TemporaryDirectory(prefix="sandbox-check-") as folder:
         if account is not None:
             privileges.hand_over(folder, account)

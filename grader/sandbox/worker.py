@@ -6,18 +6,26 @@ float64 arrays only. Whatever the submission prints is captured here, capped, an
 never reaches the protocol channel.
 
 Requests (dicts with an "op"):
-    load      {"path"}                          import the submission
+    load      {"path", "key"}                   import the submission (the first request)
     call      {"function", "args", "keep_cache"} run one function
     call_many {"function", "arg_lists", "first_of_pair"} run it on many inputs
     train     {"x", "y", "params", "lr", "max_epochs"} the grader's training loop
     figure    {"function", "args"}              run a plotting function, describe the figure
-Answers are {"ok": True, ...} or {"ok": False, "error": {...}}, and every answer also
-carries "imports" (the submission's import attempts since the last answer, see
-grader.guard) and "replaced" (watched functions rebound before or during the request).
-None of it is a verdict: the grader judges (training: the params come back, the grader
-computes the accuracy).
+Answers are {"ok": True, ...} or {"ok": False, "error": {...}}. None of it is a verdict:
+the grader judges (training: the params come back, the grader computes the accuracy).
+
+Two sides in one process. Student code runs only in a thread of its own, one per
+request (run_job: decode the request, run it, encode the answer). The main thread never
+runs student code and no frame of the student's threads leads to it: it reads requests,
+hands them over, and sends each answer with what the guard saw (grader.sandbox.guard:
+imports, refusals, replaced functions, training at import, threads left running), signed
+with the key of the load request, so that an answer the worker did not send (written by
+student code straight to the channel) is told apart by the grader.
 """
 
+import _hashlib
+import _json
+import _thread
 import io
 import os
 import sys
@@ -106,35 +114,16 @@ class Worker:
         self.submission_file = None
         self.kept = {}  # handle -> object that stays in this process (forward caches)
         self.output = CappedOutput()
-        self.audit = self.snapshot = None  # set up just before the submission's import
 
     # -- requests -------------------------------------------------------------------
 
     def load(self, path):
+        """Import the submission (the guard counts what its import trains: main thread)."""
         path = Path(path).resolve()
         self.submission_file = str(path)
         sys.path.insert(0, str(path.parent))
-        calls = dict.fromkeys(TRAINING_FUNCTIONS, 0)
-        shown = [0]  # plt.show() and Figure.show() calls: windows, where one can open
-
-        def count_calls(frame, event, arg):
-            code = frame.f_code
-            if event != "call":
-                return
-            if code.co_name in calls and code.co_filename == self.submission_file:
-                calls[code.co_name] += 1
-            elif code.co_name == "show" and code.co_filename.endswith(figures.SHOW_FILES):
-                shown[0] += 1
-
-        self.audit = guard.ImportAudit(path.parent)
-        self.audit.install()
-        self.snapshot = guard.Snapshot(self.audit)
         started = time.perf_counter()
-        sys.setprofile(count_calls)
-        try:
-            self.module = import_file(path, MODULE_NAME)
-        finally:
-            sys.setprofile(None)
+        self.module = import_file(path, MODULE_NAME)
         loss_name = getattr(self.module, "LOSS", DEFAULT_LOSS)
         return {
             "functions": sorted(
@@ -142,8 +131,8 @@ class Worker:
             ),
             "loss": loss_name if isinstance(loss_name, str) else repr(loss_name)[:80],
             "seconds": time.perf_counter() - started,
-            "training_calls": calls,
-            "figures": {"shown": shown[0], "open": figures.open_figures()},
+            # plt.show() calls at import are counted by the guard (main thread)
+            "figures": {"open": figures.open_figures()},
         }
 
     def call(self, function, args, keep_cache=False):
@@ -179,38 +168,64 @@ class Worker:
 
     def train(self, x, y, params, lr, max_epochs):
         """The grader's loop (grader.training) on the submission's functions; returns the
-        epochs run and the params reached, which the grader judges with its own forward."""
+        epochs run, the params reached and the trajectory (params and grads of every
+        step), which the grader checks and judges with its own network."""
         functions = tuple(getattr(self.module, name) for name in TRAINING_FUNCTIONS)
-        epochs, params = training.train(functions, x, y, params, lr, max_epochs)
-        return {"epochs": epochs, "params": describe(params)}
+        record = {}
+        epochs, params = training.train(functions, x, y, params, lr, max_epochs, record)
+        trajectory = {part: {key: _stacked(arrays) for key, arrays in kept.items()}
+                      for part, kept in record.items()}
+        return {"epochs": epochs, "params": describe(params), "trajectory": trajectory}
 
     def figure(self, function, args):
         import matplotlib.pyplot as plt
 
-        from grader.sandbox.figures import describe_figure
+        from grader.sandbox.figures import serialize_figure
 
         plt.close("all")
         result = getattr(self.module, function)(*args)
         if result is None and plt.get_fignums():
             result = plt.gcf()
         returned = "None" if result is None else f"a {type(result).__name__}"
-        return {"figure": describe_figure(result), "returned": returned}
+        return {"figure": serialize_figure(result), "returned": returned}
 
     # -- dispatch -------------------------------------------------------------------
 
     def handle(self, request):
         op = request.pop("op")
-        replaced = self.snapshot.replaced() if self.snapshot else []
         try:
             answer = getattr(self, op)(**request)
             answer["ok"] = True
         except BaseException as error:  # noqa: B036 - SystemExit and KeyboardInterrupt too
             answer = {"ok": False, "error": describe_error(error, self.submission_file)}
         answer["output"] = self.output.take()
-        if self.snapshot:
-            answer["replaced"] = self.snapshot.replaced(earlier=replaced)
-        answer["imports"] = self.audit.new_records() if self.audit else []
         return answer
+
+
+def run_job(worker, request, box, done, profiler=None):
+    """The body of a student thread: answer one request (bytes, or the load request as a
+    dict) and put the encoded answer in box; done is released at the end, whatever
+    happens. profiler: the guard's, installed first (the load request only)."""
+    try:
+        if profiler is not None:
+            sys.setprofile(profiler)
+        if isinstance(request, bytes):
+            request = protocol.loads(request)
+        box.append(protocol.body(worker.handle(request)))
+    except BaseException as error:  # noqa: B036 - an answer that cannot be encoded
+        box.append(protocol.body({"ok": False, "output": "", "error": {
+            "type": type(error).__name__, "message": "the answer could not be encoded",
+            "not_implemented": False, "traceback": ""}}))
+    finally:
+        done.release()
+
+
+def _stacked(arrays):
+    """One float64 array of the step arrays (steps first); None when their shapes differ."""
+    try:
+        return np.stack(arrays) if arrays else np.zeros((0,))
+    except ValueError:
+        return None
 
 
 def _copy_arrays(value):
@@ -247,12 +262,84 @@ def serve(requests, answers):
     warnings.simplefilter("ignore")
     os.environ["MPLBACKEND"] = "Agg"
     protocol.write_message(answers, {"ready": True})
+    try:
+        load = protocol.read_message(requests)
+        key = bytes.fromhex(load.pop("key"))
+    except (protocol.ProtocolError, KeyError, ValueError, AttributeError):
+        return
+    report, profiler = guard.install_sentry(Path(load["path"]).resolve().parent,
+                                            TRAINING_FUNCTIONS, figures.SHOW_FILES)
+    snapshot = guard.Snapshot()
+    _serve_signed(requests.read, answers.write, answers.flush, key, report, snapshot,
+                  worker, load, profiler)
+
+
+def _serve_signed(read, write, flush, key, report, snapshot, worker, load, profiler,
+                  _start=_thread.start_new_thread, _lock=_thread.allocate_lock,
+                  _digest=_hashlib.hmac_digest, _from_bytes=int.from_bytes, _len=len,
+                  _threads=None, _sleep=time.sleep, _monotonic=time.monotonic,
+                  _encode=None, _limit=protocol.MAX_MESSAGE_BYTES, _type=type, _bytes=bytes,
+                  _run=None):
+    """The main thread's loop: hand each request to a student thread, then sign and send
+    its answer with the guard's report. Everything it calls was bound before the
+    submission's import, so rebinding a module's name never reaches it."""
+    _threads, _encode, _run = _threads or _thread_counter(), _encode or _plain_json, \
+        _run or run_job
+    baseline, replaced, request, job_profiler = _threads(), [], load, profiler
     while True:
-        try:
-            request = protocol.read_message(requests)
-        except protocol.ProtocolError:
+        box, done = [], _lock()
+        done.acquire()
+        _start(_run, (worker, request, box, done, job_profiler))
+        done.acquire()
+        deadline = _monotonic() + 2.0
+        while _threads() > baseline and _monotonic() < deadline:
+            _sleep(0.001)
+        state = report()
+        replaced = snapshot.replaced(earlier=replaced)
+        state["replaced"] = replaced
+        state["threads_left"] = _threads() - baseline
+        sentry = _encode(state)
+        answer = box[0] if _len(box) == 1 and _type(box[0]) is _bytes else b""
+        payload = _len(sentry).to_bytes(4, "big") + sentry + answer
+        signature = _digest(key, payload, "sha256")
+        write((_len(signature) + _len(payload)).to_bytes(4, "big") + signature + payload)
+        flush()
+        header = read(4)
+        if _len(header) < 4:
             return
-        protocol.write_message(answers, worker.handle(request))
+        size = _from_bytes(header, "big")
+        request = read(size) if size <= _limit else b""
+        if _len(request) < size or not request:
+            return
+        job_profiler = None
+
+
+def _thread_counter(_listdir=os.listdir, _len=len, _isdir=os.path.isdir):
+    """A function counting this process's threads (1 where the system does not say)."""
+    if not _isdir("/proc/self/task"):
+        return lambda: 1
+    return lambda: _len(_listdir("/proc/self/task"))
+
+
+def _plain_json(value, _type=type, _str=str, _int=int, _list=list, _dict=dict,
+                _quote=_json.encode_basestring_ascii):
+    """JSON bytes of the guard's report (str, int, bool, lists and dicts of them),
+    written without the json module, whose functions a submission could rebind."""
+    def text(item):
+        kind = _type(item)
+        if kind is bool:
+            return "true" if item else "false"
+        if kind is _int:
+            return _int.__repr__(item)
+        if kind is _str:
+            return _quote(item)
+        if kind is _list:
+            return "[" + ",".join([text(element) for element in item]) + "]"
+        if kind is _dict:
+            return "{" + ",".join([_quote(_str(k)) + ":" + text(v) for k, v in item.items()]) + "}"
+        return "null"
+
+    return text(value).encode("ascii")
 
 
 def preload():

@@ -11,7 +11,10 @@ What is decided here comes from the grader's side only: how the first import fai
 (the handle's own timeout or the worker's end, else an exception) and the syntax tree of
 the text submitted. A file that does not parse is not retried, and one whose definitions
 raise the same exception again (an import of a module not handed in, a NameError in a
-default argument or a decorator) is reported as it is: its definitions are what fails.
+default argument or a decorator) is reported as it is: its definitions are what fails;
+only an UPPER_CASE constant whose value raised (`DATA = np.loadtxt("data.txt")`) is
+left out as well. Which line raised is read off the worker's traceback: it only chooses
+what else to leave out, and leaving out more never earns a point.
 """
 
 import re
@@ -22,6 +25,7 @@ from grader.intake.definitions import Definitions, named
 FALLBACK_CAUSES = ("timeout", "crashed")  # grader.sandbox.handle.failed_import's causes
 NOT_RETRIED = ("SyntaxError", "IndentationError", "TabError")  # the text itself is wrong
 MODULE_LINE = re.compile(r"line (\d+), in <module>")
+RETRIED_CONSTANTS = 3  # constants left out one by one, each a new worker
 LEFT_OUT = "its top-level statements that are not definitions"
 REMEDY = 'put them under `if __name__ == "__main__":`'
 
@@ -56,9 +60,26 @@ def import_definitions_only(submission, worker, info):
         return None
     definitions = submission.definitions_only()
     second = worker.reload() if definitions is not None and definitions.left_out else None
-    if raised and (second is None or same_exception(info, second)):
-        return None  # what raises is a definition, an import or a constant: said as it is
+    # A constant whose value raised (a data file read at import) is left out as well.
+    constants = []
+    while definitions is not None and len(constants) < RETRIED_CONSTANTS:
+        latest = second or info
+        constant = None if latest["ok"] or latest["error"].get("cause") is not None else \
+            definitions.constant_at(raised_on_line(latest) or 0)
+        if constant is None or constant in constants:
+            break
+        constants.append(constant)
+        definitions = submission.definitions_only(leave_out=tuple(constants))
+        second = worker.reload() if definitions is not None else None
+    if raised and not constants and (second is None or same_exception(info, second)):
+        return None  # what raises is a definition or an import: said as it is
     return ImportFallback(first=info, definitions=definitions, second=second)
+
+
+def raised_on_line(info):
+    """The line of the module's own statement that raised at import, or None."""
+    lines = MODULE_LINE.findall(info["error"].get("traceback") or "")
+    return int(lines[0]) if lines else None
 
 
 def same_exception(first, second):
@@ -76,8 +97,8 @@ def how_it_failed(info):
     text = f"importing it raised {error['type']}"
     if error["message"]:
         text += f" ({error['message']})"
-    lines = MODULE_LINE.findall(error.get("traceback") or "")
-    return text + (f" on line {lines[0]}" if lines else "")
+    line = raised_on_line(info)
+    return text + (f" on line {line}" if line else "")
 
 
 def rule_failure(fallback, file_name):

@@ -15,6 +15,7 @@ from grader.intake import prepare
 from grader.lab import DATASETS
 from grader.paths import (
     CHECKS_DIR,
+    COURSE_MARKER,
     DATASETS_DIR,
     HIDDEN_CHECKS_DIR,
     PACKAGED,
@@ -63,20 +64,24 @@ def verify_datasets(directory=DATASETS_DIR):
 
 
 def verify_reference(options):
-    """The solution, where this copy has it; else the stored reference values, whose
-    digest was recorded beside them when they were written."""
+    """The reference answers the checks will use (grader.session.plugin's `reference`):
+    the stored values given or shipped (their digest was recorded beside them when they
+    were written), else the solution of the course's own repository."""
+    solution = SOLUTION_DIR / "backprop.py"
     if options.reference_values is not None:
         stored, checksum = Path(options.reference_values), None
-    elif (SOLUTION_DIR / "backprop.py").is_file():
+    elif options.record_reference is not None or (COURSE_MARKER.is_file()
+                                                  and not REFERENCE_VALUES.is_file()):
+        if not solution.is_file():  # the answers are computed live, from the solution
+            raise GraderFailure(f"the course's solution {solution} is missing: "
+                                + restore_hint(solution))
         return
-    elif options.record_reference is not None:
-        raise GraderFailure("recording reference values needs the solution, which this copy "
-                            f"does not have ({SOLUTION_DIR / 'backprop.py'})")
     else:
         stored, checksum = REFERENCE_VALUES, REFERENCE_CHECKSUM
     if not stored.is_file():
-        raise GraderFailure(f"the grader has no reference answers: neither the solution nor "
-                            f"the stored values {stored} are here; {restore_hint(stored)}")
+        raise GraderFailure(f"the grader has no reference answers: neither the stored values "
+                            f"{stored} nor the course's solution are here; "
+                            + restore_hint(stored))
     if checksum is None:
         return
     if not checksum.is_file():

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from grader.lab import GROUPS, REPORT
+from grader.session.backprop_rule import WideCase
 from grader.session.cases import widths_label
 from grader.session.marker import VISIBLE, CheckFailed
 from grader.session.outcome import FAILED, GRADER_ERROR, PASSED, CheckResult
@@ -169,6 +170,13 @@ def student(request):
     code = StudentCode(session.prepared, session.worker)
     yield code
     session.import_error = code.import_failure()
+
+
+@pytest.fixture(scope="session")
+def backprop_rule(student):
+    """backprop_rule(): the submission's WideCase (grader.session.backprop_rule), built on
+    first use, once per grading session: the backward checks, hidden ones too, need it."""
+    return functools.cache(lambda: WideCase(student))
 
 
 @pytest.fixture

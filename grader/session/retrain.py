@@ -12,8 +12,7 @@ retrained: no learning rate turns it into descent.
 import numpy as np
 
 from grader.lab import LAYER_KEYS
-from grader.sandbox import training
-from grader.session import carried
+from grader.session import carried, network
 from grader.session.conventions import factor, factor_words, scale_between
 from grader.session.marker import CheckFailed
 from grader.session.student import expect_params
@@ -64,7 +63,7 @@ def retrained(student, x, y, params, learning_rate, budget, timeout):
                                         max_epochs=budget, timeout=timeout)
     except CheckFailed:
         return None
-    if training.accuracy(training.forward(x, trained), y) < 1.0:
+    if network.accuracy(network.forward(x, trained), y) < 1.0:
         return None
     words = factor_words(scale, len(x))
     update_words = " and update adds the step" if direction < 0 else ""

@@ -22,6 +22,7 @@ from grader.lab import LAYER_KEYS, LOSSES, SIGNATURES, SUBMISSION_FILE, TRAINING
 from grader.sandbox.handle import IntegrityError, SubmissionError, Timeout, failed_import
 from grader.session.cases import widths_label
 from grader.session.fallback import import_definitions_only, not_importable
+from grader.session.figures import describe_figure
 from grader.session.marker import CheckFailed
 from grader.session.outcome import (
     CRASHED,
@@ -34,6 +35,7 @@ from grader.session.outcome import (
     TIMEOUT,
     line,
 )
+from grader.session.trajectory import check_trajectory
 
 NOT_IMPLEMENTED_TEXT = "not implemented yet"
 UNDEFINED_NAME = re.compile(r"name '(\w+)' is not defined")
@@ -206,7 +208,7 @@ class StudentCode:
             info = self.worker.info if self.worker is not None else None
         if info is None or info["ok"]:
             return ""
-        if info["error"]["type"] in ("missing", "notebook"):
+        if info["error"]["type"] in ("missing", "notebook", "integrity"):
             return f"{self.file_name} could not be graded: {info['error']['message']}"
         if self.fallback is None:
             return f"{self.file_name} could not be imported: {self.failed_import_text(info)}"
@@ -299,11 +301,12 @@ class StudentCode:
             raise CheckFailed(f"{function} is missing: backprop.py must define "
                               f"{function} with the signature of the starter")
 
-    def _request(self, blame, op, requires=None, **fields):
+    def _request(self, blame, op, requires=None, remember_timeout=True, **fields):
         """Send a request on behalf of `blame` (the function named in failures).
 
-        A function that once ran out of time is not run again: every later request
-        that needs it fails at once with the same message, so a loop costs one timeout.
+        A function that once ran out of time is not run again (unless remember_timeout
+        is False): every later request that needs it fails at once with the same
+        message, so a loop costs one timeout.
         """
         for function in requires or (blame,):
             self.require(function)
@@ -313,6 +316,8 @@ class StudentCode:
         try:
             answer = self.worker.request(op, **fields)
         except Timeout as error:
+            if not remember_timeout:
+                raise CheckFailed(f"{blame} {error}", kind=TIMEOUT) from None
             self.stuck[blame] = f"{blame} {error}"
             raise CheckFailed(self.stuck[blame], kind=TIMEOUT) from None
         except IntegrityError as error:
@@ -416,22 +421,38 @@ class StudentCode:
         return (expect_params("backward", answer["value"], params, shapes=False),
                 argument_names("backward", answer["modified"]))
 
+    def timed_backward(self, y, cache, params, timeout):
+        """grads (a dict of float64 arrays, any shapes) when backward answers within
+        timeout seconds; running out of time there does not stop backward's other checks."""
+        answer = self._request("backward", "call", remember_timeout=False, function="backward",
+                               args=[y, cache, params], keep_cache=False, timeout=timeout)
+        return expect_params("backward", answer["value"], params, shapes=False)
+
     def train(self, x, y, params, lr, max_epochs, timeout):
         """(epochs run, params reached: float64 arrays of params' shapes) when the grader's
-        loop (grader.sandbox.training) drives the submission's forward, backward and update."""
+        loop (grader.sandbox.training) drives the submission's forward, backward and
+        update; CheckFailed unless the trajectory shows they come from gradient descent
+        (grader.session.trajectory)."""
         answer = self._request("training", "train", requires=TRAINING_FUNCTIONS,
                                x=x, y=y, params=params, lr=lr, max_epochs=max_epochs,
                                timeout=timeout)
-        return answer["epochs"], expect_params("update during training", answer["params"],
-                                               params)
+        epochs = answer["epochs"]
+        if not isinstance(epochs, int) or not 0 <= epochs <= max_epochs:
+            raise CheckFailed(f"the training loop reported {epochs!r} epochs")
+        trained = expect_params("update during training", answer["params"], params)
+        trajectory = answer.get("trajectory")
+        check_trajectory(trajectory if isinstance(trajectory, dict) else {}, epochs, x, y,
+                         params, lr, self.declared_loss(), trained)
+        return epochs, trained
 
     def figure(self, function, *args):
-        """The worker's description of the figure function(*args) drew."""
+        """What the figure function(*args) drew shows, derived here from the raw data the
+        worker serialised (grader.session.figures)."""
         answer = self._request(function, "figure", function=function, args=list(args))
         if answer["figure"] is None:
             raise CheckFailed(f"{function} returned {answer['returned']} and drew no "
                               "figure; return the matplotlib Figure")
-        return answer["figure"]
+        return describe_figure(answer["figure"])
 
 
 def argument_names(function, modified):

@@ -141,6 +141,15 @@ ESCAPES = {
         "    _worker.describe = lambda value: {'kind': 'none'}")),
     "leaks_the_environment": ("leak", in_function(FORWARD, (
         "import os\nraise ValueError(repr(dict(os.environ)))"))),
+    # The sandbox's init: the worker is pid 1 itself, so there is none to signal or trace.
+    "signals_the_sandbox_init": ("full", at_import(
+        "import os, signal\n"
+        "if os.path.exists('/proc/1/cmdline'):\n"
+        "    _init = open('/proc/1/cmdline', 'rb').read()\n"
+        "    if b'entry.py' not in _init:\n"
+        "        raise RuntimeError(f'another process is init: {_init!r}')\n"
+        "for _signal in (signal.SIGSTOP, signal.SIGKILL):\n"
+        "    try:\n        os.kill(1, _signal)\n    except OSError:\n        pass")),
     # Attacks on the grader itself.
     # (Never run these two without the sandbox: they would hit the machine's processes.)
     "kills_its_parent": ("full", at_import(

@@ -1,6 +1,7 @@
 """What the course publishes, built from this repository: the student template
-(`template.py`) and the Gradescope autograder (`gradescope.py`). Both ship the grader
-without the solution, so both need the reference answers stored in advance."""
+(`template.py`), the Gradescope autograder (`gradescope.py`) and the Classroom 50 bundle
+(`classroom50.py`). All ship the grader without the solution, so all need the reference
+answers stored in advance."""
 
 import shutil
 import tempfile

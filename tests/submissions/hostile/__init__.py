@@ -29,9 +29,12 @@ ATTACKS = {
     # 2 points lost.
     "loop_at_import": ("quiet_import", at_import("while True:\n    pass")),
     "loop_in_forward": ("forward", at_top_of(FORWARD, "while True:\n    pass")),
+    # (A worker runs student code outside its main thread, where signal handlers cannot
+    # be installed: the attempt fails, and the loop is ended all the same.)
     "ignores_sigterm": ("forward", at_top_of(FORWARD, (
-        "import signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
-        "signal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"))),
+        "import signal\ntry:\n    signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "    signal.signal(signal.SIGINT, signal.SIG_IGN)\nexcept ValueError:\n    pass\n"
+        "while True:\n    pass"))),
     "exit_at_import": ("quiet_import", at_import("import sys\nsys.exit(0)")),
     "os_exit_in_backward": ("backward", at_top_of(BACKWARD, "import os\nos._exit(0)")),
     "keyboard_interrupt_in_forward": ("forward", at_top_of(FORWARD, "raise KeyboardInterrupt")),

@@ -1,0 +1,156 @@
+"""Classroom 50's scores as grade-sheet rows, for the grade-book exports.
+
+    python -m grader export-grades scores.csv --roster roster.csv --format moodle|canvas|csv
+
+`gh teacher download` writes scores.csv, one line per submission: username, first_name,
+last_name, email, section, score, max_score, datetime, submission_tag, submitted_by,
+review_url, late, override. A roster (CSV: a GitHub username column and the student ID,
+optionally name, email and Moodle's participant number) says whose each username is.
+
+Each student's grade is one submission: a teacher's override when there is one, else
+the latest graded one (or the highest, duplicates="highest"). A submission Classroom 50
+recorded as 0/0 is an error of the grading, not a grade: it is never exported (an earlier
+graded submission is, when there is one). A roster student without a submission gets
+a `missing` row of 0, as in a regrade.
+"""
+
+import csv
+from pathlib import Path
+
+from grader.regrade.identity import EMAIL_COLUMNS, ID_COLUMNS, NAME_COLUMNS
+
+SCORES_COLUMNS = ("username", "score", "max_score", "datetime")  # the ones read, at least
+USERNAME_COLUMNS = ("username", "github", "github username", "github_username", "login")
+PARTICIPANT_COLUMNS = ("participant", "moodle participant")
+CHOICES = ("latest", "highest")  # which graded submission is a student's grade
+
+
+class ScoresError(ValueError):
+    """scores.csv or its roster cannot be used; the message names the file and line."""
+
+
+def _read_csv(path, what):
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScoresError(f"cannot read the {what} {path}: {error}") from None
+    reader = csv.DictReader(text.splitlines())
+    if not reader.fieldnames:
+        raise ScoresError(f"{path}: the {what} is empty")
+    return reader
+
+
+def _column(header, aliases, path, required=True):
+    lowered = {column.strip().lower(): column for column in header}
+    found = next((lowered[alias] for alias in aliases if alias in lowered), None)
+    if found is None and required:
+        raise ScoresError(f"{path}: no {aliases[0]!r} column (accepted names: "
+                          f"{', '.join(aliases)}); the header is {', '.join(header)}")
+    return found
+
+
+def read_roster(path):
+    """{username (lower case): {student_id, name, email, participant}}."""
+    reader = _read_csv(path, "roster")
+    columns = {"username": _column(reader.fieldnames, USERNAME_COLUMNS, path),
+               "student_id": _column(reader.fieldnames, ID_COLUMNS, path),
+               "name": _column(reader.fieldnames, NAME_COLUMNS, path, required=False),
+               "email": _column(reader.fieldnames, EMAIL_COLUMNS, path, required=False),
+               "participant": _column(reader.fieldnames, PARTICIPANT_COLUMNS, path,
+                                      required=False)}
+    roster = {}
+    for line, record in enumerate(reader, start=2):
+        entry = {key: (record.get(column) or "").strip() if column else ""
+                 for key, column in columns.items()}
+        username = entry.pop("username").lower()
+        if not username or not entry["student_id"]:
+            raise ScoresError(f"{path} line {line}: a username and a student ID are both needed")
+        if username in roster:
+            raise ScoresError(f"{path} line {line}: the username {username} appears twice")
+        entry["student_id"] = entry["student_id"].upper()
+        roster[username] = entry
+    if not roster:
+        raise ScoresError(f"{path}: the roster has a header but no students")
+    return roster
+
+
+def _number(text, path, line, column):
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise ScoresError(f"{path} line {line}: {column} {text!r} is not a number") from None
+    return int(value) if value.is_integer() else value
+
+
+def read_submissions(path):
+    """{username (lower case): [submission, ...]} of scores.csv, each a dict with score,
+    max_score, datetime, tag and override."""
+    reader = _read_csv(path, "scores")
+    missing = [name for name in SCORES_COLUMNS if name not in reader.fieldnames]
+    if missing:
+        raise ScoresError(f"{path} is not Classroom 50's scores.csv (gh teacher download): "
+                          f"no {', '.join(missing)} column")
+    found = {}
+    for line, record in enumerate(reader, start=2):
+        username = (record["username"] or "").strip().lower()
+        if not username or not (record["score"] or "").strip():
+            continue  # a student listed without a submission
+        found.setdefault(username, []).append({
+            "score": _number(record["score"], path, line, "score"),
+            "max_score": _number(record["max_score"], path, line, "max_score"),
+            "datetime": (record.get("datetime") or "").strip(),
+            "tag": (record.get("submission_tag") or "").strip(),
+            "override": (record.get("override") or "").strip().lower() in ("true", "1", "yes")})
+    return found
+
+
+def chosen(username, submissions, choice):
+    """(the submission that is the student's grade or None, warnings)."""
+    graded = [s for s in submissions if s["max_score"] > 0]
+    if not graded:
+        return None, [f"{username}: Classroom 50 recorded only grading errors (0/0), not a "
+                      "grade: left out (look at the run's log, and grade it again)"]
+    pool = [s for s in graded if s["override"]] or graded
+    if choice == "highest":
+        best = max(pool, key=lambda s: (s["score"], s["datetime"]))
+    else:
+        best = max(pool, key=lambda s: s["datetime"])
+    warnings = []
+    if len(submissions) > 1:
+        how = "the override" if best["override"] else f"the {choice}"
+        warnings.append(f"{username}: {len(submissions)} submissions, exported {how} "
+                        f"({best['score']}/{best['max_score']}, {best['tag'] or best['datetime']})")
+    return best, warnings
+
+
+def score_rows(scores, roster, choice=CHOICES[0]):
+    """(grade-sheet rows, warnings) of scores.csv matched with the roster."""
+    if choice not in CHOICES:
+        raise ScoresError(f"unknown choice {choice!r}: use one of {', '.join(CHOICES)}")
+    people = read_roster(roster)
+    submissions = read_submissions(scores)
+    rows, warnings = [], []
+    for username in sorted(set(submissions) - set(people)):
+        warnings.append(f"{username}: in {scores} but not in the roster, left out")
+    maxima = set()
+    for username, person in sorted(people.items()):
+        best, more = chosen(username, submissions.get(username, []), choice)
+        warnings += more if username in submissions else []
+        row = {**person, "submission": username, "reason": ""}
+        if username not in submissions:
+            row.update(total=0, max_score="", status="missing", reason="no submission")
+        elif best is None:
+            continue
+        else:
+            row.update(total=best["score"], max_score=best["max_score"], status="ok")
+            maxima.add(best["max_score"])
+        rows.append(row)
+    if len(maxima) > 1:
+        raise ScoresError(f"{scores}: the grades are out of different maxima "
+                          f"({', '.join(map(str, sorted(maxima)))}), as when the bonus setting "
+                          "changed between submissions: grade them again with one setting")
+    for row in rows:
+        if row["status"] == "missing":
+            row["max_score"] = next(iter(maxima), "")
+    return sorted(rows, key=lambda row: (row["student_id"], row["submission"])), warnings
+

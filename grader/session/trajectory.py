@@ -1,0 +1,92 @@
+"""Whether trained params come from the submission's own gradient descent.
+
+The worker runs the grader's training loop (grader.sandbox.training) on the submission's
+forward, backward and update, and sends back every step: the params it started from and
+the grads backward gave there. Nothing of that is taken on trust: here, in the grader's
+own process, the trajectory must start from the grader's initial params, every step must
+be update's contract (params - lr * grads, or + for an update that adds its step), every
+grads one fixed multiple of the gradient of the declared loss at that step's params
+(grader.session.network, all steps at once; a multiple such as a sum instead of a mean
+is charged in the checks of the functions that make it, see grader.session.retrain),
+with the steps going down the loss, and the params returned must be the last step's. So
+params that training did not produce (stored ones, an update that ignores its grads, a
+backward steering to a chosen point) earn nothing.
+"""
+
+import numpy as np
+
+from grader.lab import LAYER_KEYS
+from grader.session import network
+from grader.session.marker import CheckFailed
+
+GRADIENT_TOLERANCE = 1e-6  # as backward's comparison with the reference
+STEP_RTOL, STEP_ATOL = 1e-9, 1e-12
+
+
+def _stack(trajectory, part, key, steps, shape):
+    """The (steps, *shape) float64 history of one key, or CheckFailed."""
+    array = trajectory.get(part, {}).get(key)
+    if array is None or np.shape(array) != (steps, *shape):
+        raise CheckFailed(f"the training loop's {part} of {key} do not have one {shape} "
+                          "array per step; the trained params cannot be checked")
+    return np.array(array, dtype=np.float64)
+
+
+def check_trajectory(trajectory, epochs, x, y, initial, lr, kind, trained):
+    """Fail unless trained is what `epochs` steps of gradient descent make of initial.
+
+    Args:
+        trajectory: {"params": {key: (epochs + 1, *shape)}, "grads": {key: (epochs,
+            *shape)}} as the worker sent it; x (N, 2), y (N, 1); initial: the params the
+            grader started from; lr; kind: the declared loss; trained: the params returned.
+    """
+    params = {key: _stack(trajectory, "params", key, epochs + 1, initial[key].shape)
+              for key in LAYER_KEYS}
+    grads = {key: _stack(trajectory, "grads", key, epochs, initial[key].shape)
+             for key in LAYER_KEYS}
+    if not all(np.array_equal(params[key][0], initial[key]) for key in LAYER_KEYS):
+        raise CheckFailed("training did not start from the grader's initial params")
+    if not all(np.array_equal(params[key][-1], trained[key]) for key in LAYER_KEYS):
+        raise CheckFailed("the params returned are not those of the training's last step")
+    sign = _update_sign(params, grads, lr, epochs)
+    if epochs:
+        _check_gradients(params, grads, epochs, x, y, kind, sign)
+
+
+def _update_sign(params, grads, lr, epochs):
+    """-1 when every step is params - lr * grads, +1 when every one adds; else CheckFailed."""
+    def stepped(epoch, sign):
+        return all(np.allclose(params[key][epoch + 1], params[key][epoch]
+                               + sign * lr * grads[key][epoch], rtol=STEP_RTOL, atol=STEP_ATOL)
+                   for key in LAYER_KEYS)
+
+    sign = -1.0 if not epochs or stepped(0, -1.0) else 1.0
+    for epoch in range(epochs):
+        if not stepped(epoch, sign):
+            raise CheckFailed(f"at epoch {epoch + 1} update did not return params - lr * "
+                              "grads of that step (see update's checks): the trained params "
+                              "are credited only to gradient descent")
+    return sign
+
+
+def _check_gradients(params, grads, epochs, x, y, kind, sign):
+    """Fail at the first step whose grads are not the one multiple of the gradient at
+    its params that the first step shows, or when the steps climb the loss."""
+    expected = network.backward(x, y, {key: params[key][:epochs] for key in LAYER_KEYS}, kind)
+    flat = lambda arrays: np.concatenate(  # noqa: E731 - (epochs, all entries of every key)
+        [arrays[key].reshape(epochs, -1) for key in LAYER_KEYS], axis=1)
+    got, right = flat(grads), flat(expected)
+    multiple = float(got[0] @ right[0] / max(right[0] @ right[0], 1e-300))
+    if sign * multiple >= 0:
+        raise CheckFailed("the first training step does not go down the loss: backward's "
+                          "grads and update's step together climb it (see their checks)")
+    scaled = multiple * right
+    errors = np.linalg.norm(got - scaled, axis=1) / np.maximum(
+        np.linalg.norm(got, axis=1) + np.linalg.norm(scaled, axis=1), 1e-8)
+    wrong = np.flatnonzero(errors >= GRADIENT_TOLERANCE)
+    if wrong.size:
+        epoch = int(wrong[0])
+        raise CheckFailed(f"at epoch {epoch + 1} the grads backward gave are not the gradient "
+                          f"of the {kind.upper()} loss at that step's params (relative error "
+                          f"{errors[epoch]:.2g}; see backward's checks): the trained params "
+                          "are credited only to gradient descent with the gradient")

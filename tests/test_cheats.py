@@ -1,0 +1,93 @@
+"""Cheats end at the score their honest work deserves, in `python -m grader` and in a
+regrade: numerical differentiation instead of back-propagation, forged reports, answers
+the worker was not asked for, params that training did not produce, imports hidden from
+the audit. The submissions are in tests/submissions/hostile/cheats.py."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.grading import grade_source
+from tests.submissions.hostile import cheats
+from tests.test_regrade import regrade, write
+from tests.test_sandbox import repository_state
+
+
+def descendants():
+    """Command lines of every live process descending from this one (a grade's workers,
+    and whatever they left: the grader makes itself their subreaper); zombies are dead."""
+    parents = {}
+    for proc in Path("/proc").iterdir():
+        try:
+            state, parent = (proc / "stat").read_text().rsplit(")", 1)[1].split()[:2]
+            if state != "Z":
+                parents[int(proc.name)] = int(parent)
+        except (OSError, ValueError):
+            continue
+    found, frontier = [], {os.getpid()}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier}
+        found += sorted(frontier)
+    return [Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            for pid in found if Path(f"/proc/{pid}/cmdline").exists()]
+
+
+@pytest.fixture(scope="module")
+def before():
+    return repository_state()
+
+
+@pytest.mark.parametrize("name", sorted(cheats.CHEATS))
+def test_a_cheat_earns_what_its_honest_work_deserves(name, tmp_path, before):
+    for other, text in cheats.CHEATS[name].files.items():
+        (tmp_path / "submission").mkdir(exist_ok=True)
+        (tmp_path / "submission" / other).write_text(text, encoding="utf-8")
+    results = grade_source(cheats.source(name), tmp_path)
+    failed = [(c.name, c.output[:200]) for c in results.checks if not c.passed]
+    assert results.score == cheats.expected(name), failed
+    assert repository_state() == before and descendants() == []
+
+
+def test_numerical_differentiation_loses_backward_by_the_rule(tmp_path):
+    results = grade_source(cheats.source("numerical_backward"), tmp_path)
+    backward = [c for c in results.checks if c.group == "backward"]
+    assert backward and all(c.score == 0 for c in backward)
+    assert all("must not evaluate the network at parameters other than" in c.output
+               for c in backward)
+    assert all(c.passed for c in results.checks if c.group == "convergence")
+
+
+def test_the_students_own_modules_and_threads_of_numpy_are_no_cheat(tmp_path):
+    """The honest side: a helper module of the student's own (no installed package has
+    its name) is allowed and scanned, and the reference with it keeps full marks."""
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / "lab_helpers.py").write_text("import math\n\nSCALE = math.sqrt(4.0)\n",
+                                           encoding="utf-8")
+    results = grade_source(cheats.solution_with((None, "import lab_helpers"))(), tmp_path)
+    failed = [(c.name, c.output[:200]) for c in results.checks if not c.passed]
+    assert results.score == cheats.expected("walks_to_the_worker"), failed  # the solution's
+
+
+def test_a_helper_module_that_imports_a_framework_breaks_the_rule(tmp_path):
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / "lab_helpers.py").write_text("try:\n    import torch\nexcept ImportError:\n"
+                                           "    torch = None\n", encoding="utf-8")
+    results = grade_source(cheats.solution_with((None, "import lab_helpers"))(), tmp_path)
+    assert results.score == 0 and results.broken_rules
+    assert any("torch" in c.output and "lab_helpers.py" in c.output
+               for c in results.broken_rules)
+
+
+@pytest.mark.serial  # a regrade of every cheat: the machine's cores for its timeouts
+def test_a_regrade_gives_each_cheat_its_deserved_score(tmp_path, before):
+    for name, cheat in cheats.CHEATS.items():
+        write(tmp_path / "class" / name, cheats.source(name))
+        for other, text in cheat.files.items():
+            (tmp_path / "class" / name / other).write_text(text, encoding="utf-8")
+    table = regrade(tmp_path / "class", out=tmp_path / "out")
+    assert {name: table[name]["total"] for name in cheats.CHEATS} == \
+        {name: f"{cheats.expected(name, regrade=True):g}" for name in cheats.CHEATS}
+    assert repository_state() == before and descendants() == []
