@@ -8,9 +8,9 @@ derivative_loss and derivative_sigmoid values (raw numbers asked of the worker),
 backward must match that. Where the submission's network differs from the contract's (a
 forward without biases), backward is compared where the two agree (those biases zero).
 
-The math here is the contract's, written in grader code (as grader.sandbox.training
-writes its forward): nothing of the submission decides what "right" is, and no stored
-reference value is needed for inputs the reference never saw.
+The math here is the contract's, written in grader code (the network's activations are
+grader.session.network's): nothing of the submission decides what "right" is, and no
+stored reference value is needed for inputs the reference never saw.
 """
 
 import itertools
@@ -20,23 +20,12 @@ import numpy as np
 from grader.lab import LAYERS
 from grader.session.gradcheck import rel_error
 from grader.session.marker import CheckFailed
+from grader.session.network import activations
 
 # The functions backward builds on, whose own errors are carried forward into it.
 BUILDS_ON = ("derivative_loss", "derivative_sigmoid")
 AGREE = 1e-7  # relative error under which two networks' outputs are the same (forward's)
 EMPTY = 1e-12  # a gradient below this norm proves nothing (a placeholder's zeros)
-
-
-def sigmoid(a):
-    return 0.5 * (np.tanh(0.5 * a) + 1.0)  # the sigmoid without overflow warnings
-
-
-def activations(x, params):
-    """[x (N, 2), z1 (N, h1), z2 (N, h2), y_pred (N, 1)] of the contract's network."""
-    layers = [np.asarray(x, np.float64)]
-    for weight, bias in LAYERS:
-        layers += [sigmoid(np.dot(layers[-1], params[weight]) + params[bias])]
-    return layers
 
 
 def derivative_loss(y_pred, y, kind):
