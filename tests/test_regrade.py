@@ -141,7 +141,7 @@ def test_hostile_code_earns_nothing_from_its_attack(runs, name):
         assert row["total"] == FULL_MARKS  # the attack changed nothing; the rest is the solution
     elif attacked == "quiet_import":  # the rest is the solution, graded without the attack
         rules = next(column for column in row if column.startswith("rules/"))
-        assert row[rules] == "0" and row["total"] == "112"
+        assert row[rules] == "0" and row["total"] == f"{bonus_total(108, 110, 4):g}"
     else:
         group = next(column for column in row if column.startswith(f"{attacked}/"))
         assert row[group] == "0" and float(row["total"]) < 110
