@@ -79,7 +79,7 @@ def test_style_gets_its_fair_score_and_diagnosis(name, graded):
     score, bonus, failing, passing = EXPECTED[name]
     results = graded(STYLES / f"{name}.py")
     assert not any(c.internal_error for c in results.checks)
-    assert (results.score - results.bonus, results.bonus) == (score, bonus), [
+    assert (results.core, results.bonus) == (score, bonus), [
         (c.name, c.output) for c in results.checks if not c.passed]
     for group, patterns in failing.items():
         texts = "\n".join(c.output for c in results.checks if c.group == group and not c.passed)
