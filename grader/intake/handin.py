@@ -53,7 +53,8 @@ def _unpacked(archive, staging, budget, notes, label):
     """Unpack archive into a fresh folder of staging; links leaving it are refused."""
     # Named after the archive (it shows in messages), short enough for any file system.
     stem = archive_stem(archive.name)[:80].encode("utf-8")[:120].decode("utf-8", "ignore")
-    destination = Path(staging) / f"{len(os.listdir(staging))}-{stem}"
+    staging = Path(staging() if callable(staging) else staging)
+    destination = staging / f"{len(os.listdir(staging))}-{stem}"
     unpacked = unpack(archive, destination, budget)
     for name, target in unpacked.links:
         where = os.path.normpath(os.path.join(os.path.dirname(name), target))
@@ -65,7 +66,8 @@ def _unpacked(archive, staging, budget, notes, label):
 
 
 def open_handin(path, staging):
-    """Opened for the hand-in at path, unpacking into staging (an empty folder).
+    """Opened for the hand-in at path, unpacking into staging (an empty folder, or a
+    function that makes one when an archive is to be unpacked).
 
     Raises BadArchive (an archive that cannot be unpacked safely) and Refused (a link
     leaving the hand-in).

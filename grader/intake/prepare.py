@@ -103,10 +103,7 @@ class Prepared:
         self.shown = ""  # the graded file's name within the hand-in
         parsed = {}  # the notebooks locate read, so that none is parsed twice
         try:
-            # Where archives are unpacked: only the grader reads it (the worker sees the
-            # copy); a scratch folder, so that a grade killed midway leaves none behind.
-            self.staging = scratch.make()
-            opened = open_handin(path, self.staging)
+            opened = open_handin(path, self._staging)
             found = find(opened.path, parsed)
         except Refused as error:
             self.problem = ("integrity", str(error), "integrity")
@@ -146,6 +143,13 @@ class Prepared:
         target = target if not os.path.lexists(target) else self.path.with_suffix(".py")
         os.replace(self.path, target)
         self.path = target
+
+    def _staging(self):
+        """Where archives are unpacked, made when one is: only the grader reads it (the
+        worker sees the copy); a scratch folder, so a grade killed midway leaves none."""
+        if self.staging is None:
+            self.staging = scratch.make()
+        return self.staging
 
     def _read_script(self):
         """The .py's text, decoded as its editor saved it; a copy made UTF-8 (noted)."""
