@@ -78,6 +78,8 @@ def _check_gradients(params, grads, epochs, x, y, kind, sign):
     got, scaled = [], []
     for key in LAYER_KEYS:
         mine, right = grads[key].reshape(epochs, -1), expected[key].reshape(epochs, -1)
+        if not mine.any():
+            continue  # a key the submission never trains (a network without biases)
         multiple = float(mine[0] @ right[0] / max(right[0] @ right[0], 1e-300))
         if sign * multiple >= 0:
             raise CheckFailed(f"the first training step does not go down the loss in {key}: "
@@ -85,6 +87,8 @@ def _check_gradients(params, grads, epochs, x, y, kind, sign):
                               "their checks)")
         got.append(mine)
         scaled.append(multiple * right)
+    if not got:
+        return
     got, scaled = np.concatenate(got, axis=1), np.concatenate(scaled, axis=1)
     errors = np.linalg.norm(got - scaled, axis=1) / np.maximum(
         np.linalg.norm(got, axis=1) + np.linalg.norm(scaled, axis=1), 1e-8)
