@@ -38,6 +38,11 @@ def check_convergence(student, note, dataset, seed):
         epochs, trained = student.train(x, y, init_params(WIDTHS, seed), lr=LEARNING_RATE,
                                         max_epochs=budget, timeout=TIMEOUT)
     except CheckFailed as error:
+        rescaled = retrained(student, x, y, init_params(WIDTHS, seed), LEARNING_RATE, budget,
+                             TIMEOUT)
+        if rescaled is not None:  # a multiple on the step, charged where it is made
+            note(rescaled)
+            return
         # A NaN in update's output is often a wrong backward's doing: say which fails.
         if error.kind == FAILED and any(student.verdict(function) is False
                                         for function in TRAINING_FUNCTIONS):

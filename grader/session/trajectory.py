@@ -5,11 +5,10 @@ forward, backward and update, and sends back every step: the params it started f
 the grads backward gave there. Nothing of that is taken on trust: here, in the grader's
 own process, the trajectory must start from the grader's initial params, every step must
 be update's contract (params - lr * grads, or + for an update that adds its step), every
-grads one fixed multiple of the gradient of the declared loss at that step's params
-(one for the weights, one for the biases; a bias whose grads are always zero never moves)
-(grader.session.network, all steps at once; a multiple such as a sum instead of a mean
-is charged in the checks of the functions that make it, see grader.session.retrain),
-with the steps going down the loss, and the params returned must be the last step's. So
+grads, key by key, one fixed multiple of the gradient of the declared loss at that step's
+params (grader.session.network, all steps at once; a multiple such as a sum instead of a
+mean, or a bias gradient averaged, is charged in the checks of the functions that make
+it), with the steps going down the loss, and the params returned must be the last step's. So
 params that training did not produce (stored ones, an update that ignores its grads, a
 backward steering to a chosen point) earn nothing.
 """
@@ -71,19 +70,28 @@ def _update_sign(params, grads, lr, epochs):
 
 
 def _check_gradients(params, grads, epochs, x, y, kind, sign):
-    """Fail at the first step whose grads are not the one multiple of the gradient at
-    its params that the first step shows, or when the steps climb the loss."""
+    """Fail at the first step whose grads are not, key by key, the one multiple of the
+    gradient at its params that the first step shows (a bias gradient averaged instead
+    of summed is one: charged in backward's checks, not here), or when a key's steps
+    climb the loss."""
     expected = network.backward(x, y, {key: params[key][:epochs] for key in LAYER_KEYS}, kind)
-    # A bias whose grads are zero at every step never moves: a bias-free network trained
-    # by descent on its weights (the missing biases are charged in forward's and
-    # backward's checks, not again here; grader.session.carried).
-    moving = [key for key in LAYER_KEYS if key[0] != "b" or np.any(grads[key])]
-    # Weights and biases may each carry their own multiple (the 1/N put on the biases
-    # only): descent on both, each charged where it is made.
-    errors = np.zeros(epochs)
-    for keys in ([k for k in moving if k[0] == "W"], [k for k in moving if k[0] == "b"]):
-        if keys:
-            errors = np.maximum(errors, _group_errors(grads, expected, keys, epochs, sign))
+    got, scaled = [], []
+    for key in LAYER_KEYS:
+        mine, right = grads[key].reshape(epochs, -1), expected[key].reshape(epochs, -1)
+        if not mine.any():
+            continue  # a key the submission never trains (a network without biases)
+        multiple = float(mine[0] @ right[0] / max(right[0] @ right[0], 1e-300))
+        if sign * multiple >= 0:
+            raise CheckFailed(f"the first training step does not go down the loss in {key}: "
+                              "backward's grads and update's step together climb it (see "
+                              "their checks)")
+        got.append(mine)
+        scaled.append(multiple * right)
+    if not got:
+        return
+    got, scaled = np.concatenate(got, axis=1), np.concatenate(scaled, axis=1)
+    errors = np.linalg.norm(got - scaled, axis=1) / np.maximum(
+        np.linalg.norm(got, axis=1) + np.linalg.norm(scaled, axis=1), 1e-8)
     wrong = np.flatnonzero(errors >= GRADIENT_TOLERANCE)
     if wrong.size:
         epoch = int(wrong[0])
@@ -91,17 +99,3 @@ def _check_gradients(params, grads, epochs, x, y, kind, sign):
                           f"of the {kind.upper()} loss at that step's params (relative error "
                           f"{errors[epoch]:.2g}; see backward's checks): the trained params "
                           "are credited only to gradient descent with the gradient")
-
-
-def _group_errors(grads, expected, keys, epochs, sign):
-    """(epochs,) relative error of the grads of `keys` against the one multiple of the
-    gradient that the first step shows; CheckFailed when that step climbs the loss."""
-    got, right = (np.concatenate([arrays[key].reshape(epochs, -1) for key in keys], axis=1)
-                  for arrays in (grads, expected))
-    multiple = float(got[0] @ right[0] / max(right[0] @ right[0], 1e-300))
-    if sign * multiple >= 0:
-        raise CheckFailed("the first training step does not go down the loss: backward's "
-                          "grads and update's step together climb it (see their checks)")
-    scaled = multiple * right
-    return np.linalg.norm(got - scaled, axis=1) / np.maximum(
-        np.linalg.norm(got, axis=1) + np.linalg.norm(scaled, axis=1), 1e-8)
