@@ -38,9 +38,11 @@ def check_convergence(student, note, dataset, seed):
         epochs, trained = student.train(x, y, init_params(WIDTHS, seed), lr=LEARNING_RATE,
                                         max_epochs=budget, timeout=TIMEOUT)
     except CheckFailed as error:
+        # A step too large for lr (a multiple charged elsewhere) can saturate the network
+        # before it trains: the training at the undoing learning rate is judged instead.
         rescaled = retrained(student, x, y, init_params(WIDTHS, seed), LEARNING_RATE, budget,
-                             TIMEOUT)
-        if rescaled is not None:  # a multiple on the step, charged where it is made
+                             TIMEOUT) if error.kind == FAILED else None
+        if rescaled is not None:
             note(rescaled)
             return
         # A NaN in update's output is often a wrong backward's doing: say which fails.

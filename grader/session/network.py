@@ -48,7 +48,7 @@ def backward(x, y, params, kind):
     else:
         d_a = 2.0 * (y_pred - y) * y_pred * (1.0 - y_pred) / n
     grads = {}
-    for layer in reversed(range(len(LAYERS))):
+    for layer in range(len(LAYERS) - 1, -1, -1):  # output layer first
         weight, bias = LAYERS[layer]
         grads[weight] = np.swapaxes(outputs[layer], -1, -2) @ d_a
         grads[bias] = d_a.sum(axis=-2, keepdims=True)
