@@ -30,8 +30,9 @@ EXPECTED = {
         {"backward": [r"right given your own derivative_loss"],
          "convergence": [r"at lr 1 / 50: your gradients are the contract's but off by a "
                          r"factor N/2"]}),
-    # error = y - output, ½·Σ, W += lr * dW: three functions off the convention, each once.
-    "delta_rule": (82, 0, {
+    # error = y - output, ½·Σ, W += lr * dW: three functions off the convention, each once
+    # (update's sign costs its value check only: its step still scales with lr).
+    "delta_rule": (84, 0, {
         "loss": [r"½·Σ"],
         "derivative_loss": [r"error = y - output with a ½·Σ loss"],
         "update": [r"it adds the step", r"the delta rule.s W \+= lr"]},
