@@ -327,7 +327,7 @@ def test_a_regrade_as_root_keeps_every_attack_at_its_honest_score(course_copy, s
         capture_output=True, text=True, timeout=600)
     shutil.rmtree(submissions, ignore_errors=True)
     assert completed.returncode == 0, completed.stderr[-3000:]
-    with (out / "grades.csv").open(encoding="utf-8", newline="") as stream:
+    with (out / "grades.csv").open(encoding="utf-8-sig", newline="") as stream:
         table = {row["submission"]: row for row in csv.DictReader(stream)}
     assert {name: row["total"] for name, row in table.items()} == expected
     assert {row["isolation"] for row in table.values()} == {

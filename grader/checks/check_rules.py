@@ -64,9 +64,13 @@ def check_run_time_imports(student, note):
     local = local_modules(submission)
     static = {module for _, code in scanned_sources(submission)
               for module, _ in forbidden_imports(code, local)}
-    found = sorted({(record["module"], record["line"]) for record in student.worker.imports
-                    if is_forbidden(record["module"], local) and record["module"] not in static},
-                   key=lambda item: item[1])
+    # In the order attempted (an import the student asked for before those it made in
+    # turn), then by line; each once.
+    attempted = dict.fromkeys((record["module"], record["line"])
+                              for record in student.worker.imports
+                              if is_forbidden(record["module"], local)
+                              and record["module"] not in static)
+    found = sorted(attempted, key=lambda item: item[1])
     fail_unless(not found, f"{student.file_name} imports " + "; ".join(
         f"{describe(module)} on line {line}" for module, line in found)
         + " (seen at run time: the name is computed or hidden from a plain reading). The lab "

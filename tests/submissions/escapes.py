@@ -155,7 +155,11 @@ ESCAPES = {
     "kills_its_parent": ("full", at_import(
         "import os, signal\n"
         "_parent = os.getppid()\n"
-        "_grandparent = int(open(f'/proc/{_parent}/stat').read().rsplit(')', 1)[1].split()[1])\n"
+        "try:  # in the sandbox the worker is pid 1: it has no parent to see\n"
+        "    _stat = open(f'/proc/{_parent}/stat').read()\n"
+        "    _grandparent = int(_stat.rsplit(')', 1)[1].split()[1])\n"
+        "except (OSError, IndexError, ValueError):\n"
+        "    _grandparent = 0\n"
         "for _pid in (_parent, _grandparent):\n"
         "    for _kill in (os.kill, os.killpg):\n"
         "        try:\n"
