@@ -12,6 +12,8 @@ from grader.session import network
 from grader.session.cases import init_params, inputs
 from grader.session.marker import CheckFailed
 from grader.session.trajectory import check_trajectory
+from tests.grading import grade_source
+from tests.submissions.mutants import MUTANTS, mutant_source
 
 X, Y = inputs(40, seed=3)
 LR = 1.0
@@ -81,3 +83,29 @@ def test_the_graders_network_agrees_with_the_reference(lab):
         got = network.backward(X, Y, params, kind)
         assert all(np.allclose(got[key], expected[key], rtol=1e-10, atol=1e-14)
                    for key in LAYER_KEYS)
+
+
+def test_a_backward_charged_in_its_own_checks_keeps_convergence_while_it_descends():
+    """Error carried forward: grads that are not one multiple of the gradient (a backward
+    whose own checks fail and charge it) pass as long as every step goes down the loss;
+    a step that climbs it, or a jump to other params, still fails."""
+    recorded, epochs, initial, trained = trajectory(wobble=True)
+    check_trajectory(recorded, epochs, X, Y, initial, LR, "mse", trained, carried=True)
+    recorded, epochs, initial, trained = trajectory(scale=-1.0)
+    with pytest.raises(CheckFailed, match="does not go down"):
+        check_trajectory(recorded, epochs, X, Y, initial, LR, "mse", trained, carried=True)
+    recorded, epochs, initial, trained = trajectory(jump_at=2, wobble=True)
+    with pytest.raises(CheckFailed, match="update did not return"):
+        check_trajectory(recorded, epochs, X, Y, initial, LR, "mse", trained, carried=True)
+
+
+def test_a_wrong_backward_that_still_descends_keeps_its_convergence_points(tmp_path):
+    """Both sides end to end: the output sigmoid derivative left out costs backward's
+    checks, not convergence as well; a backward of the wrong sign converges nowhere."""
+    for name, converges in (("backward_output_sigmoid_derivative_missing", True),
+                            ("backward_sign_flipped", False)):
+        mutant = next(m for m in MUTANTS if m.name == name)
+        (tmp_path / name).mkdir()
+        results = grade_source(mutant_source(mutant), tmp_path / name)
+        convergence = [c for c in results.checks if c.group == "convergence"]
+        assert convergence and all(c.passed == converges for c in convergence), name

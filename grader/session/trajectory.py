@@ -8,7 +8,9 @@ be update's contract (params - lr * grads, or + for an update that adds its step
 grads, key by key, one fixed multiple of the gradient of the declared loss at that step's
 params (grader.session.network, all steps at once; a multiple such as a sum instead of a
 mean, or a bias gradient averaged, is charged in the checks of the functions that make
-it), with the steps going down the loss, and the params returned must be the last step's. So
+it), with the steps going down the loss, and the params returned must be the last step's
+(a backward charged in its own checks need only go down the loss at every step: its
+error is carried forward, not charged again). So
 params that training did not produce (stored ones, an update that ignores its grads, a
 backward steering to a chosen point) earn nothing.
 """
@@ -32,8 +34,11 @@ def _stack(trajectory, part, key, steps, shape):
     return np.array(array, dtype=np.float64)
 
 
-def check_trajectory(trajectory, epochs, x, y, initial, lr, kind, trained):
+def check_trajectory(trajectory, epochs, x, y, initial, lr, kind, trained, carried=False):
     """Fail unless trained is what `epochs` steps of gradient descent make of initial.
+
+    With carried (backward fails its own checks, which charge its error), its grads need
+    not be the gradient: every step must still go down the loss (error carried forward).
 
     Args:
         trajectory: {"params": {key: (epochs + 1, *shape)}, "grads": {key: (epochs,
@@ -49,8 +54,23 @@ def check_trajectory(trajectory, epochs, x, y, initial, lr, kind, trained):
     if not all(np.array_equal(params[key][-1], trained[key]) for key in LAYER_KEYS):
         raise CheckFailed("the params returned are not those of the training's last step")
     sign = _update_sign(params, grads, lr, epochs)
-    if epochs:
+    if epochs and carried:
+        _check_descent(params, grads, epochs, x, y, kind, sign)
+    elif epochs:
         _check_gradients(params, grads, epochs, x, y, kind, sign)
+
+
+def _check_descent(params, grads, epochs, x, y, kind, sign):
+    """Fail at the first step that does not go down the loss: its step (sign * lr *
+    grads) has no negative inner product with the gradient at its params."""
+    expected = network.backward(x, y, {key: params[key][:epochs] for key in LAYER_KEYS}, kind)
+    slope = sum(np.einsum("ij,ij->i", grads[key].reshape(epochs, -1),
+                          expected[key].reshape(epochs, -1)) for key in LAYER_KEYS)
+    climbing = np.flatnonzero(sign * slope >= 0)
+    if climbing.size:
+        raise CheckFailed(f"at epoch {int(climbing[0]) + 1} the training step does not go down "
+                          f"the {kind.upper()} loss: the trained params are credited only to "
+                          "descent")
 
 
 def _update_sign(params, grads, lr, epochs):
