@@ -4,6 +4,7 @@ the worker was not asked for, params that training did not produce, imports hidd
 the audit. The submissions are in tests/submissions/hostile/cheats.py."""
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,17 @@ from tests.test_sandbox import repository_state
 
 def descendants():
     """Command lines of every live process descending from this one (a grade's workers,
-    and whatever they left: the grader makes itself their subreaper); zombies are dead."""
+    and whatever they left: the grader makes itself their subreaper), after a moment for
+    kills to land; zombies are dead."""
+    for _ in range(20):
+        found = _live_descendants()
+        if not found:
+            return []
+        time.sleep(0.1)
+    return found
+
+
+def _live_descendants():
     parents = {}
     for proc in Path("/proc").iterdir():
         try:
