@@ -292,8 +292,12 @@ def _serve_signed(read, write, flush, key, report, snapshot, worker, load, profi
         _start(_run, (worker, request, box, done, job_profiler))
         done.acquire()
         deadline = _monotonic() + 2.0
+        # The job's thread ends just after it releases done: look again at once, then
+        # less and less often (no builtin called: the submission may have rebound them).
+        pause = 0.0
         while _threads() > baseline and _monotonic() < deadline:
-            _sleep(0.001)
+            _sleep(pause)
+            pause = 2 * pause + 0.00005 if pause < 0.0005 else 0.001
         state = report()
         replaced = snapshot.replaced(earlier=replaced)
         state["replaced"] = replaced
