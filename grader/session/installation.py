@@ -138,11 +138,18 @@ def verify_versions():
                                 "(or `make grade`)")
 
 
-def verify(options):
-    """Raise GraderFailure when anything the grade with `options` needs is missing,
-    altered or out of bounds."""
+def verify_files(options):
+    """Raise GraderFailure when a file the grade with `options` needs is missing or
+    altered."""
     verify_checks(options.hidden)
     verify_datasets()
     verify_reference(options)
     verify_given_code()
+
+
+def verify(options):
+    """Raise GraderFailure when anything the grade with `options` needs is missing,
+    altered or out of bounds. (A grade checks the files first and the libraries' versions
+    while its worker starts up, before the submission is imported: grader.grade.)"""
+    verify_files(options)
     verify_versions()
