@@ -89,7 +89,9 @@ def zygote(where):
         ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     except (OSError, AttributeError):
         pass
-    kept = set(scratch_paths())
+    # Only a sandbox's own scratch space is scrubbed: a host's /tmp is never walked (it
+    # may be vast, or nested deeper than os.walk can go).
+    kept = set(scratch_paths()) if in_sandbox() else set()
     server = _listen(where)
     server.settimeout(0.2)
     workers = set()
