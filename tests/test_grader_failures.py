@@ -147,6 +147,17 @@ def test_a_zygote_that_hangs_up_before_forking_is_the_graders_failure(tmp_path, 
     assert_no_score(tmp_path / "out")
 
 
+def test_a_memory_limit_too_small_for_the_worker_is_the_graders_failure(tmp_path):
+    """numpy cannot load within 40 MB: the worker ends before any of the submission ran,
+    and the sentence names the limit to raise."""
+    with pytest.raises(GraderFailure, match=r"ended before it was ready, before any of the "
+                                            r"submission ran: .*within the memory limit of 40 "
+                                            r"MB \(--memory\)"):
+        grade(SOLUTION_DIR, out_dir=tmp_path / "out", sandbox="none", memory=40,
+              keyword="sigmoid")
+    assert_no_score(tmp_path / "out")
+
+
 def test_a_regrade_whose_zygote_cannot_start_stops_with_the_fix(tmp_path, monkeypatch):
     dying = tmp_path / "dying_entry.py"
     dying.write_text("import sys\nsys.exit(3)\n")

@@ -336,10 +336,12 @@ class WorkerHandle:
                 "may be out of memory or processes, or the worker zygote may have stopped; "
                 "grade again once it has resources")
         else:
+            memory = self.limits.memory_mb
             self.not_ready = WorkerNotReady(
                 "the worker process that runs student code ended before it was ready, before "
                 "any of the submission ran: check that this Python, numpy and matplotlib work "
-                "for the user student code runs as")
+                "for the user student code runs as"
+                + (f", within the memory limit of {memory} MB (--memory)" if memory else ""))
         return self.not_ready
 
     def _fall_back(self):
