@@ -69,7 +69,7 @@ def test_the_late_rule_scale_and_overrides_apply_to_classroom50_scores(tmp_path,
     assert "Adjusted (=17): regrade request: the plot's axes are accepted (TA Lin)" in \
         comments["312551002"]
     assert "Late" not in comments["312551004"]
-    assert f"312551001: 2 submissions, exported the {duplicates} ({alice}, alice-gh #" in \
+    assert f"312551001: 2 submissions, exported the {duplicates} ({alice}, alice-gh (submit/" in \
         "\n".join(warnings)
 
 

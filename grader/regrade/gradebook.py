@@ -37,7 +37,7 @@ from grader.regrade.adjust import apply_policy
 from grader.regrade.comments import feedback_comment
 from grader.regrade.moodle import MOODLE_PARTICIPANT, build_worksheet, fill_worksheet
 from grader.regrade.policy import DUPLICATES as POLICY_DUPLICATES
-from grader.regrade.scores import ScoresError, policy_rows, score_rows
+from grader.regrade.scores import ScoresError, policy_rows, submission_rows
 from grader.regrade.sheet import BOM, SHEET, GradeSheet
 from grader.regrade.worksheet import WorksheetError
 
@@ -146,12 +146,9 @@ def source_rows(source, roster, duplicates, policy, dry_run, participants=False)
         if roster is None:
             raise ExportError(f"{source} is a file: Classroom 50's scores.csv goes with a "
                               "--roster of usernames and student IDs")
-        try:
-            if policy is not None:  # every graded submission, one kept after the policy
-                rows, warnings = policy_rows(source, roster, policy)
-            else:
-                rows, warnings = score_rows(source, roster,
-                                            "highest" if duplicates == "highest" else "latest")
+        try:  # every graded submission: one per student is kept below (one_per_student)
+            rows, warnings = (policy_rows(source, roster, policy) if policy is not None
+                              else submission_rows(source, roster))
         except ScoresError as error:
             raise ExportError(str(error)) from None
         return rows, [], warnings, source.parent

@@ -7,18 +7,18 @@ last_name, email, section, score, max_score, datetime, submission_tag, submitted
 review_url, late, override. A roster (CSV: a GitHub username column and the student ID,
 optionally name, email and Moodle's participant number) says whose each username is.
 
-Each student's grade is one submission: a teacher's override when there is one, else
-the latest graded one (or the highest, duplicates="highest"). A submission Classroom 50
-recorded as 0/0 is an error of the grading, not a grade: it is never exported (an earlier
-graded submission is, when there is one). A roster student without a submission gets
-a `missing` row of 0, as in a regrade.
+Every graded submission is a row of its own, handed in at Classroom 50's `datetime`
+(submission_rows); the grade-book export keeps one per student by the duplicates rule
+(latest, highest, first, or refuse: grader/regrade/gradebook.py), among the teacher's
+overrides where a student has one. A submission Classroom 50 recorded as 0/0 is an error
+of the grading, not a grade: it is never exported (an earlier graded submission is, when
+there is one). A roster student without a submission gets a `missing` row of 0, as in a
+regrade.
 
-With the course's policy (policy_rows), every graded submission is a row of its own,
-handed in at Classroom 50's `datetime`: the late rule, scale_to and the overrides apply
-to each as in a regrade (grader/regrade/adjust.py), and the grade-book export keeps one
-per student by the policy's `duplicates` (latest, highest or first), so the highest is
-the highest grade after the late rule. What scores.csv cannot carry is said, not
-guessed: it holds each submission's total only, the bonus already counted as the
+With the course's policy (policy_rows), the late rule, scale_to and the overrides apply
+to each submission as in a regrade (grader/regrade/adjust.py) before one is kept, so the
+highest is the highest grade after the late rule. What scores.csv cannot carry is said,
+not guessed: it holds each submission's total only, the bonus already counted as the
 course's setting said when it was graded, so a policy's [bonus] table is not applied.
 """
 
@@ -33,7 +33,6 @@ from grader.regrade.identity import EMAIL_COLUMNS, ID_COLUMNS, NAME_COLUMNS
 SCORES_COLUMNS = ("username", "score", "max_score", "datetime")  # the ones read, at least
 USERNAME_COLUMNS = ("username", "github", "github username", "github_username", "login")
 PARTICIPANT_COLUMNS = ("participant", "moodle participant")
-CHOICES = ("latest", "highest")  # which graded submission is a student's grade
 
 
 class ScoresError(ValueError):
@@ -119,25 +118,6 @@ def _flag(text):
     return (text or "").strip().lower() in ("true", "1", "yes")
 
 
-def chosen(username, submissions, choice):
-    """(the submission that is the student's grade or None, warnings)."""
-    graded = [s for s in submissions if s["max_score"] > 0]
-    if not graded:
-        return None, [f"{username}: Classroom 50 recorded only grading errors (0/0), not a "
-                      "grade: left out (look at the run's log, and grade it again)"]
-    pool = [s for s in graded if s["override"]] or graded
-    if choice == "highest":
-        best = max(pool, key=lambda s: (s["score"], s["datetime"]))
-    else:
-        best = max(pool, key=lambda s: s["datetime"])
-    warnings = []
-    if len(submissions) > 1:
-        how = "the override" if best["override"] else f"the {choice}"
-        warnings.append(f"{username}: {len(submissions)} submissions, exported {how} "
-                        f"({best['score']}/{best['max_score']}, {best['tag'] or best['datetime']})")
-    return best, warnings
-
-
 def _read(scores, roster):
     """(roster, submissions, warnings for the usernames the roster does not have)."""
     people, submissions = read_roster(roster), read_submissions(scores)
@@ -155,27 +135,6 @@ def _one_maximum(scores, rows, maxima):
         if row["status"] == "missing":
             row["max_score"] = next(iter(maxima), "")
     return sorted(rows, key=lambda row: (row["student_id"], row["submission"]))
-
-
-def score_rows(scores, roster, choice=CHOICES[0]):
-    """(grade-sheet rows, warnings) of scores.csv matched with the roster."""
-    if choice not in CHOICES:
-        raise ScoresError(f"unknown choice {choice!r}: use one of {', '.join(CHOICES)}")
-    people, submissions, warnings = _read(scores, roster)
-    rows, maxima = [], set()
-    for username, person in sorted(people.items()):
-        best, more = chosen(username, submissions.get(username, []), choice)
-        warnings += more if username in submissions else []
-        row = {**person, "submission": username, "reason": ""}
-        if username not in submissions:
-            row.update(total=0, max_score="", status="missing", reason="no submission")
-        elif best is None:
-            continue
-        else:
-            row.update(total=best["score"], max_score=best["max_score"], status="ok")
-            maxima.add(best["max_score"])
-        rows.append(row)
-    return _one_maximum(scores, rows, maxima), warnings
 
 
 def handed_in_text(text):
@@ -200,7 +159,8 @@ def submission_rows(scores, roster):
         mine = submissions.get(username, [])
         graded = [s for s in mine if s["max_score"] > 0]
         if mine and not graded:
-            warnings += chosen(username, mine, CHOICES[0])[1]
+            warnings.append(f"{username}: Classroom 50 recorded only grading errors (0/0), not "
+                            "a grade: left out (look at the run's log, and grade it again)")
             continue
         if not mine:
             rows.append({**person, "submission": username, "reason": "no submission",
@@ -211,7 +171,8 @@ def submission_rows(scores, roster):
             warnings.append(f"{username}: the teacher's override in Classroom 50 is exported, "
                             f"not the {len(graded) - len(pool)} other graded submissions")
         for index, found in enumerate(pool, start=1):
-            name = username if len(pool) == 1 else f"{username} #{index}"
+            label = found["tag"] or found["datetime"] or f"#{index}"
+            name = username if len(pool) == 1 else f"{username} ({label})"
             rows.append({**person, "submission": name, "reason": "", "status": "ok",
                          "total": found["score"], "max_score": found["max_score"],
                          "handed_in": handed_in_text(found["datetime"]),
