@@ -36,13 +36,15 @@ def is_grader(folder, name):
 
 
 def ordinary(path):
-    """A file or a folder: what a submission's copy holds (a link is never followed, so
-    never copied)."""
+    """A file or a folder: what a submission's copy holds. A link is never followed, so
+    never copied; nor is a file with other hard links (another name for a file elsewhere,
+    in a folder the search for the hand-in skips, such as an environment's), nor a pipe
+    or a device (a copy would block, or read forever)."""
     try:
-        mode = os.lstat(path).st_mode
+        found = os.lstat(path)
     except OSError:
         return False
-    return stat.S_ISREG(mode) or stat.S_ISDIR(mode)
+    return stat.S_ISDIR(found.st_mode) or stat.S_ISREG(found.st_mode) and found.st_nlink == 1
 
 
 def working_copy(source_file, into=None):

@@ -16,8 +16,10 @@ hand-in is called (`...zip` is no way into the parent folder).
 """
 
 import hashlib
+import os
 import re
 import shutil
+import stat
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -30,7 +32,15 @@ from grader.regrade.identity import Identity, identity_of, moodle_plugin
 SUFFIXES = (".py", ".ipynb")  # besides archives, the files that are submissions
 ONLINE_TEXT = "onlinetext"  # Moodle's online-text submission plugin
 UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
-LONGEST_NAME = 120
+# Bytes of a name (UTF-8), with room for a "-2" and for the files named after it: a
+# file system's limit is 255 bytes, not characters (85 CJK characters reach it).
+LONGEST_NAME = 100
+# The kinds of file a regrade writes beside the submissions' folders (grades.csv,
+# summary.md, similarity.md, histogram.png, warnings.txt, grades-moodle.csv): no
+# submission's folder ends so, or it would take the place of one of them.
+OUTPUT_SUFFIXES = (".csv", ".md", ".png", ".txt", ".json", ".html")
+# Names Windows cannot create (a class's results are often opened there), with any suffix.
+WINDOWS_RESERVED = re.compile(r"^(?:con|prn|aux|nul|com\d|lpt\d)(?:\..*)?$", re.IGNORECASE)
 ONLINE_TEXT_BYTES = 1024 * 1024  # of a Moodle online text, kept beside the feedback
 # A whole class's Moodle download, unpacked for the run (each hand-in in it has its own
 # budget when it is graded).
@@ -160,11 +170,27 @@ def expand(arguments, downloads=None):
     return found
 
 
-def safe_name(text):
-    """A folder name for text: no separators, control characters or leading dots, at
-    most LONGEST_NAME characters; "submission" when nothing is left."""
-    text = UNSAFE.sub("_", unicodedata.normalize("NFC", text)).strip().lstrip(".").strip()
-    return text[:LONGEST_NAME].rstrip() or "submission"
+def safe_name(text, longest=LONGEST_NAME):
+    """A folder name for text, safe on any file system: no separators, control
+    characters, leading dots or trailing dots and spaces, at most `longest` bytes, never
+    the name of a regrade's own file nor a name Windows reserves; "submission" when
+    nothing is left."""
+    text = UNSAFE.sub("_", unicodedata.normalize("NFC", str(text))).strip().lstrip(".")
+    text = text.encode("utf-8")[:longest].decode("utf-8", "ignore").rstrip(". ")
+    if text.lower().endswith(OUTPUT_SUFFIXES):
+        stem, _, suffix = text.rpartition(".")
+        text = f"{stem}_{suffix}"
+    if WINDOWS_RESERVED.match(text):
+        text = f"{text}_"
+    return text or "submission"
+
+
+def shortened(name, longest=LONGEST_NAME):
+    """A file's name cut to `longest` bytes, its suffix kept (a name already on the disk
+    may take all of a file system's 255 bytes, and a prefix added would overflow it)."""
+    suffix = Path(name).suffix if len(Path(name).suffix) <= 16 else ""
+    stem = name[: len(name) - len(suffix)].encode("utf-8")
+    return stem[: longest - len(suffix.encode("utf-8"))].decode("utf-8", "ignore") + suffix
 
 
 def _grouped(paths):
@@ -191,10 +217,10 @@ def collect(arguments, downloads=None):
         base = safe_name(archive_stem(main.name) if is_archive(main) else Path(main.name).stem
                          if main.suffix.lower() in SUFFIXES else main.name)
         name, number = base, 1
-        while name in taken:
+        while name.casefold() in taken:  # one folder where names differ in case only
             number += 1
             name = f"{base}-{number}"
-        taken.add(name)
+        taken.add(name.casefold())
         found = identity_of(main)
         for other in extra:
             if not found.student_id:
@@ -204,17 +230,36 @@ def collect(arguments, downloads=None):
     return entries
 
 
+def _copied(source, target):
+    """Copy one entry of a hand-in for gathered: a link as a link; a file with other hard
+    links as one more hard link (or, across file systems, a link to where it is), so that
+    the grade refuses it as it refuses the original; a pipe or a device not at all (a
+    copy would block, or read forever)."""
+    found = os.lstat(source)
+    if stat.S_ISLNK(found.st_mode):
+        os.symlink(os.readlink(source), target)
+    elif stat.S_ISREG(found.st_mode) and found.st_nlink > 1:
+        try:
+            os.link(source, target, follow_symlinks=False)
+        except OSError:
+            os.symlink(os.path.abspath(source), target)
+    elif stat.S_ISREG(found.st_mode):
+        shutil.copy2(source, target)
+    return target
+
+
 def gathered(entry, folder):
     """The path to grade: entry.path, or for several hand-ins of one student in one
-    Moodle download, a folder of copies of them all (links copied as links)."""
+    Moodle download, a folder of copies of them all (see _copied)."""
     if not entry.extra:
         return entry.path
     folder.mkdir()
     for path in (entry.path, *entry.extra):
         if path.is_dir() and not path.is_symlink():
-            shutil.copytree(path, folder / path.name, symlinks=True)
+            shutil.copytree(path, folder / path.name, symlinks=True, copy_function=_copied,
+                            ignore_dangling_symlinks=True)
         else:
-            shutil.copy2(path, folder / path.name, follow_symlinks=False)
+            _copied(path, folder / path.name)
     return folder
 
 
@@ -225,7 +270,7 @@ def keep_online_text(entry, out):
         files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()) \
             if folder.is_dir() and not folder.is_symlink() else []
         for path in files[:5]:
-            target = out / f"online_text-{number}-{path.name}"
+            target = out / f"online_text-{number}-{shortened(path.name)}"
             target.write_bytes(path.read_bytes()[:ONLINE_TEXT_BYTES])
             kept.append(target.name)
     return [("online", f"the student's Moodle online text is kept as {', '.join(kept)}")] \

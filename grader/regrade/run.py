@@ -53,6 +53,7 @@ from grader.regrade.similarity import THRESHOLD
 from grader.regrade.summary import WARNINGS, write_summary
 from grader.regrade.times import submission_times
 from grader.results import reports
+from grader.results.markdown import fenced
 from grader.sandbox import bwrap, privileges, processes
 from grader.sandbox.launch import start_zygote
 from grader.session import installation
@@ -92,9 +93,11 @@ def error_row(entry, message, out_dir, status="error", points=0):
     for a zero the student earned."""
     from grader.grade import write_text
 
-    folder = Path(out_dir) / entry.name
-    folder.mkdir(parents=True, exist_ok=True)
-    write_text(folder / "feedback.md", f"# Not graded\n\n{message}\n")
+    try:  # the row is kept even where its feedback cannot be written
+        write_text(Path(out_dir) / entry.name / "feedback.md",
+                   "\n".join(["# Not graded", "", *fenced(message), ""]))
+    except OSError as error:
+        message += f" (its feedback.md could not be written: {error.strerror})"
     return {**identity_columns(entry), "total": points, "public": points, "hidden": points,
             "bonus": points, "status": status, "reason": message}
 
@@ -146,7 +149,8 @@ def grade_entry(entry, settings, zygote, pristine):
         except GraderFailure as error:
             return grader_failure_row(entry, error)
         results = relative_paths(results, path, staging, entry.path)
-        flags = integrity.tampered_files(path, pristine) if path.is_dir() else []
+        flags = (integrity.tampered_files(path, pristine)
+                 if path.is_dir() and not path.is_symlink() else [])
         flags += integrity_flags(results)
         code = integrity.normalised_digest(results.code) if results.code else ""
     notes += list(results.notes) + keep_online_text(entry, out)
