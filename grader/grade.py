@@ -154,6 +154,7 @@ def grade(submission, out_dir=None, keyword=None, hidden=None, options=None, **f
     options = (options or GradeOptions()).with_(out=out_dir, keyword=keyword, hidden=hidden,
                                                  **fields)
     out = Path(options.out)
+    refuse_linked_out(out)
     out.mkdir(parents=True, exist_ok=True)
     for plot in PLOTS:  # a plot that fails now must leave no picture of one that worked
         stale = out / f"{plot}.png"
@@ -179,6 +180,27 @@ def grade(submission, out_dir=None, keyword=None, hidden=None, options=None, **f
     write_json(out / "results.json", reports.gradescope(results))
     write_text(out / "feedback.md", reports.feedback_markdown(results))
     return results
+
+
+class LinkedOut(ValueError):
+    """--out is, or passes through, a link in the current folder: nothing is written."""
+
+
+def refuse_linked_out(out):
+    """Raise LinkedOut when out, or a folder on its way below the current folder, is a
+    link. In a student's checkout the default --out is the student's to plant: a
+    committed `grading-output -> /elsewhere` would have the results written elsewhere.
+    (Links above the current folder, such as macOS's /tmp, are the machine's own.)"""
+    here, where = Path.cwd(), Path(os.path.abspath(out))
+    if not where.is_relative_to(here):
+        return
+    for part in [where, *where.parents]:
+        if part == here:
+            return
+        if part.is_symlink():
+            raise LinkedOut(f"--out {out}: {part.relative_to(here)} is a link (to "
+                            f"{os.readlink(part)}); the results are written into a real "
+                            "folder only: remove the link or give another --out")
 
 
 def write_text(path, text):
@@ -282,6 +304,13 @@ def grade_command(argv):
     except KeyboardInterrupt as interrupted:  # nothing was graded, nothing is reported
         print("python -m grader: interrupted, nothing graded", file=sys.stderr)
         return 128 + (signal.SIGTERM if isinstance(interrupted, Terminated) else signal.SIGINT)
+    except LinkedOut as error:  # nothing written, not even the error's results.json
+        with github.commands_stopped(in_actions):  # the link's target is the student's text
+            print(f"python -m grader: {error}", file=sys.stdout if in_actions else sys.stderr,
+                  flush=True)
+        if args.github:
+            github.publish_error(f"{reports.GRADER_FAILED}: {error}")
+        return 2
     except (GraderFailure, classroom50.Classroom50Error) as error:
         # In Actions, on stdout: stderr may reach the log after commands are resumed.
         with github.commands_stopped(in_actions):

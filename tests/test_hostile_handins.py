@@ -181,3 +181,38 @@ def test_a_class_of_name_attacks_keeps_every_row_and_writes_only_under_out(tmp_p
     assert feedback[2].startswith("````") and feedback[-1] == feedback[2]
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")
                   if not p.is_relative_to(out)) == before
+
+
+# -- python -m grader's --out ----------------------------------------------------------------
+
+def grade_command(folder, *arguments):
+    return subprocess.run([sys.executable, "-m", "grader", ".", *arguments], cwd=folder,
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+
+
+def test_an_out_folder_the_checkout_links_elsewhere_is_refused_before_any_write(tmp_path):
+    elsewhere = put(tmp_path / "elsewhere", {})
+    student = put(tmp_path / "student", {"backprop.py": STARTER, "results/keep": ""})
+    (student / "grading-output").symlink_to(elsewhere)  # committed by the student
+    (student / "results" / "out").symlink_to(elsewhere)
+    for out in ("grading-output", "grading-output/deeper", "results/out"):
+        result = grade_command(student, "--out", out, "--json", "copy.json")
+        assert result.returncode == 2 and "is a link" in result.stderr, result.stderr
+    assert list(elsewhere.iterdir()) == [] and not (student / "copy.json").exists()
+
+
+def test_an_out_folder_inside_the_submission_changes_nothing_else_of_it(tmp_path):
+    student = put(tmp_path / "student", {"backprop.py": SOLUTION})
+    put(student / "grading-output", {})
+    (student / "grading-output" / "feedback.md").symlink_to(SOLUTION_DIR / "backprop.py")
+    (student / "grading-output" / "show_result.png").symlink_to(SOLUTION_DIR / "lab1.ipynb")
+    course = {p: p.read_bytes() for p in SOLUTION_DIR.iterdir() if p.is_file()}
+    for _ in range(2):  # the second grade copies the first one's results with the code
+        result = grade_command(student, "--out", "grading-output")
+        assert result.returncode == 0, result.stderr[-2000:]
+    assert {p: p.read_bytes() for p in SOLUTION_DIR.iterdir() if p.is_file()} == course
+    out = student / "grading-output"
+    assert not any(p.is_symlink() for p in out.iterdir())
+    assert sorted(p.name for p in student.iterdir()) == ["backprop.py", "grading-output"]
+    assert "Total: 1" in (out / "feedback.md").read_text()
