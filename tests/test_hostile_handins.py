@@ -216,3 +216,41 @@ def test_an_out_folder_inside_the_submission_changes_nothing_else_of_it(tmp_path
     assert not any(p.is_symlink() for p in out.iterdir())
     assert sorted(p.name for p in student.iterdir()) == ["backprop.py", "grading-output"]
     assert "Total: 1" in (out / "feedback.md").read_text()
+
+
+# -- archives' bombs ----------------------------------------------------------------------
+
+def test_data_a_tar_member_of_any_type_declares_is_counted_in_the_budget(tmp_path):
+    import io
+    import tarfile
+
+    from grader.intake.archives import BadArchive, Budget, unpack
+
+    path = tmp_path / "hand-in.tar.gz"
+    with tarfile.open(path, "w:gz") as archive:
+        info = tarfile.TarInfo("data")  # of a type tarfile does not know: read past
+        info.type, info.size = b"Z", 2 << 20
+        archive.addfile(info, io.BytesIO(bytes(info.size)))
+        info = tarfile.TarInfo("backprop.py")
+        info.size = len(STARTER.encode())
+        archive.addfile(info, io.BytesIO(STARTER.encode()))
+    with pytest.raises(BadArchive, match="unpacks to more than"):
+        unpack(path, tmp_path / "small", Budget(bytes=1 << 20))
+    assert (unpack(path, tmp_path / "large").folder / "backprop.py").read_text() == STARTER
+
+
+def test_a_zip_link_member_is_never_read_whole(tmp_path):
+    import tracemalloc
+
+    from grader.intake.handin import open_handin
+
+    info = zipfile.ZipInfo("backprop.py")
+    info.external_attr, info.compress_type = (stat.S_IFLNK | 0o777) << 16, zipfile.ZIP_DEFLATED
+    with zipfile.ZipFile(tmp_path / "bomb.zip", "w") as archive:
+        archive.writestr(info, b"../../\n" + bytes(64 << 20))  # 64 MB of a link's "target"
+    tracemalloc.start()
+    with pytest.raises(Refused) as refused:
+        open_handin(tmp_path / "bomb.zip", put(tmp_path / "staging", {}))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 8 << 20 and "\x00" not in str(refused.value) and "\n" not in str(refused.value)
