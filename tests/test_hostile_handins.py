@@ -254,3 +254,10 @@ def test_a_zip_link_member_is_never_read_whole(tmp_path):
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 8 << 20 and "\x00" not in str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_a_regrades_out_inside_the_class_folder_is_no_submission(tmp_path):
+    root = put(tmp_path / "class", {"alice/backprop.py": STARTER, "bob.py": STARTER,
+                                    "results/alice/submitted_code.py": STARTER})
+    assert [entry.name for entry in collect([root], out=root / "results")] == ["alice", "bob"]
+    assert [entry.name for entry in collect([root])] == ["alice", "bob", "results"]

@@ -148,13 +148,15 @@ def moodle_download(path):
     return None
 
 
-def expand(arguments, downloads=None):
+def expand(arguments, downloads=None, out=None):
     """Paths of the submissions the arguments name, in a stable order.
 
     downloads: a folder where the zip of a whole Moodle download is unpacked (into a
-    folder named after it), to be expanded as the class folder it holds.
+    folder named after it), to be expanded as the class folder it holds. out: the run's
+    --out, never a submission when it is inside the class's folder (a rerun would grade
+    the results, and write into what it grades).
     """
-    found = []
+    found, results = [], Path(os.path.abspath(out)) if out is not None else None
     for argument in map(Path, arguments):
         inside = moodle_download(argument) if downloads is not None else None
         if inside is not None:
@@ -166,6 +168,9 @@ def expand(arguments, downloads=None):
                 pass  # graded as one archive: its row says why it cannot be read
         children = class_folder_children(argument) if argument.is_dir() else None
         # A missing path is kept: its row says it is missing.
+        if children is not None and results is not None:
+            children = [child for child in children
+                        if not Path(os.path.abspath(child)).is_relative_to(results)]
         found += children if children is not None else [argument]
     return found
 
@@ -207,11 +212,11 @@ def _grouped(paths):
     return [groups[key] for key in order]
 
 
-def collect(arguments, downloads=None):
+def collect(arguments, downloads=None, out=None):
     """[Entry] for the arguments, with unique safe names (a -2, -3 suffix on clashes).
-    downloads: see expand."""
+    downloads, out: see expand."""
     entries, taken = [], set()
-    for handed_in, online in _grouped(expand(arguments, downloads)):
+    for handed_in, online in _grouped(expand(arguments, downloads, out)):
         main, extra = (handed_in[0], tuple(handed_in[1:])) if handed_in else (online[0], ())
         online = tuple(online)  # kept with the row, also when it is all there is
         base = safe_name(archive_stem(main.name) if is_archive(main) else Path(main.name).stem

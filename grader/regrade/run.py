@@ -305,7 +305,8 @@ def regrade(arguments, settings, progress=True):
     # A Moodle download's zip given as it is: unpacked here for the run (collect.expand).
     with tempfile.TemporaryDirectory(prefix="downloads-") as downloads:
         zips = [Path(a) for a in arguments if moodle_download(Path(a)) is not None]
-        return regrade_entries(collect(arguments, downloads), settings, progress, zips)
+        return regrade_entries(collect(arguments, downloads, settings.out), settings,
+                               progress, zips)
 
 
 def regrade_entries(entries, settings, progress=True, downloads=()):
