@@ -12,6 +12,7 @@ import zipfile
 
 import pytest
 
+from grader.intake import scratch
 from grader.intake.locate import Refused, find
 from grader.intake.prepare import Prepared
 from grader.paths import REPO_ROOT, SOLUTION_DIR, STARTER_DIR
@@ -261,3 +262,53 @@ def test_a_regrades_out_inside_the_class_folder_is_no_submission(tmp_path):
                                     "results/alice/submitted_code.py": STARTER})
     assert [entry.name for entry in collect([root], out=root / "results")] == ["alice", "bob"]
     assert [entry.name for entry in collect([root])] == ["alice", "bob", "results"]
+
+
+# -- trees deeper than Python's walks ---------------------------------------------------------
+
+def test_a_folder_nested_past_the_recursion_limit_is_graded_by_its_code(tmp_path):
+    from grader.regrade.collect import content_hash, holds_submission
+    from grader.regrade.times import folder_time
+
+    folder = put(tmp_path / "student", {"backprop.py": SOLUTION})
+    try:
+        deep = folder
+        for _ in range(1100):  # os.walk, rglob and copytree recurse once a level (3.11)
+            deep = deep / "a"
+            deep.mkdir()
+        (deep / "backprop.py").write_text(STARTER)
+        with Prepared(folder) as prepared:
+            assert prepared.problem is None and prepared.code == SOLUTION
+        assert holds_submission(folder) and content_hash(folder) and folder_time(folder)
+        entry, = collect([put(tmp_path / "class", {"Uma_7_assignsubmission_file_b/x": "",
+                                                   "Uma_7_assignsubmission_file_/x": ""})])
+        copied = gathered(Entry(entry.name, folder, extra=entry.extra), tmp_path / "gathered")
+        assert (copied / "student" / "backprop.py").read_text() == SOLUTION
+    finally:
+        scratch.remove(folder)  # rmtree (pytest's too) would end in RecursionError
+        scratch.remove(tmp_path / "gathered")
+    assert not folder.exists()
+
+
+def test_a_copy_the_submission_nested_past_the_recursion_limit_is_removed(tmp_path):
+    folder = put(tmp_path / "student", {"backprop.py": SOLUTION})
+    with Prepared(folder) as prepared:
+        os.chdir(prepared.folder)
+        try:
+            for _ in range(1500):  # past PATH_MAX too
+                os.mkdir("nested-folder")
+                os.chdir("nested-folder")
+            os.mkdir("locked")
+            os.chmod("locked", 0)
+        finally:
+            os.chdir(tmp_path)
+        copy = prepared.folder
+    assert not copy.exists()
+
+
+def test_an_archive_nesting_folders_past_the_limit_says_so(tmp_path):
+    from grader.intake.archives import BadArchive, unpack
+
+    zipped(tmp_path / "deep.zip", {"a/" * 1200 + "x.txt": "x", "backprop.py": STARTER})
+    with pytest.raises(BadArchive, match="nests folders more than"):
+        unpack(tmp_path / "deep.zip", tmp_path / "unpacked")

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
+from grader.intake.locate import DEEPEST
+
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # of one hand-in, every nested archive included
 MAX_MEMBERS = 5000
 CHUNK = 1 << 16
@@ -87,6 +89,9 @@ def safe_member(archive, name):
     if name.replace("\\", "/").startswith("/") or (parts and parts[0].endswith(":")) \
             or ".." in parts:
         raise BadArchive(f"{archive.name} holds a path outside the archive: {name}")
+    if len(parts) > DEEPEST:
+        raise BadArchive(f"{archive.name} nests folders more than {DEEPEST} deep: "
+                         f"{'/'.join(parts[:3])}/...")
     return Path(*parts) if parts else None
 
 

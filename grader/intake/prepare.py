@@ -20,7 +20,14 @@ from grader.intake import scratch
 from grader.intake.archives import BadArchive
 from grader.intake.encoding import as_utf8, read_source
 from grader.intake.handin import open_handin
-from grader.intake.locate import SKIPPED_FOLDERS, NotFound, Refused, find, script_variant
+from grader.intake.locate import (
+    DEEPEST,
+    SKIPPED_FOLDERS,
+    NotFound,
+    Refused,
+    find,
+    script_variant,
+)
 from grader.lab import GIVEN_CODE, SUBMISSION_FILE
 from grader.paths import GIVEN_CODE_FOLDERS
 
@@ -61,10 +68,15 @@ def working_copy(source_file, into=None):
                 leftover.unlink(missing_ok=True)
     folder = scratch.make(into)
 
+    top = len(source_file.parent.parts)
+
     def ignore(parent, names):  # tooling folders, links and special files (a FIFO would
-        # block the copy), and large files other than the graded one
+        # block the copy), folders deeper than a search goes, and large files other than
+        # the graded one
+        deep = len(Path(parent).parts) - top >= DEEPEST
         return [name for name in names if name in SKIPPED_FOLDERS or is_grader(parent, name)
-                or not ordinary(Path(parent) / name) or (
+                or not ordinary(Path(parent) / name)
+                or deep and (Path(parent) / name).is_dir() or (
             (Path(parent) / name) != source_file and (Path(parent) / name).is_file()
             and (Path(parent) / name).stat().st_size > LARGEST_COPIED_FILE)]
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from grader.intake.archives import BadArchive, Budget, archive_stem, is_archive, unpack
-from grader.intake.locate import SKIPPED_FOLDERS, name_rank
+from grader.intake.locate import DEEPEST, SKIPPED_FOLDERS, name_rank, walk
 from grader.regrade.identity import Identity, identity_of, moodle_plugin
 
 SUFFIXES = (".py", ".ipynb")  # besides archives, the files that are submissions
@@ -67,6 +67,20 @@ class Entry:
         return (self.path, *self.extra, *self.online_text)
 
 
+def _hashed(root):
+    """What content_hash reads of a folder: its links wherever they are, its files but
+    those of skipped folders (a search's depth down at most)."""
+    top = len(root.parts)
+    for folder, folders, names in os.walk(root, followlinks=False):
+        here = Path(folder)
+        if len(here.parts) - top >= DEEPEST:
+            folders[:] = []
+        for path in (here / name for name in folders + names):
+            if path.is_symlink() or path.is_file() and not SKIPPED_FOLDERS & set(
+                    path.relative_to(root).parts):
+                yield path
+
+
 def content_hash(*paths):
     """SHA-256 of submissions' content (file names and bytes), "" when all are missing.
 
@@ -83,8 +97,7 @@ def content_hash(*paths):
         elif path.is_dir():
             found = True
             # Links are hashed as what they say, never read through.
-            for child in sorted(p for p in path.rglob("*") if p.is_symlink() or p.is_file()
-                                and not SKIPPED_FOLDERS & set(p.relative_to(path).parts)):
+            for child in sorted(_hashed(path)):
                 if child.is_symlink():
                     digest.update(b"link\0" + str(child.readlink()).encode())
                     continue
@@ -95,10 +108,8 @@ def content_hash(*paths):
 
 def holds_submission(folder):
     """Whether a folder is itself one submission (a backprop.py or a notebook in it)."""
-    return any(not SKIPPED_FOLDERS & set(path.relative_to(folder).parts)
-               for path in folder.rglob("*")
-               if path.suffix.lower() == ".ipynb" or (
-                   path.suffix.lower() == ".py" and name_rank(path) < 2))
+    return any(path.suffix.lower() == ".ipynb" or (
+               path.suffix.lower() == ".py" and name_rank(path) < 2) for path in walk(folder)[0])
 
 
 def is_submission_file(path):
@@ -253,6 +264,13 @@ def _copied(source, target):
     return target
 
 
+def _below(root):
+    """copytree's ignore: nothing deeper than a search goes (copytree recurses a level at
+    a time, and would end in RecursionError)."""
+    top = len(Path(root).parts)
+    return lambda parent, names: names if len(Path(parent).parts) - top >= DEEPEST else []
+
+
 def gathered(entry, folder):
     """The path to grade: entry.path, or for several hand-ins of one student in one
     Moodle download, a folder of copies of them all (see _copied)."""
@@ -262,7 +280,7 @@ def gathered(entry, folder):
     for path in (entry.path, *entry.extra):
         if path.is_dir() and not path.is_symlink():
             shutil.copytree(path, folder / path.name, symlinks=True, copy_function=_copied,
-                            ignore_dangling_symlinks=True)
+                            ignore_dangling_symlinks=True, ignore=_below(path))
         else:
             _copied(path, folder / path.name)
     return folder
@@ -272,8 +290,7 @@ def keep_online_text(entry, out):
     """Copy the student's Moodle online text beside the row's feedback; the notes."""
     kept = []
     for number, folder in enumerate(entry.online_text, start=1):
-        files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()) \
-            if folder.is_dir() and not folder.is_symlink() else []
+        files = sorted(walk(folder)[0]) if folder.is_dir() and not folder.is_symlink() else []
         for path in files[:5]:
             target = out / f"online_text-{number}-{shortened(path.name)}"
             target.write_bytes(path.read_bytes()[:ONLINE_TEXT_BYTES])

@@ -16,7 +16,6 @@ import functools
 import json
 import os
 import select
-import shutil
 import sys
 import tempfile
 import time
@@ -130,7 +129,7 @@ def grade_entry(entry, settings, zygote, pristine):
     out = settings.out / entry.name
     code_file = out / CODE_FILE
     code_file.unlink(missing_ok=True)  # a regrade leaves no earlier code behind
-    with tempfile.TemporaryDirectory(prefix="regrade-") as staging:
+    with scratch.temporary("regrade-") as staging:
         staging, unreadable, notes = Path(staging), None, []
         path = gathered(entry, staging / "gathered")
         try:
@@ -263,7 +262,7 @@ class Zygotes:
             return
         slot_folder = self.folder / f"slot-{slot}"
         if slot_folder.exists():
-            shutil.rmtree(slot_folder, ignore_errors=True)
+            scratch.remove(slot_folder)
         slot_folder.mkdir()
         self.running[slot] = bwrap.start_zygote(slot_folder)
 
@@ -343,7 +342,7 @@ def regrade_entries(entries, settings, progress=True, downloads=()):
     isolation = bwrap.resolve(settings.grading.sandbox)  # probed once, inherited by graders
     privileges.as_root_isolation(isolation)  # said once here, where student code runs as root
     processes.become_subreaper()
-    with tempfile.TemporaryDirectory(prefix="zygote-") as folder:
+    with scratch.temporary("zygote-") as folder:
         zygotes = Zygotes(isolation, settings.jobs, folder)
         tqdm.monitor_interval = 0  # no monitor thread: this process forks
         bar = tqdm(total=len(todo), unit="submission", desc="regrading", disable=not progress,
