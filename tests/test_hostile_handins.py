@@ -91,6 +91,15 @@ def test_an_online_text_of_the_longest_name_is_kept_beside_the_feedback(tmp_path
     assert kept.name in notes[0][1]
 
 
+def test_a_hard_link_in_an_online_text_is_never_read(tmp_path):
+    course = put(tmp_path / "course", {"secret.txt": "the course's"}) / "secret.txt"
+    online = put(tmp_path / "Vic_888_assignsubmission_onlinetext_", {"a.html": "<p>a</p>"})
+    os.link(course, online / "b.html")
+    out = put(tmp_path / "out", {})
+    keep_online_text(Entry("vic", tmp_path, online_text=(online,)), out)
+    assert [p.read_text() for p in out.iterdir()] == ["<p>a</p>"]
+
+
 # -- what is copied -----------------------------------------------------------------------
 
 def moodle_twins(root, second):
@@ -208,14 +217,18 @@ def test_an_out_folder_inside_the_submission_changes_nothing_else_of_it(tmp_path
     put(student / "grading-output", {})
     (student / "grading-output" / "feedback.md").symlink_to(SOLUTION_DIR / "backprop.py")
     (student / "grading-output" / "show_result.png").symlink_to(SOLUTION_DIR / "lab1.ipynb")
+    victim = put(tmp_path / "elsewhere", {"victim.json": "untouched"}) / "victim.json"
+    (student / "results.json").symlink_to(victim)  # where --json will write
     course = {p: p.read_bytes() for p in SOLUTION_DIR.iterdir() if p.is_file()}
     for _ in range(2):  # the second grade copies the first one's results with the code
-        result = grade_command(student, "--out", "grading-output")
+        result = grade_command(student, "--out", "grading-output", "--json", "results.json")
         assert result.returncode == 0, result.stderr[-2000:]
     assert {p: p.read_bytes() for p in SOLUTION_DIR.iterdir() if p.is_file()} == course
+    assert victim.read_text() == "untouched" and not (student / "results.json").is_symlink()
     out = student / "grading-output"
     assert not any(p.is_symlink() for p in out.iterdir())
-    assert sorted(p.name for p in student.iterdir()) == ["backprop.py", "grading-output"]
+    assert sorted(p.name for p in student.iterdir()) == ["backprop.py", "grading-output",
+                                                         "results.json"]
     assert "Total: 1" in (out / "feedback.md").read_text()
 
 

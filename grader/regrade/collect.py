@@ -290,7 +290,8 @@ def keep_online_text(entry, out):
     """Copy the student's Moodle online text beside the row's feedback; the notes."""
     kept = []
     for number, folder in enumerate(entry.online_text, start=1):
-        files = sorted(walk(folder)[0]) if folder.is_dir() and not folder.is_symlink() else []
+        files = sorted(path for path in walk(folder)[0] if path.stat().st_nlink == 1) \
+            if folder.is_dir() and not folder.is_symlink() else []  # no hard link is read
         for path in files[:5]:
             target = out / f"online_text-{number}-{shortened(path.name)}"
             target.write_bytes(path.read_bytes()[:ONLINE_TEXT_BYTES])
