@@ -187,20 +187,20 @@ class LinkedOut(ValueError):
 
 
 def refuse_linked_out(out):
-    """Raise LinkedOut when out, or a folder on its way below the current folder, is a
-    link. In a student's checkout the default --out is the student's to plant: a
+    """Raise LinkedOut when out is a link, or a folder on its way below the current
+    folder is. In a student's checkout the default --out is the student's to plant: a
     committed `grading-output -> /elsewhere` would have the results written elsewhere.
     (Links above the current folder, such as macOS's /tmp, are the machine's own.)"""
     here, where = Path.cwd(), Path(os.path.abspath(out))
-    if not where.is_relative_to(here):
-        return
+    inside = where.is_relative_to(here)
     for part in [where, *where.parents]:
-        if part == here:
+        if part == here or not inside and part != where:
             return
         if part.is_symlink():
-            raise LinkedOut(f"--out {out}: {part.relative_to(here)} is a link (to "
-                            f"{os.readlink(part)}); the results are written into a real "
-                            "folder only: remove the link or give another --out")
+            shown = part.relative_to(here) if inside else part
+            raise LinkedOut(f"--out {out}: {shown} is a link (to {os.readlink(part)}); the "
+                            "results are written into a real folder only: remove the link "
+                            "or give another --out")
 
 
 def write_text(path, text):
