@@ -158,6 +158,7 @@ def grade(submission, out_dir=None, keyword=None, hidden=None, options=None, **f
     options = (options or GradeOptions()).with_(out=out_dir, keyword=keyword, hidden=hidden,
                                                  **fields)
     out = Path(options.out)
+    refuse_linked_out(out)
     out.mkdir(parents=True, exist_ok=True)
     for plot in PLOTS:  # a plot that fails now must leave no picture of one that worked
         stale = out / f"{plot}.png"
@@ -210,6 +211,27 @@ def record_failure(out, error):
                 (out / name).unlink(missing_ok=True)
 
 
+class LinkedOut(ValueError):
+    """--out is, or passes through, a link in the current folder: nothing is written."""
+
+
+def refuse_linked_out(out):
+    """Raise LinkedOut when out is a link, or a folder on its way below the current
+    folder is. In a student's checkout the default --out is the student's to plant: a
+    committed `grading-output -> /elsewhere` would have the results written elsewhere.
+    (Links above the current folder, such as macOS's /tmp, are the machine's own.)"""
+    here, where = Path.cwd(), Path(os.path.abspath(out))
+    inside = where.is_relative_to(here)
+    for part in [where, *where.parents]:
+        if part == here or not inside and part != where:
+            return
+        if part.is_symlink():
+            shown = part.relative_to(here) if inside else part
+            raise LinkedOut(f"--out {out}: {shown} is a link (to {os.readlink(part)}); the "
+                            "results are written into a real folder only: remove the link "
+                            "or give another --out")
+
+
 def write_text(path, text):
     """Write a file atomically (readers never see half of it), under a fresh temporary
     name, over whatever stands at path: a directory planted there is removed first."""
@@ -231,10 +253,9 @@ def write_json(path, data):
 def copy_json(destination, out):
     """--json FILE: the same bytes as the results.json grade() wrote into out."""
     written = Path(out) / "results.json"
-    if destination and written.is_file():
+    if destination and written.is_file():  # over a link planted there, never through it
         try:
-            Path(destination).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(written, destination)
+            write_text(destination, written.read_text(encoding="utf-8"))
         except OSError as error:
             raise unwritable(destination, error) from error
 
@@ -320,6 +341,13 @@ def grade_command(argv):
     except KeyboardInterrupt as interrupted:  # nothing was graded, nothing is reported
         print("python -m grader: interrupted, nothing graded", file=sys.stderr)
         return 128 + (signal.SIGTERM if isinstance(interrupted, Terminated) else signal.SIGINT)
+    except LinkedOut as error:  # nothing written, not even the error's results.json
+        with github.commands_stopped(in_actions):  # the link's target is the student's text
+            print(f"python -m grader: {error}", file=sys.stdout if in_actions else sys.stderr,
+                  flush=True)
+        if args.github:
+            github.publish_error(f"{reports.GRADER_FAILED}: {error}")
+        return 2
     except (GraderFailure, classroom50.Classroom50Error) as error:
         # In Actions, on stdout: stderr may reach the log after commands are resumed.
         with github.commands_stopped(in_actions):

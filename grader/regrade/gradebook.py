@@ -39,6 +39,7 @@ from grader.regrade.moodle import MOODLE_PARTICIPANT, build_worksheet, fill_work
 from grader.regrade.policy import DUPLICATES as POLICY_DUPLICATES
 from grader.regrade.scores import ScoresError, policy_rows, submission_rows
 from grader.regrade.sheet import BOM, SHEET, GradeSheet
+from grader.regrade.spreadsheet import neutral
 from grader.regrade.worksheet import WorksheetError
 
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
@@ -56,8 +57,8 @@ class ExportError(ValueError):
 def _csv_text(header, rows):
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow(header)  # the grade book's own words, or the TA's worksheet's
+    writer.writerows([neutral(cell) for cell in row] for row in rows)
     return text.getvalue()
 
 
