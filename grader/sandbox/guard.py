@@ -17,15 +17,18 @@ for imports, grader.sandbox.handle for the rest).
   arguments that no frame of the submission's thread holds (grader.sandbox.worker runs
   student code in a thread of its own), and it calls no code of the submission.
 - Snapshot holds, before the import, every function and class of numpy, matplotlib,
-  builtins, sys and the worker's own modules; `replaced()` names those since rebound.
+  builtins, sys, the standard modules the worker's serialisation uses (json, base64...)
+  and the worker's own modules; `replaced()` names those since rebound.
 
 This module travels into the sandbox with the worker: it imports nothing of the grader.
 """
 
 import _thread
+import importlib
 import itertools
 import os
 import sys
+from importlib.machinery import ModuleSpec
 from types import CodeType, FunctionType, ModuleType
 
 # Top-level modules the submission's process may import at run time, besides the
@@ -33,21 +36,31 @@ from types import CodeType, FunctionType, ModuleType
 RUNTIME_ALLOWED = ("numpy", "matplotlib", "mpl_toolkits", "pylab", "PIL", "contourpy",
                    "cycler", "dateutil", "fontTools", "kiwisolver", "packaging", "pyparsing",
                    "six", "grader", "submission")
+# Of those, the ones only numpy's and matplotlib's own code may import: a submission that
+# asks for one (a computed name, a thread, sys.modules) breaks the import rule, while
+# matplotlib's own imports of them (PIL when it saves a PNG) are never charged.
+STUDENT_RUNTIME = ("numpy", "matplotlib", "grader", "submission")
+LIBRARY_ONLY = tuple(name for name in RUNTIME_ALLOWED if name not in STUDENT_RUNTIME)
 REFUSED = {"sys._current_frames": "reads other threads' frames",
+           "sys.addaudithook": "adds an audit hook (code that would run inside the grader's)",
            "gc.get_objects": "lists the garbage collector's objects",
            "gc.get_referrers": "lists the garbage collector's objects",
            "gc.get_referents": "lists the garbage collector's objects",
            "sys.settrace": "installs a tracer", "sys.setprofile": "installs a profiler"}
 PROTECTED_ATTRIBUTES = ("__code__", "__defaults__", "__kwdefaults__")
-WATCHED_MODULES = ("builtins", "sys", "numpy", "numpy.linalg", "numpy.testing",
-                   "matplotlib", "matplotlib.pyplot", "matplotlib.figure", "matplotlib.axes",
-                   "matplotlib.collections", "matplotlib.lines", "matplotlib.colors",
-                   "grader.sandbox.worker", "grader.sandbox.figures", "grader.sandbox.protocol",
-                   "grader.sandbox.training", "grader.sandbox.loading", "grader.sandbox.guard")
+# Every module of these packages loaded before the submission: the functions the worker,
+# its serialisation (json, base64, numpy's np.save) and matplotlib's getters rely on.
+WATCHED_MODULES = ("builtins", "sys", "numpy", "matplotlib", "PIL", "contourpy", "kiwisolver",
+                   "json", "base64", "binascii", "io", "_io", "struct", "_struct", "hmac",
+                   "hashlib", "_hashlib", "gc", "_thread", "threading", "traceback",
+                   "itertools", "time", "os", "posix", "importlib", "warnings", "copy",
+                   "functools", "operator", "math", "zlib", "codecs", "abc", "types",
+                   "collections", "grader")
 WATCHED_CLASSES = (("matplotlib.figure", "Figure"), ("matplotlib.axes", "Axes"),
                    ("matplotlib.collections", "PathCollection"), ("matplotlib.lines", "Line2D"),
                    ("grader.sandbox.worker", "Worker"))
 LIBRARY_FOLDERS = ("site-packages", "dist-packages")
+IMPORTLIB_FOLDER = os.path.dirname(importlib.__file__) + "/"  # import_module, util...
 
 
 def _library_roots():
@@ -73,16 +86,19 @@ def install_sentry(submission_folder, training_functions, show_files=()):
     protected_types = _existing_types()
     counts = tuple(itertools.count() for _ in training_functions)
     threads_started, shown = itertools.count(), itertools.count()
+    hidden = _hide_library_modules()
     hook = _make_hook(folder, flags, records, setprofile_left, protected_globals,
-                      protected_types, _library_roots())
+                      protected_types, _library_roots(), hidden)
     sys.addaudithook(hook)
     watch = ImportWatch()
     sys.meta_path.insert(0, watch)
     profiler = _make_profiler(folder, tuple(training_functions), counts, threads_started,
                               shown, tuple(show_files))
+    rehide = _make_rehide(hidden, flags)
 
     def report(_value=_counted, _list=list, _dict=dict, _zip=zip, _type=type, _sys=sys,
                _any=any):
+        rehide()
         meta_path = _sys.meta_path
         if _type(meta_path) is not _list or not _any(entry is watch for entry in meta_path):
             reason = "removes the grader's import watch from sys.meta_path"
@@ -96,6 +112,62 @@ def install_sentry(submission_folder, training_functions, show_files=()):
     return report, profiler
 
 
+def _hide_library_modules(_stdlib=frozenset(sys.stdlib_module_names)):
+    """Take out of sys.modules every loaded module of an installed package the submission
+    may not import itself (LIBRARY_ONLY, and any other that numpy or matplotlib loaded):
+    {name: (module, its spec, the spec's origin, its search locations)}. An import of one
+    then reaches the import watch, which serves the same module back (_Served) and tells
+    the sentry who asked, where an import of a loaded module would raise no event."""
+    hidden = {}
+    for name, module in list(sys.modules.items()):
+        top = name.partition(".")[0]
+        if not isinstance(module, ModuleType) or top in STUDENT_RUNTIME or top in _stdlib \
+                or (top.startswith("_") and top not in LIBRARY_ONLY):
+            continue
+        spec = getattr(module, "__spec__", None)
+        origin = getattr(spec, "origin", None)
+        locations = getattr(spec, "submodule_search_locations", None)
+        hidden[name] = (module, spec, origin if type(origin) is str else None,
+                        None if locations is None else [str(entry) for entry in locations])
+    for name in hidden:
+        del sys.modules[name]
+    return hidden
+
+
+class _Served:
+    """The loader of a hidden module: hands back the module object itself (nothing runs
+    again) and gives it back its own spec."""
+
+    __slots__ = ("module", "spec")
+
+    def __init__(self, module, spec):
+        self.module, self.spec = module, spec
+
+    def create_module(self, spec):
+        return self.module
+
+    def exec_module(self, module):
+        module.__spec__ = self.spec
+
+
+def _make_rehide(hidden, flags, _sys=sys, _type=type, _str=str, _dict=dict, _all=all):
+    """A function taking the hidden modules out of sys.modules again (a library's own
+    import put them back), run by the worker's main thread between requests. sys.modules
+    is only read with str keys: a key of the submission's is never compared."""
+    def rehide():
+        modules = _sys.modules
+        if _type(modules) is not _dict or not _all(_type(key) is _str for key in modules):
+            reason = "puts something that is not a module name into sys.modules"
+            if reason not in flags:
+                flags.append(reason)
+            return
+        for name, (module, *_rest) in hidden.items():
+            if modules.get(name) is module:
+                del modules[name]
+
+    return rehide
+
+
 class ImportWatch:
     """A meta path finder that finds nothing and tells the sentry (by an audit event)
     every name the import system looks for: also computed names, failed imports and
@@ -104,8 +176,14 @@ class ImportWatch:
 
     __slots__ = ()
 
-    def find_spec(self, name, path=None, target=None, _audit=sys.audit):
-        _audit("grader.import", name)
+    def find_spec(self, name, path=None, target=None, _audit=sys.audit, _type=type,
+                  _str=str, _issubclass=issubclass):
+        """None, or the spec serving a hidden module back (filled in by the sentry)."""
+        if not _issubclass(_type(name), _str):
+            return None
+        served = []
+        _audit("grader.import", _str.__str__(name), served)
+        return served[0] if served else None
 
 
 def _counted(count, _reduce=itertools.count.__reduce__):
@@ -125,16 +203,18 @@ def _existing_types():
 
 
 def _make_hook(folder, flags, records, setprofile_left, protected_globals, protected_types,
-               library_roots, _type=type, _id=id, _str=str, _bytes=bytes, _issubclass=issubclass,
-               _function=FunctionType, _code=CodeType, _getframe=sys._getframe,
-               _allowed=frozenset(RUNTIME_ALLOWED),
-               _stdlib=frozenset(sys.stdlib_module_names), _refused=REFUSED,
-               _protected=PROTECTED_ATTRIBUTES, _error=PermissionError, _memory=None,
-               _len=len):
+               library_roots, hidden, _type=type, _id=id, _str=str, _bytes=bytes,
+               _issubclass=issubclass, _function=FunctionType, _code=CodeType,
+               _getframe=sys._getframe, _allowed=frozenset(RUNTIME_ALLOWED),
+               _library_only=frozenset(LIBRARY_ONLY), _stdlib=frozenset(sys.stdlib_module_names),
+               _refused=REFUSED, _protected=PROTECTED_ATTRIBUTES, _error=PermissionError,
+               _memory=None, _len=len, _list=list, _spec=ModuleSpec, _served=_Served,
+               _own_file=__file__, _importlib=IMPORTLIB_FOLDER):
     """The audit hook. Arguments are read only as exact built-in types (a str subclass
     is copied with str.__str__ first), so no code of the submission ever runs inside it,
     where it could see the hook's frame."""
     busy, _memory = [], _memory or _is_memory
+    library_only = _library_only | {name.partition(".")[0] for name in hidden}
 
     def text(value):
         return _str.__str__(value) if _issubclass(_type(value), _str) else None
@@ -144,9 +224,9 @@ def _make_hook(folder, flags, records, setprofile_left, protected_globals, prote
             flags.append(reason)
         raise _error(f"the grader does not allow this: the submission {reason}")
 
-    def record(name):
+    def record(name, charged=False):
         top = name.partition(".")[0]
-        if top in _allowed or top in _stdlib:
+        if not charged and (top in _allowed or top in _stdlib):
             return
         line, file, frame = 0, "", _getframe(1)
         while frame is not None:
@@ -159,11 +239,56 @@ def _make_hook(folder, flags, records, setprofile_left, protected_globals, prote
         if entry not in records:
             records.append(entry)
 
-    def replaced(owner, attribute):
-        name = text(attribute) or "an attribute"
-        qualname = owner.__qualname__ if _type(owner) is _function else \
-            _type.__dict__["__qualname__"].__get__(owner)
-        return f"replaces {text(qualname) or 'a function'}.{name}"
+    def machinery(filename):
+        return filename == _own_file or filename.startswith(("<frozen importlib", _importlib))
+
+    def asked_by_a_library():
+        """Whether the import under way was asked for by an installed library's own code:
+        the first frame outside the import machinery that is a library's or the
+        submission's (threads and the standard library between are looked through)."""
+        frame = _getframe(1)
+        while frame is not None:
+            filename = frame.f_code.co_filename
+            if _type(filename) is not _str:
+                return False
+            if not machinery(filename):
+                if filename.startswith(library_roots):
+                    return True
+                if filename.startswith(folder):
+                    return False
+            frame = frame.f_back
+        return False
+
+    def called_by_a_library():
+        """Whether the code raising this event is the import machinery's or a library's."""
+        frame = _getframe(1)
+        while frame is not None and frame.f_code.co_filename == _own_file:
+            frame = frame.f_back
+        filename = frame.f_code.co_filename if frame is not None else ""
+        return _type(filename) is _str and (machinery(filename)
+                                            or filename.startswith(library_roots))
+
+    def serve(name, into):
+        module, spec, origin, locations = hidden[name]
+        served = _spec(name, _served(module, spec), origin=origin,
+                       is_package=locations is not None)
+        if locations is not None:
+            served.submodule_search_locations = _list(locations)
+        into.append(served)
+
+    def imported(event, args):
+        name = text(args[0])
+        if not asked_by_a_library():
+            record(name, charged=name.partition(".")[0] in library_only)
+        if event == "grader.import" and _len(args) > 1 and _type(args[1]) is _list \
+                and name in hidden:
+            serve(name, args[1])
+
+    def named_as_a_library(filename):
+        path = text(filename)
+        if path is None and _issubclass(_type(filename), _bytes):
+            path = _bytes.decode(filename, "utf-8", "replace")
+        return path is not None and path.startswith(library_roots)
 
     def check(event, args):
         if event in _refused:
@@ -187,12 +312,21 @@ def _make_hook(folder, flags, records, setprofile_left, protected_globals, prote
             if path is not None and _memory(path):
                 refuse("reads a process's memory")
         elif event in ("import", "grader.import") and text(args[0]) is not None:
-            record(text(args[0]))
+            imported(event, args)
+        elif event in ("compile", "code.__new__") and _len(args) > 1 \
+                and named_as_a_library(args[1]) and not called_by_a_library():
+            refuse("makes code under the file name of an installed library")
         elif event == "exec" and _type(args[0]) is _code and _type(args[0].co_filename) is _str:
             filename = args[0].co_filename
             for root in library_roots:
-                if filename.startswith(root):
+                if filename.startswith(root) and not asked_by_a_library():
                     record(filename[_len(root):].partition("/")[0].removesuffix(".py"))
+
+    def replaced(owner, attribute):
+        name = text(attribute) or "an attribute"
+        qualname = owner.__qualname__ if _type(owner) is _function else \
+            _type.__dict__["__qualname__"].__get__(owner)
+        return f"replaces {text(qualname) or 'a function'}.{name}"
 
     def hook(event, args):
         if busy:
@@ -245,9 +379,10 @@ class Snapshot:
 
     def __init__(self):
         self.owners = {}  # dotted name -> (object owning the attributes, {attribute: value})
-        for module_name in WATCHED_MODULES:
-            module = sys.modules.get(module_name)
-            if module is not None:
+        packages = tuple(f"{name}." for name in WATCHED_MODULES)
+        for module_name, module in list(sys.modules.items()):
+            if isinstance(module, ModuleType) and (module_name in WATCHED_MODULES
+                                                   or module_name.startswith(packages)):
                 self.owners[module_name] = (module, _members(module))
         for module_name, class_name in WATCHED_CLASSES:
             module = sys.modules.get(module_name)

@@ -20,12 +20,21 @@ runs student code and no frame of the student's threads leads to it: it reads re
 hands them over, and sends each answer with what the guard saw (grader.sandbox.guard:
 imports, refusals, replaced functions, training at import, threads left running), signed
 with the key of the load request, so that an answer the worker did not send (written by
-student code straight to the channel) is told apart by the grader.
+student code straight to the channel) is told apart by the grader. It does its part only
+once every other thread has ended and with the garbage collector off, so that no
+finaliser of the submission's runs where the key is (_serve_signed says how).
+
+What the answer itself holds is the submission's own material (its return values, its
+figure's artists, its prints, its trajectory): code of the submission's that reaches
+the student thread's frames can change it, as it could change what it returns, so
+the grader judges all of it in its own process; only the guard's report is the
+worker's word.
 """
 
 import _hashlib
 import _json
 import _thread
+import gc
 import io
 import os
 import sys
@@ -202,21 +211,30 @@ class Worker:
         return answer
 
 
-def run_job(worker, request, box, done, profiler=None):
+def run_job(worker, request, box, done, profiler=None, _enable=gc.enable,
+            _disable=gc.disable, _handle=Worker.handle, _body=protocol.body):
     """The body of a student thread: answer one request (bytes, or the load request as a
     dict) and put the encoded answer in box; done is released at the end, whatever
-    happens. profiler: the guard's, installed first (the load request only)."""
+    happens. profiler: the guard's, installed first (the load request only).
+
+    The box is the same list for every request: what the previous request left in it is
+    dropped here, so that nothing the submission put there is ever freed (its __del__
+    run) by the main thread. The collector runs while student code does (the main thread
+    keeps it off while it works: a finaliser it ran would run there)."""
     try:
+        box.clear()
+        _enable()
         if profiler is not None:
             sys.setprofile(profiler)
         if isinstance(request, bytes):
             request = protocol.loads(request)
-        box.append(protocol.body(worker.handle(request)))
+        box.append(_body(_handle(worker, request)))
     except BaseException as error:  # noqa: B036 - an answer that cannot be encoded
         box.append(protocol.body({"ok": False, "output": "", "error": {
             "type": type(error).__name__, "message": "the answer could not be encoded",
             "not_implemented": False, "traceback": ""}}))
     finally:
+        _disable()
         done.release()
 
 
@@ -274,35 +292,61 @@ def serve(requests, answers):
                   worker, load, profiler)
 
 
+LEFT_RUNNING = "leaves a thread running after its call"
+WORKER_FIELDS = ("module", "submission_file", "kept", "output")
+THREAD_SECONDS = 2.0  # how long the threads of a request may take to end after it
+
+
 def _serve_signed(read, write, flush, key, report, snapshot, worker, load, profiler,
                   _start=_thread.start_new_thread, _lock=_thread.allocate_lock,
                   _digest=_hashlib.hmac_digest, _from_bytes=int.from_bytes, _len=len,
-                  _threads=None, _sleep=time.sleep, _monotonic=time.monotonic,
-                  _encode=None, _limit=protocol.MAX_MESSAGE_BYTES, _type=type, _bytes=bytes,
-                  _run=None):
+                  _sleep=time.sleep, _monotonic=time.monotonic, _encode=None,
+                  _limit=protocol.MAX_MESSAGE_BYTES, _type=type, _bytes=bytes, _run=None,
+                  _disable=gc.disable, _exit=os._exit):
     """The main thread's loop: hand each request to a student thread, then sign and send
     its answer with the guard's report. Everything it calls was bound before the
-    submission's import, so rebinding a module's name never reaches it."""
-    _threads, _encode, _run = _threads or _thread_counter(), _encode or _plain_json, \
-        _run or run_job
-    baseline, replaced, request, job_profiler = _threads(), [], load, profiler
+    submission's import, so rebinding a module's name never reaches it.
+
+    No code of the submission ever runs in this thread, where the key is: it adds no
+    audit hook (refused), it installs no signal handler (only this thread could), and
+    this thread frees none of its objects (run_job empties the box). Its finalisers
+    could still run here by a garbage collection, so this thread waits, allocating
+    nothing the collector counts, until every other thread has ended, then switches the
+    collector off before it does anything else; a thread still running by then would
+    be that risk, so the worker sends a report saying so, signed beforehand, and ends."""
+    _encode, _run = _encode or _plain_json, _run or run_job
+    count, box, replaced, request, job_profiler = _thread_counter(), [], [], load, profiler
+
+    def sign(sentry, answer=b""):
+        payload = _len(sentry).to_bytes(4, "big") + sentry + answer
+        signature = _digest(key, payload, "sha256")
+        return (_len(signature) + _len(payload)).to_bytes(4, "big") + signature + payload
+
+    left = sign(_encode({"flags": [LEFT_RUNNING], "imports": [], "training": {},
+                         "threads": 0, "shown": 0, "replaced": [], "threads_left": 1}))
+    _disable()
+    baseline = count()
     while True:
-        box, done = [], _lock()
+        done = _lock()
         done.acquire()
         _start(_run, (worker, request, box, done, job_profiler))
         done.acquire()
-        deadline = _monotonic() + 2.0
-        while _threads() > baseline and _monotonic() < deadline:
+        deadline = _monotonic() + THREAD_SECONDS
+        while count() > baseline and _monotonic() < deadline:
             _sleep(0.001)
+        if count() > baseline:
+            write(left)
+            flush()
+            _exit(0)
+        _disable()  # a thread that has ended may have switched it on
         state = report()
         replaced = snapshot.replaced(earlier=replaced)
         state["replaced"] = replaced
-        state["threads_left"] = _threads() - baseline
-        sentry = _encode(state)
+        state["threads_left"] = 0
+        if not _untouched(worker):
+            state["flags"].append("replaces the worker's own attributes")
         answer = box[0] if _len(box) == 1 and _type(box[0]) is _bytes else b""
-        payload = _len(sentry).to_bytes(4, "big") + sentry + answer
-        signature = _digest(key, payload, "sha256")
-        write((_len(signature) + _len(payload)).to_bytes(4, "big") + signature + payload)
+        write(sign(_encode(state), answer))
         flush()
         header = read(4)
         if _len(header) < 4:
@@ -314,11 +358,53 @@ def _serve_signed(read, write, flush, key, report, snapshot, worker, load, profi
         job_profiler = None
 
 
-def _thread_counter(_listdir=os.listdir, _len=len, _isdir=os.path.isdir):
-    """A function counting this process's threads (1 where the system does not say)."""
-    if not _isdir("/proc/self/task"):
-        return lambda: 1
-    return lambda: _len(_listdir("/proc/self/task"))
+def _untouched(worker, _type=type, _vars=vars, _str=str, _len=len, _fields=WORKER_FIELDS):
+    """Whether the Worker still has only its own attributes (none shadowing a method),
+    read without comparing any key of the submission's."""
+    if _type(worker) is not Worker:
+        return False
+    attributes = _vars(worker)
+    for name in attributes:
+        if _type(name) is not _str:
+            return False
+    if _len(attributes) != _len(_fields):
+        return False
+    for name in _fields:
+        if name not in attributes:
+            return False
+    return True
+
+
+def _thread_counter(_open=os.open, _pread=os.pread, _fstat=os.fstat, _count=_thread._count):
+    """A function counting this process's threads, allocating nothing the garbage
+    collector counts (the main thread's wait: grader.sandbox.worker._serve_signed).
+
+    Where the system says (/proc/self/stat, read from a descriptor opened here): every
+    thread, also one whose Python state is being torn down; a descriptor the submission
+    replaced counts as threads left. Elsewhere: the threads Python started, plus this one.
+    """
+    try:
+        stat = _open("/proc/self/stat", os.O_RDONLY)
+    except OSError:
+        return lambda: _count() + 1
+    device, inode = _fstat(stat).st_dev, _fstat(stat).st_ino
+
+    def count():
+        try:
+            status = _fstat(stat)
+            data = _pread(stat, 4096, 0)
+        except OSError:  # closed by the submission
+            return 1 << 20
+        if status.st_dev != device or status.st_ino != inode:
+            return 1 << 20
+        position, field = data.rfind(b")"), 0
+        while field < 18:  # num_threads: the 18th field after the name
+            position = data.find(b" ", position + 1)
+            field += 1
+        end = data.find(b" ", position + 1)
+        return int(data[position + 1:end]) if position > 0 and end > 0 else 1 << 20
+
+    return count
 
 
 def _plain_json(value, _type=type, _str=str, _int=int, _list=list, _dict=dict,
