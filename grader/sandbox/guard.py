@@ -28,6 +28,7 @@ import importlib
 import itertools
 import os
 import sys
+from collections import OrderedDict
 from importlib.machinery import ModuleSpec
 from types import CodeType, FunctionType, ModuleType
 
@@ -60,6 +61,8 @@ WATCHED_CLASSES = (("matplotlib.figure", "Figure"), ("matplotlib.axes", "Axes"),
                    ("matplotlib.collections", "PathCollection"), ("matplotlib.lines", "Line2D"),
                    ("grader.sandbox.worker", "Worker"))
 LIBRARY_FOLDERS = ("site-packages", "dist-packages")
+OUTPUT_LIMIT = 20_000  # characters of printed output kept per request
+DEV_MEM = os.makedev(1, 1) if hasattr(os, "makedev") else -1  # the device /dev/mem is
 IMPORTLIB_FOLDER = os.path.dirname(importlib.__file__) + "/"  # import_module, util...
 
 
@@ -73,6 +76,8 @@ def install_sentry(submission_folder, training_functions, show_files=()):
     """Add the audit hook; returns (report, profiler).
 
     report() -> {"flags": [what was refused], "imports": [{"module", "line", "file"}],
+    "output": what the submission printed since the last report (worker.CappedOutput),
+    "figures_open": how many pyplot figures are open,
     "training": {function: calls while importing}, "threads": threads started while
     importing, "shown": calls of a function `show` of a file ending in one of
     show_files while importing}: plain data, read by the worker's own thread. profiler: the function
@@ -87,24 +92,36 @@ def install_sentry(submission_folder, training_functions, show_files=()):
     counts = tuple(itertools.count() for _ in training_functions)
     threads_started, shown = itertools.count(), itertools.count()
     hidden = _hide_library_modules()
+    printed = ([], [0, 0])  # (texts kept, [characters kept, characters written])
     hook = _make_hook(folder, flags, records, setprofile_left, protected_globals,
-                      protected_types, _library_roots(), hidden)
+                      protected_types, _library_roots(), hidden, printed)
     sys.addaudithook(hook)
     watch = ImportWatch()
     sys.meta_path.insert(0, watch)
     profiler = _make_profiler(folder, tuple(training_functions), counts, threads_started,
                               shown, tuple(show_files))
     rehide = _make_rehide(hidden, flags)
+    # pyplot's open figures (its class attribute cannot be rebound: protected_types).
+    figures = getattr(getattr(sys.modules.get("matplotlib._pylab_helpers"), "Gcf", None),
+                      "figs", None)
 
     def report(_value=_counted, _list=list, _dict=dict, _zip=zip, _type=type, _sys=sys,
-               _any=any):
+               _any=any, _join="".join, _len=len, _ordered=OrderedDict):
         rehide()
+        kept, (kept_size, size) = printed
+        output = _join(kept)
+        if size > kept_size:
+            output += f"\n... ({size - kept_size} more characters not shown)"
+        kept.clear()
+        printed[1][:] = [0, 0]
         meta_path = _sys.meta_path
         if _type(meta_path) is not _list or not _any(entry is watch for entry in meta_path):
             reason = "removes the grader's import watch from sys.meta_path"
             if reason not in flags:
                 flags.append(reason)
         return {"flags": _list(flags), "imports": [_dict(record) for record in records],
+                "output": output,
+                "figures_open": _len(figures) if _type(figures) is _ordered else 0,
                 "training": {name: _value(count) for name, count in
                              _zip(training_functions, counts)},
                 "threads": _value(threads_started), "shown": _value(shown)}
@@ -203,17 +220,23 @@ def _existing_types():
 
 
 def _make_hook(folder, flags, records, setprofile_left, protected_globals, protected_types,
-               library_roots, hidden, _type=type, _id=id, _str=str, _bytes=bytes,
+               library_roots, hidden, printed, _type=type, _id=id, _str=str, _bytes=bytes,
                _issubclass=issubclass, _function=FunctionType, _code=CodeType,
                _getframe=sys._getframe, _allowed=frozenset(RUNTIME_ALLOWED),
                _library_only=frozenset(LIBRARY_ONLY), _stdlib=frozenset(sys.stdlib_module_names),
                _refused=REFUSED, _protected=PROTECTED_ATTRIBUTES, _error=PermissionError,
                _memory=None, _len=len, _list=list, _spec=ModuleSpec, _served=_Served,
-               _own_file=__file__, _importlib=IMPORTLIB_FOLDER):
+               _own_file=__file__, _importlib=IMPORTLIB_FOLDER, _limit=OUTPUT_LIMIT,
+               _ident=_thread.get_ident, _stat=os.stat,
+               _dev_mem=DEV_MEM):
     """The audit hook. Arguments are read only as exact built-in types (a str subclass
     is copied with str.__str__ first), so no code of the submission ever runs inside it,
     where it could see the hook's frame."""
-    busy, _memory = [], _memory or _is_memory
+    busy, _memory = set(), _memory or _is_memory  # threads inside the hook
+    try:
+        proc_device = _stat("/proc/self").st_dev
+    except OSError:
+        proc_device = -1
     library_only = _library_only | {name.partition(".")[0] for name in hidden}
 
     def text(value):
@@ -290,8 +313,30 @@ def _make_hook(folder, flags, records, setprofile_left, protected_globals, prote
             path = _bytes.decode(filename, "utf-8", "replace")
         return path is not None and path.startswith(library_roots)
 
+    def memory_file(path):
+        """Whether path leads (through links, `..`, another name) to a file of /proc that
+        only its owner may read (mem, pagemap, environ...) or to /dev/mem: asked of the
+        system itself (os.stat), so that no Python code runs here."""
+        try:
+            status = _stat(path)
+        except (OSError, ValueError):
+            return False
+        return (status.st_dev == proc_device and status.st_mode & 0o077 == 0) or (
+            status.st_rdev == _dev_mem and status.st_rdev != 0)
+
+    def keep_output(text):
+        kept, sizes = printed
+        room = _limit - sizes[0]
+        if room > 0:
+            kept.append(text[:room])
+            sizes[0] += _len(kept[-1])
+        sizes[1] += _len(text)
+
     def check(event, args):
-        if event in _refused:
+        if event == "grader.output":
+            if _len(args) == 1 and _type(args[0]) is _str:
+                keep_output(args[0])
+        elif event in _refused:
             if event == "sys.setprofile" and setprofile_left[0]:
                 setprofile_left[0] = 0
                 return
@@ -309,7 +354,7 @@ def _make_hook(folder, flags, records, setprofile_left, protected_globals, prote
             path = text(args[0])
             if path is None and _issubclass(_type(args[0]), _bytes):
                 path = _bytes.decode(args[0], "utf-8", "replace")
-            if path is not None and _memory(path):
+            if path is not None and (_memory(path) or memory_file(path)):
                 refuse("reads a process's memory")
         elif event in ("import", "grader.import") and text(args[0]) is not None:
             imported(event, args)
@@ -329,22 +374,22 @@ def _make_hook(folder, flags, records, setprofile_left, protected_globals, prote
         return f"replaces {text(qualname) or 'a function'}.{name}"
 
     def hook(event, args):
-        if busy:
+        me = _ident()
+        if me in busy:  # an event of the hook's own work: never a thread's other one
             return
-        busy.append(1)
+        busy.add(me)
         try:
             check(event, args)
         finally:
-            busy.clear()
+            busy.discard(me)
 
     return hook
 
 
-def _is_memory(path, _len=len):
+def _is_memory(path):
     """Whether path names a process's memory (/proc/<pid>/mem, .../pagemap, /dev/mem)."""
-    parts = path.split("/")
-    return path == "/dev/mem" or (_len(parts) >= 4 and parts[1] == "proc"
-                                  and parts[-1] in ("mem", "pagemap"))
+    return path == "/dev/mem" or (path.startswith("/proc/")
+                                  and path.endswith(("/mem", "/pagemap")))
 
 
 def _make_profiler(folder, names, counts, threads_started, shown, show_files,

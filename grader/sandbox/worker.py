@@ -2,8 +2,8 @@
 
 The grader never imports student code itself. It starts this file as a process and
 sends it requests (see grader.sandbox.protocol); the worker answers with plain numbers and
-float64 arrays only. Whatever the submission prints is captured here, capped, and
-never reaches the protocol channel.
+float64 arrays only. Whatever the submission prints is captured by the
+guard, capped, and never reaches the protocol channel.
 
 Requests (dicts with an "op"):
     load      {"path", "key"}                   import the submission (the first request)
@@ -50,34 +50,22 @@ from grader.sandbox import figures, guard, protocol, training
 from grader.sandbox.loading import import_file
 
 MODULE_NAME = "submission"
-OUTPUT_LIMIT = 20_000  # characters of captured output kept per request
 
 
 class CappedOutput(io.TextIOBase):
-    """A text stream that keeps the first OUTPUT_LIMIT characters and counts the rest."""
-
-    def __init__(self):
-        self.kept, self.kept_size, self.size = [], 0, 0
+    """sys.stdout and sys.stderr of the worker: every text written is told to the guard
+    (an audit event), which keeps the first guard.OUTPUT_LIMIT characters of each request
+    where no code of the submission can erase them (grader.sandbox.guard)."""
 
     def writable(self):
         return True
 
-    def write(self, text):
-        text = str(text)
-        room = OUTPUT_LIMIT - self.kept_size
-        if room > 0:
-            self.kept.append(text[:room])
-            self.kept_size += len(self.kept[-1])
-        self.size += len(text)
-        return len(text)
-
-    def take(self):
-        """Return what was written since the last take, then forget it."""
-        text = "".join(self.kept)
-        if self.size > len(text):
-            text += f"\n... ({self.size - len(text)} more characters not shown)"
-        self.kept, self.kept_size, self.size = [], 0, 0
-        return text
+    def write(self, text, _audit=sys.audit, _str=str, _type=type, _len=len):
+        text = _str(text)
+        if _type(text) is not _str:
+            text = _str.__str__(text)
+        _audit("grader.output", text)
+        return _len(text)
 
 
 def describe(value):
@@ -122,7 +110,6 @@ class Worker:
         self.module = None
         self.submission_file = None
         self.kept = {}  # handle -> object that stays in this process (forward caches)
-        self.output = CappedOutput()
 
     # -- requests -------------------------------------------------------------------
 
@@ -140,8 +127,7 @@ class Worker:
             ),
             "loss": loss_name if isinstance(loss_name, str) else repr(loss_name)[:80],
             "seconds": time.perf_counter() - started,
-            # plt.show() calls at import are counted by the guard (main thread)
-            "figures": {"open": figures.open_figures()},
+            # figures left open and plt.show() calls: the guard's report says (main thread)
         }
 
     def call(self, function, args, keep_cache=False):
@@ -207,7 +193,6 @@ class Worker:
             answer["ok"] = True
         except BaseException as error:  # noqa: B036 - SystemExit and KeyboardInterrupt too
             answer = {"ok": False, "error": describe_error(error, self.submission_file)}
-        answer["output"] = self.output.take()
         return answer
 
 
@@ -230,7 +215,7 @@ def run_job(worker, request, box, done, profiler=None, _enable=gc.enable,
             request = protocol.loads(request)
         box.append(_body(_handle(worker, request)))
     except BaseException as error:  # noqa: B036 - an answer that cannot be encoded
-        box.append(protocol.body({"ok": False, "output": "", "error": {
+        box.append(protocol.body({"ok": False, "error": {
             "type": type(error).__name__, "message": "the answer could not be encoded",
             "not_implemented": False, "traceback": ""}}))
     finally:
@@ -270,13 +255,17 @@ def serve(requests, answers):
     """Say {"ready": True}, then answer requests until the grader closes the channel
     (two binary streams). Ready comes once the imports are done, so that the time a
     worker takes to start never counts against the submission's timeout."""
-    # From here on the submission's prints can never reach the protocol channel.
-    quiet = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(quiet, fd)
+    _not_dumpable()
+    # From here on the submission's prints can never reach the protocol channel: what
+    # is written to the descriptors 1 and 2 themselves goes to a file the main thread
+    # reads (_FdOutput), sys.stdout and sys.stderr to the guard (CappedOutput).
+    quiet, written = os.open(os.devnull, os.O_RDWR), _FdOutput()
+    os.dup2(quiet, 0)
+    for fd in (1, 2):
+        os.dup2(written.fd, fd)
     worker = Worker()
     sys.stdin = io.StringIO()
-    sys.stdout = sys.stderr = worker.output
+    sys.stdout = sys.stderr = sys.__stdout__ = sys.__stderr__ = CappedOutput()
     warnings.simplefilter("ignore")
     os.environ["MPLBACKEND"] = "Agg"
     protocol.write_message(answers, {"ready": True})
@@ -289,16 +278,72 @@ def serve(requests, answers):
                                             TRAINING_FUNCTIONS, figures.SHOW_FILES)
     snapshot = guard.Snapshot()
     _serve_signed(requests.read, answers.write, answers.flush, key, report, snapshot,
-                  worker, load, profiler)
+                  worker, load, profiler, written)
+
+
+def _not_dumpable(_set_dumpable=4):
+    """Make this process one that no other process of its user may trace or read the
+    memory of (prctl PR_SET_DUMPABLE 0): a process the submission starts has no guard
+    of its own. Linux only; elsewhere nothing changes."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(_set_dumpable, 0, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+class _FdOutput:
+    """The file behind the descriptors 1 and 2 (a memory file that cannot shrink, where
+    the system has one): take() returns what was written since the last take, capped.
+    Writing more than FILE_BYTES to one file ends the worker (RLIMIT_FSIZE)."""
+
+    FILE_BYTES = 64 * 1024 * 1024
+
+    def __init__(self):
+        self.fd, self.offset = _memory_file(), 0
+        try:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_FSIZE, (self.FILE_BYTES, self.FILE_BYTES))
+        except (ImportError, ValueError, OSError):
+            pass
+
+    def take(self, _fstat=os.fstat, _pread=os.pread, _min=min, _bytes=bytes):
+        try:
+            size = _fstat(self.fd).st_size
+            data = _pread(self.fd, _min(size - self.offset, guard.OUTPUT_LIMIT), self.offset) \
+                if size > self.offset else b""
+        except OSError:
+            return ""
+        more, self.offset = size - self.offset - len(data), max(size, self.offset)
+        text = _bytes.decode(data, "utf-8", "replace")
+        return text + (f"\n... ({more} more bytes not shown)" if more > 0 else "")
+
+
+def _memory_file():
+    """A descriptor of a new anonymous file that can only grow, or of a temporary file."""
+    try:
+        import fcntl
+
+        fd = os.memfd_create("output", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+        fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_SEAL)
+        return fd
+    except (AttributeError, ImportError, OSError):
+        import tempfile
+
+        return os.dup(tempfile.TemporaryFile().fileno())
 
 
 LEFT_RUNNING = "leaves a thread running after its call"
-WORKER_FIELDS = ("module", "submission_file", "kept", "output")
+WORKER_FIELDS = ("module", "submission_file", "kept")
 THREAD_SECONDS = 2.0  # how long the threads of a request may take to end after it
 
 
 def _serve_signed(read, write, flush, key, report, snapshot, worker, load, profiler,
-                  _start=_thread.start_new_thread, _lock=_thread.allocate_lock,
+                  written=None, _start=_thread.start_new_thread, _lock=_thread.allocate_lock,
                   _digest=_hashlib.hmac_digest, _from_bytes=int.from_bytes, _len=len,
                   _sleep=time.sleep, _monotonic=time.monotonic, _encode=None,
                   _limit=protocol.MAX_MESSAGE_BYTES, _type=type, _bytes=bytes, _run=None,
@@ -340,6 +385,8 @@ def _serve_signed(read, write, flush, key, report, snapshot, worker, load, profi
             _exit(0)
         _disable()  # a thread that has ended may have switched it on
         state = report()
+        if written is not None:
+            state["output"] += written.take()
         replaced = snapshot.replaced(earlier=replaced)
         state["replaced"] = replaced
         state["threads_left"] = 0
