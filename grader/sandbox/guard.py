@@ -7,20 +7,24 @@ for imports, grader.sandbox.handle for the rest).
   before the submission is imported. It refuses, and remembers, what only code that
   subverts the grader needs: other threads' frames (sys._current_frames), the garbage
   collector's object lists, ctypes, tracing and profiling, reading a process's memory
-  file, and rebinding the code, defaults or attributes of functions and classes that
-  existed before the submission (numpy's, matplotlib's, the worker's). It records every
-  import of a module that is neither the standard library, numpy, matplotlib and what
-  they need, nor the submission's own, whoever asks for it (a computed name, a thread,
-  a file compiled under a library's name), and every library file executed outside
-  those, and it counts the contract's training functions called while the submission
-  is imported (and threads started then). Its state lives in closures and default
-  arguments that no frame of the submission's thread holds (grader.sandbox.worker runs
-  student code in a thread of its own), and it calls no code of the submission.
+  file (also through a link), an audit hook of its own, code made under an installed
+  library's file name, and rebinding the code, defaults or attributes of functions and
+  classes that existed before the submission (numpy's, matplotlib's, the worker's). It
+  records every import of a module that is neither the standard library, numpy,
+  matplotlib, nor the submission's own, unless an installed library's own code asked for
+  it (a computed name, a thread, a file of a package executed by hand are the
+  submission's; the packages matplotlib loaded are hidden from sys.modules meanwhile:
+  grader.sandbox.hiding), what the submission prints, and it counts the contract's
+  training functions called while the submission is imported (and threads started
+  then). Its state lives in closures and default arguments that no frame of the
+  submission's threads holds (grader.sandbox.worker runs student code in threads of its
+  own), and it calls no code of the submission.
 - Snapshot holds, before the import, every function and class of numpy, matplotlib,
   builtins, sys, the standard modules the worker's serialisation uses (json, base64...)
   and the worker's own modules; `replaced()` names those since rebound.
 
-This module travels into the sandbox with the worker: it imports nothing of the grader.
+This module travels into the sandbox with the worker: it imports nothing of the grader's
+but grader.sandbox.hiding.
 """
 
 import _thread
@@ -32,16 +36,14 @@ from collections import OrderedDict
 from importlib.machinery import ModuleSpec
 from types import CodeType, FunctionType, ModuleType
 
-# Top-level modules the submission's process may import at run time, besides the
-# standard library and the submission's own: numpy, matplotlib and what they import.
-RUNTIME_ALLOWED = ("numpy", "matplotlib", "mpl_toolkits", "pylab", "PIL", "contourpy",
-                   "cycler", "dateutil", "fontTools", "kiwisolver", "packaging", "pyparsing",
-                   "six", "grader", "submission")
-# Of those, the ones only numpy's and matplotlib's own code may import: a submission that
-# asks for one (a computed name, a thread, sys.modules) breaks the import rule, while
-# matplotlib's own imports of them (PIL when it saves a PNG) are never charged.
-STUDENT_RUNTIME = ("numpy", "matplotlib", "grader", "submission")
-LIBRARY_ONLY = tuple(name for name in RUNTIME_ALLOWED if name not in STUDENT_RUNTIME)
+from grader.sandbox.hiding import (
+    LIBRARY_ONLY,
+    RUNTIME_ALLOWED,
+    Served,
+    hide_library_modules,
+    make_rehide,
+)
+
 REFUSED = {"sys._current_frames": "reads other threads' frames",
            "sys.addaudithook": "adds an audit hook (code that would run inside the grader's)",
            "gc.get_objects": "lists the garbage collector's objects",
@@ -91,7 +93,7 @@ def install_sentry(submission_folder, training_functions, show_files=()):
     protected_types = _existing_types()
     counts = tuple(itertools.count() for _ in training_functions)
     threads_started, shown = itertools.count(), itertools.count()
-    hidden = _hide_library_modules()
+    hidden = hide_library_modules()
     printed = ([], [0, 0])  # (texts kept, [characters kept, characters written])
     hook = _make_hook(folder, flags, records, setprofile_left, protected_globals,
                       protected_types, _library_roots(), hidden, printed)
@@ -100,7 +102,7 @@ def install_sentry(submission_folder, training_functions, show_files=()):
     sys.meta_path.insert(0, watch)
     profiler = _make_profiler(folder, tuple(training_functions), counts, threads_started,
                               shown, tuple(show_files))
-    rehide = _make_rehide(hidden, flags)
+    rehide = make_rehide(hidden, flags)
     # pyplot's open figures (its class attribute cannot be rebound: protected_types).
     figures = getattr(getattr(sys.modules.get("matplotlib._pylab_helpers"), "Gcf", None),
                       "figs", None)
@@ -127,62 +129,6 @@ def install_sentry(submission_folder, training_functions, show_files=()):
                 "threads": _value(threads_started), "shown": _value(shown)}
 
     return report, profiler
-
-
-def _hide_library_modules(_stdlib=frozenset(sys.stdlib_module_names)):
-    """Take out of sys.modules every loaded module of an installed package the submission
-    may not import itself (LIBRARY_ONLY, and any other that numpy or matplotlib loaded):
-    {name: (module, its spec, the spec's origin, its search locations)}. An import of one
-    then reaches the import watch, which serves the same module back (_Served) and tells
-    the sentry who asked, where an import of a loaded module would raise no event."""
-    hidden = {}
-    for name, module in list(sys.modules.items()):
-        top = name.partition(".")[0]
-        if not isinstance(module, ModuleType) or top in STUDENT_RUNTIME or top in _stdlib \
-                or (top.startswith("_") and top not in LIBRARY_ONLY):
-            continue
-        spec = getattr(module, "__spec__", None)
-        origin = getattr(spec, "origin", None)
-        locations = getattr(spec, "submodule_search_locations", None)
-        hidden[name] = (module, spec, origin if type(origin) is str else None,
-                        None if locations is None else [str(entry) for entry in locations])
-    for name in hidden:
-        del sys.modules[name]
-    return hidden
-
-
-class _Served:
-    """The loader of a hidden module: hands back the module object itself (nothing runs
-    again) and gives it back its own spec."""
-
-    __slots__ = ("module", "spec")
-
-    def __init__(self, module, spec):
-        self.module, self.spec = module, spec
-
-    def create_module(self, spec):
-        return self.module
-
-    def exec_module(self, module):
-        module.__spec__ = self.spec
-
-
-def _make_rehide(hidden, flags, _sys=sys, _type=type, _str=str, _dict=dict, _all=all):
-    """A function taking the hidden modules out of sys.modules again (a library's own
-    import put them back), run by the worker's main thread between requests. sys.modules
-    is only read with str keys: a key of the submission's is never compared."""
-    def rehide():
-        modules = _sys.modules
-        if _type(modules) is not _dict or not _all(_type(key) is _str for key in modules):
-            reason = "puts something that is not a module name into sys.modules"
-            if reason not in flags:
-                flags.append(reason)
-            return
-        for name, (module, *_rest) in hidden.items():
-            if modules.get(name) is module:
-                del modules[name]
-
-    return rehide
 
 
 class ImportWatch:
@@ -225,7 +171,7 @@ def _make_hook(folder, flags, records, setprofile_left, protected_globals, prote
                _getframe=sys._getframe, _allowed=frozenset(RUNTIME_ALLOWED),
                _library_only=frozenset(LIBRARY_ONLY), _stdlib=frozenset(sys.stdlib_module_names),
                _refused=REFUSED, _protected=PROTECTED_ATTRIBUTES, _error=PermissionError,
-               _memory=None, _len=len, _list=list, _spec=ModuleSpec, _served=_Served,
+               _memory=None, _len=len, _list=list, _spec=ModuleSpec, _served=Served,
                _own_file=__file__, _importlib=IMPORTLIB_FOLDER, _limit=OUTPUT_LIMIT,
                _ident=_thread.get_ident, _stat=os.stat,
                _dev_mem=DEV_MEM):

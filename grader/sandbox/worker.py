@@ -22,7 +22,7 @@ imports, refusals, replaced functions, training at import, threads left running)
 with the key of the load request, so that an answer the worker did not send (written by
 student code straight to the channel) is told apart by the grader. It does its part only
 once every other thread has ended and with the garbage collector off, so that no
-finaliser of the submission's runs where the key is (_serve_signed says how).
+finaliser of the submission's runs where the key is (grader.sandbox.serving says how).
 
 What the answer itself holds is the submission's own material (its return values, its
 figure's artists, its prints, its trajectory): code of the submission's that reaches
@@ -31,9 +31,6 @@ the grader judges all of it in its own process; only the guard's report is the
 worker's word.
 """
 
-import _hashlib
-import _json
-import _thread
 import gc
 import io
 import os
@@ -46,8 +43,9 @@ from pathlib import Path
 import numpy as np
 
 from grader.lab import DEFAULT_LOSS, TRAINING_FUNCTIONS
-from grader.sandbox import figures, guard, protocol, training
+from grader.sandbox import figures, guard, protocol, serving, training
 from grader.sandbox.loading import import_file
+from grader.sandbox.paramswatch import Elsewhere, ParamsWatch
 
 MODULE_NAME = "submission"
 
@@ -130,11 +128,23 @@ class Worker:
             # figures left open and plt.show() calls: the guard's report says (main thread)
         }
 
-    def call(self, function, args, keep_cache=False):
+    def call(self, function, args, keep_cache=False, watch_params=False):
+        """function(*args); watch_params (backward's rule): args[-1] are the params, and
+        the module's forward is watched while it runs (grader.sandbox.paramswatch)."""
         args = [self.kept[arg["__handle__"]] if isinstance(arg, dict) and "__handle__" in arg
                 else arg for arg in args]
         originals = [_copy_arrays(arg) for arg in args]
-        result = getattr(self.module, function)(*args)
+        if watch_params:
+            with ParamsWatch(self.module, args[-1]) as watch:
+                try:
+                    result = getattr(self.module, function)(*args)
+                except Elsewhere:
+                    result = None
+            if watch.elsewhere:  # also when the submission caught the stop
+                return {"elsewhere": watch.elsewhere, "value": {"kind": "none"},
+                        "modified": []}
+        else:
+            result = getattr(self.module, function)(*args)
         answer = {"modified": [_modified(i, before, after)
                                for i, (before, after) in enumerate(zip(originals, args))]}
         answer["modified"] = [name for name in answer["modified"] if name]
@@ -255,11 +265,11 @@ def serve(requests, answers):
     """Say {"ready": True}, then answer requests until the grader closes the channel
     (two binary streams). Ready comes once the imports are done, so that the time a
     worker takes to start never counts against the submission's timeout."""
-    _not_dumpable()
+    serving.not_dumpable()
     # From here on the submission's prints can never reach the protocol channel: what
     # is written to the descriptors 1 and 2 themselves goes to a file the main thread
-    # reads (_FdOutput), sys.stdout and sys.stderr to the guard (CappedOutput).
-    quiet, written = os.open(os.devnull, os.O_RDWR), _FdOutput()
+    # reads (serving.FdOutput), sys.stdout and sys.stderr to the guard (CappedOutput).
+    quiet, written = os.open(os.devnull, os.O_RDWR), serving.FdOutput()
     os.dup2(quiet, 0)
     for fd in (1, 2):
         os.dup2(written.fd, fd)
@@ -277,202 +287,8 @@ def serve(requests, answers):
     report, profiler = guard.install_sentry(Path(load["path"]).resolve().parent,
                                             TRAINING_FUNCTIONS, figures.SHOW_FILES)
     snapshot = guard.Snapshot()
-    _serve_signed(requests.read, answers.write, answers.flush, key, report, snapshot,
-                  worker, load, profiler, written)
-
-
-def _not_dumpable(_set_dumpable=4):
-    """Make this process one that no other process of its user may trace or read the
-    memory of (prctl PR_SET_DUMPABLE 0): a process the submission starts has no guard
-    of its own. Linux only; elsewhere nothing changes."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        ctypes.CDLL(None).prctl(_set_dumpable, 0, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
-
-
-class _FdOutput:
-    """The file behind the descriptors 1 and 2 (a memory file that cannot shrink, where
-    the system has one): take() returns what was written since the last take, capped.
-    Writing more than FILE_BYTES to one file ends the worker (RLIMIT_FSIZE)."""
-
-    FILE_BYTES = 64 * 1024 * 1024
-
-    def __init__(self):
-        self.fd, self.offset = _memory_file(), 0
-        try:
-            import resource
-
-            resource.setrlimit(resource.RLIMIT_FSIZE, (self.FILE_BYTES, self.FILE_BYTES))
-        except (ImportError, ValueError, OSError):
-            pass
-
-    def take(self, _fstat=os.fstat, _pread=os.pread, _min=min, _bytes=bytes):
-        try:
-            size = _fstat(self.fd).st_size
-            data = _pread(self.fd, _min(size - self.offset, guard.OUTPUT_LIMIT), self.offset) \
-                if size > self.offset else b""
-        except OSError:
-            return ""
-        more, self.offset = size - self.offset - len(data), max(size, self.offset)
-        text = _bytes.decode(data, "utf-8", "replace")
-        return text + (f"\n... ({more} more bytes not shown)" if more > 0 else "")
-
-
-def _memory_file():
-    """A descriptor of a new anonymous file that can only grow, or of a temporary file."""
-    try:
-        import fcntl
-
-        fd = os.memfd_create("output", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
-        fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_SEAL)
-        return fd
-    except (AttributeError, ImportError, OSError):
-        import tempfile
-
-        return os.dup(tempfile.TemporaryFile().fileno())
-
-
-LEFT_RUNNING = "leaves a thread running after its call"
-WORKER_FIELDS = ("module", "submission_file", "kept")
-THREAD_SECONDS = 2.0  # how long the threads of a request may take to end after it
-
-
-def _serve_signed(read, write, flush, key, report, snapshot, worker, load, profiler,
-                  written=None, _start=_thread.start_new_thread, _lock=_thread.allocate_lock,
-                  _digest=_hashlib.hmac_digest, _from_bytes=int.from_bytes, _len=len,
-                  _sleep=time.sleep, _monotonic=time.monotonic, _encode=None,
-                  _limit=protocol.MAX_MESSAGE_BYTES, _type=type, _bytes=bytes, _run=None,
-                  _disable=gc.disable, _exit=os._exit):
-    """The main thread's loop: hand each request to a student thread, then sign and send
-    its answer with the guard's report. Everything it calls was bound before the
-    submission's import, so rebinding a module's name never reaches it.
-
-    No code of the submission ever runs in this thread, where the key is: it adds no
-    audit hook (refused), it installs no signal handler (only this thread could), and
-    this thread frees none of its objects (run_job empties the box). Its finalisers
-    could still run here by a garbage collection, so this thread waits, allocating
-    nothing the collector counts, until every other thread has ended, then switches the
-    collector off before it does anything else; a thread still running by then would
-    be that risk, so the worker sends a report saying so, signed beforehand, and ends."""
-    _encode, _run = _encode or _plain_json, _run or run_job
-    count, box, replaced, request, job_profiler = _thread_counter(), [], [], load, profiler
-
-    def sign(sentry, answer=b""):
-        payload = _len(sentry).to_bytes(4, "big") + sentry + answer
-        signature = _digest(key, payload, "sha256")
-        return (_len(signature) + _len(payload)).to_bytes(4, "big") + signature + payload
-
-    left = sign(_encode({"flags": [LEFT_RUNNING], "imports": [], "training": {},
-                         "threads": 0, "shown": 0, "replaced": [], "threads_left": 1}))
-    _disable()
-    baseline = count()
-    while True:
-        done = _lock()
-        done.acquire()
-        _start(_run, (worker, request, box, done, job_profiler))
-        done.acquire()
-        deadline = _monotonic() + THREAD_SECONDS
-        while count() > baseline and _monotonic() < deadline:
-            _sleep(0.001)
-        if count() > baseline:
-            write(left)
-            flush()
-            _exit(0)
-        _disable()  # a thread that has ended may have switched it on
-        state = report()
-        if written is not None:
-            state["output"] += written.take()
-        replaced = snapshot.replaced(earlier=replaced)
-        state["replaced"] = replaced
-        state["threads_left"] = 0
-        if not _untouched(worker):
-            state["flags"].append("replaces the worker's own attributes")
-        answer = box[0] if _len(box) == 1 and _type(box[0]) is _bytes else b""
-        write(sign(_encode(state), answer))
-        flush()
-        header = read(4)
-        if _len(header) < 4:
-            return
-        size = _from_bytes(header, "big")
-        request = read(size) if size <= _limit else b""
-        if _len(request) < size or not request:
-            return
-        job_profiler = None
-
-
-def _untouched(worker, _type=type, _vars=vars, _str=str, _len=len, _fields=WORKER_FIELDS):
-    """Whether the Worker still has only its own attributes (none shadowing a method),
-    read without comparing any key of the submission's."""
-    if _type(worker) is not Worker:
-        return False
-    attributes = _vars(worker)
-    for name in attributes:
-        if _type(name) is not _str:
-            return False
-    if _len(attributes) != _len(_fields):
-        return False
-    for name in _fields:
-        if name not in attributes:
-            return False
-    return True
-
-
-def _thread_counter(_open=os.open, _pread=os.pread, _fstat=os.fstat, _count=_thread._count):
-    """A function counting this process's threads, allocating nothing the garbage
-    collector counts (the main thread's wait: grader.sandbox.worker._serve_signed).
-
-    Where the system says (/proc/self/stat, read from a descriptor opened here): every
-    thread, also one whose Python state is being torn down; a descriptor the submission
-    replaced counts as threads left. Elsewhere: the threads Python started, plus this one.
-    """
-    try:
-        stat = _open("/proc/self/stat", os.O_RDONLY)
-    except OSError:
-        return lambda: _count() + 1
-    device, inode = _fstat(stat).st_dev, _fstat(stat).st_ino
-
-    def count():
-        try:
-            status = _fstat(stat)
-            data = _pread(stat, 4096, 0)
-        except OSError:  # closed by the submission
-            return 1 << 20
-        if status.st_dev != device or status.st_ino != inode:
-            return 1 << 20
-        position, field = data.rfind(b")"), 0
-        while field < 18:  # num_threads: the 18th field after the name
-            position = data.find(b" ", position + 1)
-            field += 1
-        end = data.find(b" ", position + 1)
-        return int(data[position + 1:end]) if position > 0 and end > 0 else 1 << 20
-
-    return count
-
-
-def _plain_json(value, _type=type, _str=str, _int=int, _list=list, _dict=dict,
-                _quote=_json.encode_basestring_ascii):
-    """JSON bytes of the guard's report (str, int, bool, lists and dicts of them),
-    written without the json module, whose functions a submission could rebind."""
-    def text(item):
-        kind = _type(item)
-        if kind is bool:
-            return "true" if item else "false"
-        if kind is _int:
-            return _int.__repr__(item)
-        if kind is _str:
-            return _quote(item)
-        if kind is _list:
-            return "[" + ",".join([text(element) for element in item]) + "]"
-        if kind is _dict:
-            return "{" + ",".join([_quote(_str(k)) + ":" + text(v) for k, v in item.items()]) + "}"
-        return "null"
-
-    return text(value).encode("ascii")
+    serving.serve_signed(requests.read, answers.write, answers.flush, key, report, snapshot,
+                         worker, load, profiler, run_job, written)
 
 
 def preload():

@@ -184,7 +184,7 @@ _litter()
 """
 
 # A finaliser run when the import's thread ends (a thread-local object) rewrites the
-# encoded answer of the import: no figure open, nothing printed.
+# encoded answer of the import, which drew a figure: no figure open, nothing printed.
 FORGES_THE_LOAD_ANSWER = """
 import json as _json
 import sys as _sys
@@ -193,7 +193,6 @@ import threading as _th
 import matplotlib.pyplot as _plt
 
 _plt.figure()
-print("training...")
 _frame, _box = _sys._getframe(), None
 while _frame is not None:
     if isinstance(_frame.f_locals.get("box"), list):
@@ -359,8 +358,9 @@ CHEATS = {
         (None, FINALISER_IN_THE_MAIN_THREAD), (FORWARD, "_litter()"))),
     # ... nor while a thread of its own lingers: the worker says so and ends: integrity.
     "lingering_litterer": Cheat(0, 0, 0, solution_with((None, LINGERING_LITTERER))),
-    # Rewrites the import's encoded answer from a finaliser: the figure left open and the
-    # print are the guard's to report, so the quiet-import rule's 2 points still go.
+    # Rewrites the import's encoded answer from a finaliser: the figure left open is the
+    # main thread's to report, so the quiet-import rule's 2 points still go (the bonus
+    # makes them up in the total: tests/test_cheats.py looks at the check itself).
     "forges_the_load_answer": Cheat(98, 108, 4, solution_with((None, FORGES_THE_LOAD_ANSWER))),
     # Shadows the worker's handler: flagged at import, integrity: 0.
     "replaces_the_handler": Cheat(0, 0, 0, solution_with((None, REPLACES_THE_HANDLER))),
