@@ -276,11 +276,13 @@ class WorkerHandle:
             self._flag("leaves a thread running after its call")
         if sentry.get("replaced"):
             self.replaced = list(sentry["replaced"])
+        # What it printed, as the guard kept it (no answer of the submission's says it).
+        answer["output"] = str(sentry.get("output", ""))
         if answer.get("ok") and "functions" in answer:  # the load request's answer
             answer["training_calls"] = dict(sentry.get("training", {}))
             answer["threads_at_import"] = int(sentry.get("threads", 0))
-            figures = answer.get("figures") if isinstance(answer.get("figures"), dict) else {}
-            answer["figures"] = {**figures, "shown": int(sentry.get("shown", 0))}
+            answer["figures"] = {"open": int(sentry.get("figures_open", 0)),
+                                 "shown": int(sentry.get("shown", 0))}
         return answer
 
     # -- requests -------------------------------------------------------------------

@@ -423,11 +423,17 @@ class StudentCode:
                 argument_names("backward", answer["modified"]))
 
     def timed_backward(self, y, cache, params, timeout):
-        """grads (a dict of float64 arrays, any shapes) when backward answers within
-        timeout seconds; running out of time there does not stop backward's other checks."""
+        """(grads: a dict of float64 arrays, any shapes, or None; "forward" when backward
+        called it at params other than those given, where it was stopped, else "") when
+        backward answers within timeout seconds; running out of time there does not stop
+        backward's other checks."""
         answer = self._request("backward", "call", remember_timeout=False, function="backward",
-                               args=[y, cache, params], keep_cache=False, timeout=timeout)
-        return expect_params("backward", answer["value"], params, shapes=False)
+                               args=[y, cache, params], keep_cache=False, timeout=timeout,
+                               watch_params=True)
+        elsewhere = answer.get("elsewhere")
+        if elsewhere == "forward":
+            return None, elsewhere
+        return expect_params("backward", answer["value"], params, shapes=False), ""
 
     def train(self, x, y, params, lr, max_epochs, timeout):
         """(epochs run, params reached: float64 arrays of params' shapes) when the grader's
