@@ -53,7 +53,7 @@ def read_notebook(data):
             return data.decode(by_mark).lstrip("\ufeff"), by_mark
         except UnicodeDecodeError:
             pass
-    detected = _detect(data)
+    detected = _detect(data) if data.lstrip()[:1] == b"{" else None  # else no notebook
     if detected:
         return data.decode(detected, errors="replace"), detected
     return data.decode("utf-8", errors="replace"), "unknown (undecodable bytes replaced)"

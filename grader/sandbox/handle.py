@@ -5,8 +5,9 @@ The worker (grader.sandbox.worker) runs with the resource limits the platform ha
 as plain data over a protocol.Channel. A request that takes too long (a deadline on the
 channel's queue: no signals, no select, so it works on Windows too) kills the worker's
 whole process tree; a worker that dies (os._exit, a crash, a kill, a memory limit) is
-restarted on the next request, so one bad function never stops the other checks.
-Closing kills whatever the submission left running.
+restarted on the next request, so one bad function never stops the other checks; one
+that ends before it says ready ran nothing of the submission: WorkerNotReady, the
+grader's failure. Closing kills whatever the submission left running.
 
 Workers are started fresh or, when a zygote's socket is given, forked from a zygote
 that has numpy and matplotlib imported already, over an AF_UNIX socket (Linux only:
@@ -152,7 +153,8 @@ class WorkerHandle:
                 # The zygote hung up before its worker had a pid: nothing of the
                 # submission ran. A sandboxed slot's zygote is started afresh (the last
                 # submission may have ended it); the shared one failing is the grader's.
-                self._kill_connection()
+                connection.close()
+                self.channel = self._keep = None
                 if not self.remote_pids:
                     raise OSError("the worker zygote hung up or did not answer before it forked a "
                                   "worker") from None
@@ -168,14 +170,6 @@ class WorkerHandle:
         self._keep = process
         self.pid = process.pid
         self.channel = protocol.Channel(process.stdout, process.stdin)
-
-    def _kill_connection(self):
-        """Forget a zygote connection that never had a worker."""
-        try:
-            self._keep.close()
-        except OSError:
-            pass
-        self.channel = self._keep = None
 
     def _kill(self):
         """Kill the worker and everything it started; forget the channel.
@@ -325,25 +319,20 @@ class WorkerHandle:
         self._ready()
 
     def _not_ready(self):
-        """A worker ended (or hung) before it was ready: none of the submission had run in
-        it (the ready message comes before the import request is read), so the grader
-        failed, whether it was this submission's first worker or one started again after
-        a call of the submission ended the last. Every later request fails at once with
-        the same WorkerNotReady, so the grade stops without waiting for more workers."""
+        """A worker ended (or hung) before it was ready, so before it read the import
+        request: the grader's failure, for the first worker or one started again after a
+        call of the submission ended the last. Later requests fail at once with it."""
         self._kill()
-        if self.ever_ready:
-            self.not_ready = WorkerNotReady(
-                "a new worker process, started after the submission's last one ended, ended "
-                "before it was ready, before any of the submission ran in it: the machine "
-                "may be out of memory or processes, or the worker zygote may have stopped; "
-                "grade again once it has resources")
-        else:
-            memory = self.limits.memory_mb
-            self.not_ready = WorkerNotReady(
-                "the worker process that runs student code ended before it was ready, before "
-                "any of the submission ran: check that this Python, numpy and matplotlib work "
-                "for the user student code runs as"
-                + (f", within the memory limit of {memory} MB (--memory)" if memory else ""))
+        memory = f", within the memory limit of {self.limits.memory_mb} MB (--memory)" \
+            if self.limits.memory_mb else ""
+        self.not_ready = WorkerNotReady(
+            "a new worker process, started after the submission's last one ended, ended "
+            "before it was ready, before any of the submission ran in it: the machine may be "
+            "out of memory or processes, or the worker zygote may have stopped; grade again "
+            "once it has resources" if self.ever_ready else
+            "the worker process that runs student code ended before it was ready, before any "
+            "of the submission ran: check that this Python, numpy and matplotlib work for the "
+            f"user student code runs as{memory}")
         return self.not_ready
 
     def _fall_back(self):
