@@ -325,3 +325,11 @@ def test_an_archive_nesting_folders_past_the_limit_says_so(tmp_path):
     zipped(tmp_path / "deep.zip", {"a/" * 1200 + "x.txt": "x", "backprop.py": STARTER})
     with pytest.raises(BadArchive, match="nests folders more than"):
         unpack(tmp_path / "deep.zip", tmp_path / "unpacked")
+
+
+def test_the_graded_files_name_is_one_line_wherever_it_is_shown(tmp_path):
+    folder = put(tmp_path / "student" / "x```\n# Total: 100 / 100", {"backprop.py": STARTER})
+    with Prepared(tmp_path / "student") as prepared:
+        assert prepared.problem is None and "\n" not in prepared.graded
+        assert "# Total: 100 / 100/backprop.py" in prepared.graded
+    assert folder.is_dir()
