@@ -333,3 +333,34 @@ def test_the_graded_files_name_is_one_line_wherever_it_is_shown(tmp_path):
         assert prepared.problem is None and "\n" not in prepared.graded
         assert "# Total: 100 / 100/backprop.py" in prepared.graded
     assert folder.is_dir()
+
+
+# -- notebooks whose parse would take the grader's memory ---------------------------------
+
+def notebook_text(metadata, source="def sigmoid(x):\n    return x\n"):
+    import json
+
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": metadata,
+                       "cells": [{"cell_type": "code", "execution_count": 1, "id": "a",
+                                  "metadata": {}, "outputs": [], "source": source}]})
+
+
+def test_a_notebook_of_millions_of_tiny_json_values_is_refused_before_parsing(tmp_path):
+    from grader.intake.notebook import MAX_JSON_CONTAINERS, NotebookError, parse
+
+    path = tmp_path / "lab1.ipynb"
+    path.write_text(notebook_text({"x": []}).replace('"x": []', '"x": [' + "{}," * (
+        MAX_JSON_CONTAINERS + 1) + "{}]"))
+    with pytest.raises(NotebookError, match="JSON objects and arrays"):
+        parse(path)
+    with Prepared(path) as prepared:
+        assert prepared.problem[0] == "notebook" and "more than a notebook has" in \
+            prepared.problem[1]
+
+
+def test_brackets_inside_a_notebooks_strings_are_no_values(tmp_path):
+    from grader.intake.notebook import MAX_JSON_CONTAINERS, parse
+
+    path = tmp_path / "lab1.ipynb"
+    path.write_text(notebook_text({"printed": '[{\\",}' * MAX_JSON_CONTAINERS}))
+    assert parse(path)["cells"][0]["source"].startswith("def sigmoid")

@@ -26,6 +26,10 @@ from grader.intake.cells import read_cell
 from grader.lab import SUBMISSION_FILE
 
 MAX_NOTEBOOK_BYTES = 200 * 1024 * 1024
+# A notebook of 100000 cells has about 500000 objects and arrays and 1000000 values.
+MAX_JSON_CONTAINERS = 1_000_000
+MAX_JSON_VALUES = 5_000_000
+JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 KEPT = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 CONSTANT_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 # A top-level definition, read off the text of a cell that does not parse.
@@ -62,6 +66,18 @@ class Assembled:
     accuracy_lines: list = field(default_factory=list)  # printed lines about accuracy
 
 
+def refuse_costly(text, name):
+    """NotebookError for JSON whose parse would take the grader's memory: Python spends
+    64 bytes or more on each value, so 48 MB of `{},` would take 8 GB. Counted outside
+    strings, where a notebook's bulk (code, outputs, images) is."""
+    bare = JSON_STRING.sub('""', text)
+    containers, values = bare.count("{") + bare.count("["), bare.count(",")
+    if containers > MAX_JSON_CONTAINERS or values > MAX_JSON_VALUES:
+        raise NotebookError(f"{name} holds {containers} JSON objects and arrays and "
+                            f"{values} values, more than a notebook has (at most "
+                            f"{MAX_JSON_CONTAINERS} and {MAX_JSON_VALUES})")
+
+
 def parse(path):
     """The JSON of the notebook at path (read and parsed once); NotebookError when it is
     no notebook of format 4."""
@@ -70,7 +86,10 @@ def parse(path):
         raise NotebookError(f"{path.name} is larger than 200 MB")
     try:
         text = path.read_text(encoding="utf-8")
+        refuse_costly(text, path.name)
         raw = json.loads(text)
+    except NotebookError:
+        raise
     except (ValueError, UnicodeDecodeError) as error:
         raise NotebookError(f"{path.name} is not valid JSON ({error}); is it really a "
                             "notebook saved by Jupyter?") from None
