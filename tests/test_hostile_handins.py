@@ -364,3 +364,20 @@ def test_brackets_inside_a_notebooks_strings_are_no_values(tmp_path):
     path = tmp_path / "lab1.ipynb"
     path.write_text(notebook_text({"printed": '[{\\",}' * MAX_JSON_CONTAINERS}))
     assert parse(path)["cells"][0]["source"].startswith("def sigmoid")
+
+
+def test_code_too_large_to_parse_safely_is_refused_with_its_size(tmp_path):
+    from grader.intake.locate import LARGEST_CODE
+
+    dense = "X = [" + "1," * (LARGEST_CODE // 2) + "]\n"  # half a GB of syntax tree a parse
+    put(tmp_path / "py", {"backprop.py": STARTER + dense})
+    put(tmp_path / "nb", {"lab1.ipynb": notebook_text({}, STARTER + dense)})
+    for path in (tmp_path / "py", tmp_path / "py" / "backprop.py", tmp_path / "nb",
+                 tmp_path / "nb" / "lab1.ipynb"):
+        with Prepared(path) as prepared:
+            assert prepared.problem is not None, path
+            assert "too large" in prepared.problem[1] or "KB of code" in prepared.problem[1]
+    put(tmp_path / "fits", {"backprop.py": SOLUTION, "lab1.ipynb": notebook_text({}, SOLUTION)})
+    for name in ("backprop.py", "lab1.ipynb"):
+        with Prepared(tmp_path / "fits" / name) as prepared:
+            assert prepared.problem is None and "def backward" in prepared.code

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.intake.cells import read_cell
+from grader.intake.locate import LARGEST_CODE
 from grader.lab import SUBMISSION_FILE
 
 MAX_NOTEBOOK_BYTES = 200 * 1024 * 1024
@@ -319,6 +320,10 @@ def assemble(path, validated=True, raw=None, given=None):
     code_cells = [(i, c) for i, c in enumerate(notebook.cells) if c.cell_type == "code"]
     if not any(cell.source.strip() for _, cell in code_cells):
         raise NotebookError(f"{Path(path).name} has no code")
+    size = sum(len(cell.source.encode("utf-8")) for _, cell in code_cells)
+    if size > LARGEST_CODE:  # parsing it would take the grader's memory (see LARGEST_CODE)
+        raise NotebookError(f"{Path(path).name} holds {size // 1024} KB of code, more than "
+                            f"the {LARGEST_CODE // 1024} KB of any hand-in of this lab")
     for index, cell in code_cells:
         label = cell_label(index, cell)
         read = read_cell(without_check_import(cell.source))
