@@ -185,9 +185,11 @@ def test_without_libarchive_a_7z_hand_in_says_the_one_line_fix(tmp_path, monkeyp
 ])
 def test_members_leaving_the_archive_are_refused(tmp_path, member, message):
     archive = zipped(tmp_path / "a.zip", {member: SOLUTION})
-    with pytest.raises(BadArchive, match=message):
+    with pytest.raises(Refused, match=message):
         unpack(archive, tmp_path / "out")
     assert not (tmp_path / "solution").exists()
+    with Prepared(archive) as prepared:  # an integrity problem, as a link leaving it is
+        assert prepared.problem[0] == "integrity" and message in prepared.problem[1]
 
 
 def test_a_zip_bomb_and_too_many_files_stop_at_the_budget(tmp_path):

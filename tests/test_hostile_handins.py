@@ -184,11 +184,11 @@ def test_a_class_of_name_attacks_keeps_every_row_and_writes_only_under_out(tmp_p
         rows = {row["submission"]: row for row in csv.DictReader(stream)}
     assert len(rows) == 6
     assert float(rows["zz_honest"]["total"]) >= 100
-    assert rows["erin"]["status"] == "error" and rows["erin"]["total"] == "0"
-    summary = (out / "summary.md").read_text(encoding="utf-8").splitlines()
-    assert not any(line.startswith(("# Total", "~~~", "<b>")) for line in summary)
-    feedback = (out / "erin" / "feedback.md").read_text(encoding="utf-8").splitlines()
-    assert feedback[2].startswith("````") and feedback[-1] == feedback[2]
+    assert rows["erin"]["status"] == "integrity" and rows["erin"]["total"] == "0"
+    assert "a path outside the archive" in rows["erin"]["reason"]
+    for report in ("summary.md", "erin/feedback.md"):
+        lines = (out / report).read_text(encoding="utf-8").splitlines()
+        assert not any(line.startswith(("# Total", "~~~", "<b>")) for line in lines)
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")
                   if not p.is_relative_to(out)) == before
 
@@ -325,3 +325,59 @@ def test_an_archive_nesting_folders_past_the_limit_says_so(tmp_path):
     zipped(tmp_path / "deep.zip", {"a/" * 1200 + "x.txt": "x", "backprop.py": STARTER})
     with pytest.raises(BadArchive, match="nests folders more than"):
         unpack(tmp_path / "deep.zip", tmp_path / "unpacked")
+
+
+def test_the_graded_files_name_is_one_line_wherever_it_is_shown(tmp_path):
+    folder = put(tmp_path / "student" / "x```\n# Total: 100 / 100", {"backprop.py": STARTER})
+    with Prepared(tmp_path / "student") as prepared:
+        assert prepared.problem is None and "\n" not in prepared.graded
+        assert "# Total: 100 / 100/backprop.py" in prepared.graded
+    assert folder.is_dir()
+
+
+# -- notebooks whose parse would take the grader's memory ---------------------------------
+
+def notebook_text(metadata, source="def sigmoid(x):\n    return x\n"):
+    import json
+
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": metadata,
+                       "cells": [{"cell_type": "code", "execution_count": 1, "id": "a",
+                                  "metadata": {}, "outputs": [], "source": source}]})
+
+
+def test_a_notebook_of_millions_of_tiny_json_values_is_refused_before_parsing(tmp_path):
+    from grader.intake.notebook import MAX_JSON_CONTAINERS, NotebookError, parse
+
+    path = tmp_path / "lab1.ipynb"
+    path.write_text(notebook_text({"x": []}).replace('"x": []', '"x": [' + "{}," * (
+        MAX_JSON_CONTAINERS + 1) + "{}]"))
+    with pytest.raises(NotebookError, match="JSON objects and arrays"):
+        parse(path)
+    with Prepared(path) as prepared:
+        assert prepared.problem[0] == "notebook" and "more than a notebook has" in \
+            prepared.problem[1]
+
+
+def test_brackets_inside_a_notebooks_strings_are_no_values(tmp_path):
+    from grader.intake.notebook import MAX_JSON_CONTAINERS, parse
+
+    path = tmp_path / "lab1.ipynb"
+    path.write_text(notebook_text({"printed": '[{\\",}' * MAX_JSON_CONTAINERS}))
+    assert parse(path)["cells"][0]["source"].startswith("def sigmoid")
+
+
+def test_code_too_large_to_parse_safely_is_refused_with_its_size(tmp_path):
+    from grader.intake.locate import LARGEST_CODE
+
+    dense = "X = [" + "1," * (LARGEST_CODE // 2) + "]\n"  # half a GB of syntax tree a parse
+    put(tmp_path / "py", {"backprop.py": STARTER + dense})
+    put(tmp_path / "nb", {"lab1.ipynb": notebook_text({}, STARTER + dense)})
+    for path in (tmp_path / "py", tmp_path / "py" / "backprop.py", tmp_path / "nb",
+                 tmp_path / "nb" / "lab1.ipynb"):
+        with Prepared(path) as prepared:
+            assert prepared.problem is not None, path
+            assert "too large" in prepared.problem[1] or "KB of code" in prepared.problem[1]
+    put(tmp_path / "fits", {"backprop.py": SOLUTION, "lab1.ipynb": notebook_text({}, SOLUTION)})
+    for name in ("backprop.py", "lab1.ipynb"):
+        with Prepared(tmp_path / "fits" / name) as prepared:
+            assert prepared.problem is None and "def backward" in prepared.code

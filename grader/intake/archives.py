@@ -4,7 +4,8 @@ zip and tar (.tar, .tar.gz, .tgz, .tar.bz2, .tar.xz) with the standard library; 
 RAR with libarchive (the libarchive-c package over the system's libarchive). Every
 archive is read member by member and written by this module, never extracted by the
 library, so that:
-- a member named with `..` or an absolute path is refused (BadArchive), never written;
+- a member named with `..` or an absolute path refuses the hand-in (locate.Refused, an
+  integrity problem), never written;
 - a link member (symbolic or hard) is never created: it is returned in `links`, for the
   caller to refuse when it leaves the hand-in;
 - bytes written and members counted are bounded across every archive of one hand-in (a
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
-from grader.intake.locate import DEEPEST
+from grader.intake.locate import DEEPEST, Refused
 
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # of one hand-in, every nested archive included
 MAX_MEMBERS = 5000
@@ -88,7 +89,8 @@ def safe_member(archive, name):
     parts = [part for part in PurePosixPath(name.replace("\\", "/")).parts if part not in ("", ".")]
     if name.replace("\\", "/").startswith("/") or (parts and parts[0].endswith(":")) \
             or ".." in parts:
-        raise BadArchive(f"{archive.name} holds a path outside the archive: {name}")
+        raise Refused(f"{archive.name} holds {printable(name)}, a path outside the archive: "
+                      "it is never written; hand in an archive of the folder itself")
     if len(parts) > DEEPEST:
         raise BadArchive(f"{archive.name} nests folders more than {DEEPEST} deep: "
                          f"{'/'.join(parts[:3])}/...")
@@ -196,7 +198,7 @@ def unpack(archive, destination, budget=None):
               if lowered.endswith(TAR_SUFFIXES) else _unpack_libarchive)
     try:
         reader(archive, destination, budget, unpacked)
-    except BadArchive:
+    except (BadArchive, Refused):
         shutil.rmtree(destination, ignore_errors=True)
         raise
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, ValueError, OSError,

@@ -31,8 +31,12 @@ from grader.lab import CONTRACT_FUNCTIONS, NOTEBOOK_FILE, SUBMISSION_FILE
 # template's grader/ (which ships the starter's given code as grader/given/backprop.py).
 SKIPPED_FOLDERS = {"__MACOSX", "__pycache__", ".git", ".venv", "node_modules", "grader",
                    ".ipynb_checkpoints"}
+# Bytes of code of a .py, or of a notebook's code cells, that the grader parses: the
+# solution has 17 KB, and Python's syntax tree takes about 500 bytes of memory per byte
+# of dense code (a 5 MB list literal takes 2.5 GB to parse, and it is parsed more than once).
+LARGEST_CODE = 512 * 1024
 # A larger .py or notebook (outputs included) is no hand-in of this lab.
-LARGEST_CANDIDATE = {".py": 5 * 1024 * 1024, ".ipynb": 50 * 1024 * 1024}
+LARGEST_CANDIDATE = {".py": LARGEST_CODE, ".ipynb": 50 * 1024 * 1024}
 LISTED = 15  # entries named when nothing is found
 # Folders below a hand-in's top that are searched (and copied, hashed, listed): no
 # hand-in nests its code deeper, and Python's own walks of a tree (os.walk, rglob,
@@ -248,6 +252,10 @@ def find(path, parsed=None):
         if kind(path) is None:
             raise NotFound(f"{path} is neither a .py file nor a notebook")
         refuse_links(path.parent, [path], [])
+        if path.stat().st_size > LARGEST_CANDIDATE[kind(path)]:
+            raise NotFound(f"{path.name} is too large to be a hand-in "
+                           f"({path.stat().st_size // 1024} KB, at most "
+                           f"{LARGEST_CANDIDATE[kind(path)] // 1024} KB)")
         return Found(path.resolve(), "the file given")
     if not path.is_dir():
         raise NotFound(f"no file {path}: the submission must be a {SUBMISSION_FILE}, a "
@@ -258,8 +266,8 @@ def find(path, parsed=None):
     found = candidates(path, files, parsed, too_large)
     if not found:
         large = "".join(f"; {p.relative_to(path).as_posix()} is too large to be a hand-in "
-                        f"({p.stat().st_size // (1024 * 1024)} MB, at most "
-                        f"{LARGEST_CANDIDATE[kind(p)] // (1024 * 1024)} MB)"
+                        f"({p.stat().st_size // 1024} KB, at most "
+                        f"{LARGEST_CANDIDATE[kind(p)] // 1024} KB)"
                         for p in too_large[:3])
         raise NotFound(f"no {SUBMISSION_FILE}, notebook, or .py defining the lab's functions "
                        f"in {path}; it holds: {contents(path, files)}{large}")

@@ -17,7 +17,7 @@ import stat
 from pathlib import Path
 
 from grader.intake import scratch
-from grader.intake.archives import BadArchive
+from grader.intake.archives import BadArchive, printable
 from grader.intake.encoding import as_utf8, read_notebook, read_source
 from grader.intake.handin import open_handin
 from grader.intake.locate import (
@@ -273,7 +273,8 @@ class Prepared:
         """Which file is graded and why, for the report."""
         if self.original is None:
             return "nothing (no file to grade)"
-        return f"{self.shown or self.original.name} ({self.given or self.reason})"
+        # One line: a name in the hand-in may hold line breaks (a table, a log, a cell).
+        return printable(f"{self.shown or self.original.name} ({self.given or self.reason})")
 
     def close(self):
         if self.folder is not None:

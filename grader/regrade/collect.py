@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from grader.intake.archives import BadArchive, Budget, archive_stem, is_archive, unpack
-from grader.intake.locate import DEEPEST, SKIPPED_FOLDERS, name_rank, walk
+from grader.intake.locate import DEEPEST, SKIPPED_FOLDERS, Refused, name_rank, walk
 from grader.regrade.identity import Identity, identity_of, moodle_plugin
 
 SUFFIXES = (".py", ".ipynb")  # besides archives, the files that are submissions
@@ -175,7 +175,7 @@ def expand(arguments, downloads=None, out=None):
             try:
                 unpack(argument, folder, Budget(DOWNLOAD_BYTES, DOWNLOAD_MEMBERS))
                 argument = folder / inside
-            except BadArchive:
+            except (BadArchive, Refused):
                 pass  # graded as one archive: its row says why it cannot be read
         children = class_folder_children(argument) if argument.is_dir() else None
         # A missing path is kept: its row says it is missing.
