@@ -89,7 +89,7 @@ def zygote(where):
         ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     except (OSError, AttributeError):
         pass
-    kept = set(scratch_paths())
+    kept = set(scratch_paths()) if in_sandbox() else set()  # never walk a host's /tmp
     server = _listen(where)
     server.settimeout(0.2)
     workers = set()
