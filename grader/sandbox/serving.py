@@ -125,6 +125,9 @@ def serve_signed(read, write, flush, key, report, snapshot, worker, load, profil
     left = sign(_encode({"flags": [LEFT_RUNNING], "imports": [], "training": {},
                          "threads": 0, "shown": 0, "replaced": [], "threads_left": 1}))
     _disable()
+    deadline = _monotonic() + THREAD_SECONDS  # a library's thread ending (a font-cache timer)
+    while count() > 1 and _monotonic() < deadline:
+        _sleep(0.001)
     baseline = count()
     while True:
         done = _lock()
