@@ -135,8 +135,12 @@ def serve_signed(read, write, flush, key, report, snapshot, worker, load, profil
         _start(run, (worker, request, box, done, job_profiler))
         done.acquire()
         deadline = _monotonic() + THREAD_SECONDS
+        # The job's thread ends just after it releases done: look again at once, then
+        # less and less often (no builtin called: the submission may have rebound them).
+        pause = 0.0
         while count() > baseline and _monotonic() < deadline:
-            _sleep(0.001)
+            _sleep(pause)
+            pause = 2 * pause + 0.00005 if pause < 0.0005 else 0.001
         if count() > baseline:
             write(left)
             flush()

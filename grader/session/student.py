@@ -20,6 +20,7 @@ import numpy as np
 
 from grader.lab import LAYER_KEYS, LOSSES, SIGNATURES, SUBMISSION_FILE, TRAINING_FUNCTIONS
 from grader.sandbox.handle import IntegrityError, SubmissionError, Timeout, failed_import
+from grader.session.carried import BUILDS_ON
 from grader.session.cases import widths_label
 from grader.session.fallback import import_definitions_only, not_importable
 from grader.session.figures import describe_figure
@@ -447,10 +448,11 @@ class StudentCode:
             raise CheckFailed(f"the training loop reported {epochs!r} epochs")
         trained = expect_params("update during training", answer["params"], params)
         trajectory = answer.get("trajectory")
-        # A backward charged in its own checks is not charged again here if it descends.
+        # A backward charged in its own checks, or built on a derivative charged in its
+        # own, is not charged again here if it descends.
+        charged = any(self.verdict(name) is False for name in ("backward", *BUILDS_ON))
         check_trajectory(trajectory if isinstance(trajectory, dict) else {}, epochs, x, y,
-                         params, lr, self.declared_loss(), trained,
-                         carried=self.verdict("backward") is False)
+                         params, lr, self.declared_loss(), trained, carried=charged)
         return epochs, trained
 
     def figure(self, function, *args):
