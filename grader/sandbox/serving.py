@@ -62,16 +62,24 @@ class FdOutput:
         except (ImportError, ValueError, OSError):
             pass
 
-    def take(self, _fstat=os.fstat, _pread=os.pread, _min=min, _bytes=bytes):
+    def take(self, _fstat=os.fstat, _min=min, _bytes=bytes):
         try:
             size = _fstat(self.fd).st_size
-            data = _pread(self.fd, _min(size - self.offset, guard.OUTPUT_LIMIT), self.offset) \
-                if size > self.offset else b""
+            data = _read_at(self.fd, _min(size - self.offset, guard.OUTPUT_LIMIT),
+                            self.offset) if size > self.offset else b""
         except OSError:
             return ""
         more, self.offset = size - self.offset - len(data), max(size, self.offset)
         text = _bytes.decode(data, "utf-8", "replace")
         return text + (f"\n... ({more} more bytes not shown)" if more > 0 else "")
+
+
+def _read_at(fd, size, offset):
+    """size bytes of fd from offset (pread where the system has it)."""
+    if PREAD is not None:
+        return PREAD(fd, size, offset)
+    os.lseek(fd, offset, os.SEEK_SET)
+    return os.read(fd, size)
 
 
 def _memory_file():
@@ -89,6 +97,7 @@ def _memory_file():
 
 
 LEFT_RUNNING = "leaves a thread running after its call"
+PREAD = getattr(os, "pread", None)  # None where the system has no pread (Windows)
 WORKER_FIELDS = ("module", "submission_file", "kept")
 THREAD_SECONDS = 2.0  # how long the threads of a request may take to end after it
 
@@ -116,6 +125,9 @@ def serve_signed(read, write, flush, key, report, snapshot, worker, load, profil
     left = sign(_encode({"flags": [LEFT_RUNNING], "imports": [], "training": {},
                          "threads": 0, "shown": 0, "replaced": [], "threads_left": 1}))
     _disable()
+    deadline = _monotonic() + THREAD_SECONDS  # a library's thread ending (a font-cache timer)
+    while count() > 1 and _monotonic() < deadline:
+        _sleep(0.001)
     baseline = count()
     while True:
         done = _lock()
@@ -173,7 +185,7 @@ def _untouched(worker, kind, _type=type, _vars=vars, _str=str, _len=len,
     return True
 
 
-def _thread_counter(_open=os.open, _pread=os.pread, _fstat=os.fstat, _count=_thread._count):
+def _thread_counter(_open=os.open, _pread=PREAD, _fstat=os.fstat, _count=_thread._count):
     """A function counting this process's threads, allocating nothing the garbage
     collector counts (the main thread's wait: serve_signed).
 
@@ -182,6 +194,8 @@ def _thread_counter(_open=os.open, _pread=os.pread, _fstat=os.fstat, _count=_thr
     replaced counts as threads left. Elsewhere: the threads Python started, plus this one.
     """
     try:
+        if _pread is None:
+            raise OSError("no pread here")
         stat = _open("/proc/self/stat", os.O_RDONLY)
     except OSError:
         return lambda: _count() + 1
