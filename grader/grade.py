@@ -63,13 +63,11 @@ def run_checks(submission, options):
                                                         memory_mb=options.memory),
                                   zygote=options.zygote, isolation=isolation,
                                   fallback=options.sandbox == "auto", account=account)
-            # Started before pytest is even imported: the worker's start-up (numpy,
-            # matplotlib, the submission's import) overlaps pytest's start and collection.
-            try:
-                worker.start()
-            except WorkerNotReady as error:
-                raise GraderFailure(str(error)) from error
         try:
+            if worker is None:
+                installation.verify_versions()
+            else:
+                start_worker(worker)
             session = checks_session(prepared, worker, options)
         finally:
             if worker is not None:
@@ -79,6 +77,16 @@ def run_checks(submission, options):
         if worker is not None:  # recorded as such where student code ran as root
             worker.isolation = privileges.as_root_isolation(worker.isolation)
         return session
+
+
+def start_worker(worker):
+    """Start the worker before pytest is even imported: its start-up (numpy, matplotlib,
+    the submission's import) overlaps pytest's start and collection, and the check of the
+    libraries' versions, made before the submission's import is asked for."""
+    try:
+        worker.start(before_import=installation.verify_versions)
+    except WorkerNotReady as error:
+        raise GraderFailure(str(error)) from error
 
 
 def checks_session(prepared, worker, options):
@@ -166,7 +174,7 @@ def grade(submission, out_dir=None, keyword=None, hidden=None, options=None, **f
             stale.unlink()
     started = time.perf_counter()
     try:
-        installation.verify(options)
+        installation.verify_files(options)  # the versions: while the worker starts
         session = run_checks(submission, options)
         if session.grader_failure:
             raise GraderFailure(session.grader_failure)

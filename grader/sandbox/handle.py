@@ -281,15 +281,20 @@ class WorkerHandle:
 
     # -- requests -------------------------------------------------------------------
 
-    def start(self):
+    def start(self, before_import=None):
         """Start a worker and send it the import request, without waiting for the answer
-        (load() reads it), so the worker's start overlaps whatever the grader does next."""
+        (load() reads it), so the worker's start overlaps whatever the grader does next.
+        before_import: called once the process runs, before the import request is sent:
+        grader work that overlaps the worker's own start-up with nothing of the
+        submission run yet."""
         try:
             self._start()
         except OSError as error:  # no process could start: a failure of the grader
             self.not_ready = WorkerNotReady(f"no worker process could start ({error}): check "
                                             "the system's limits on processes and memory")
             raise self.not_ready from error
+        if before_import is not None:
+            before_import()
         try:
             self.key = secrets.token_bytes(32)
             self._send_request({"op": "load", "path": str(self.module_path),
