@@ -34,6 +34,10 @@ SKIPPED_FOLDERS = {"__MACOSX", "__pycache__", ".git", ".venv", "node_modules", "
 # A larger .py or notebook (outputs included) is no hand-in of this lab.
 LARGEST_CANDIDATE = {".py": 5 * 1024 * 1024, ".ipynb": 50 * 1024 * 1024}
 LISTED = 15  # entries named when nothing is found
+# Folders below a hand-in's top that are searched (and copied, hashed, listed): no
+# hand-in nests its code deeper, and Python's own walks of a tree (os.walk, rglob,
+# copytree, before 3.12) end in RecursionError near 1000 levels.
+DEEPEST = 40
 # A copy's suffix: "(1)", "-1", "_2", " copy", " - Copy", " copy 2", "副本", "複本".
 DUPLICATE = r"(?:[\s_\-]*(?:\(\d+\)|\d{1,2}|copy(?:\s*\d+)?|副本|複本|拷貝))*"
 
@@ -92,9 +96,9 @@ def _environment(folder):
 
 def walk(root):
     """(files, links) under root: its regular files (not in skipped folders or
-    environments, not macOS's `._` shadows) and the links among its entries. Links are
-    never descended into."""
-    files, links = [], []
+    environments, not macOS's `._` shadows, at most DEEPEST folders down) and the links
+    among its entries. Links are never descended into."""
+    files, links, top = [], [], len(Path(root).parts)
     for folder, folders, names in os.walk(root, followlinks=False):
         here = Path(folder)
         kept = []
@@ -103,7 +107,7 @@ def walk(root):
                 links.append(here / name)
             elif name not in SKIPPED_FOLDERS and not _environment(here / name):
                 kept.append(name)
-        folders[:] = kept
+        folders[:] = kept if len(here.parts) - top < DEEPEST else []
         for name in sorted(names):
             if (here / name).is_symlink():
                 links.append(here / name)

@@ -116,6 +116,7 @@ class WorkerHandle:
         self.fallback = fallback
         self.fallback_reason = None  # why bwrap could not start, when it fell back
         self.ever_ready = False  # a worker has started for this submission
+        self.not_ready = None  # the WorkerNotReady once a worker could not get ready
         self._starting = None  # (process, its stderr file) of a bwrap worker that may fail
         processes.become_subreaper()
         self.children_before = processes.children()
@@ -141,11 +142,22 @@ class WorkerHandle:
             self.channel = protocol.Channel(connection.makefile("rb"), connection.makefile("wb"))
             # A sandboxed zygote runs as the account already; a root zygote's worker
             # switches to it before the submission's import.
-            self.channel.send({"cwd": str(cwd), "memory_mb": self.limits.memory_mb,
-                               "cpu_seconds": self.limits.cpu_seconds,
-                               "new_submission": new_submission,
-                               "user": None if self.remote_pids else self.user})
-            self.pid = self.channel.receive(max(self.timeout, ZYGOTE_START_SECONDS))["pid"]
+            try:
+                self.channel.send({"cwd": str(cwd), "memory_mb": self.limits.memory_mb,
+                                   "cpu_seconds": self.limits.cpu_seconds,
+                                   "new_submission": new_submission,
+                                   "user": None if self.remote_pids else self.user})
+                self.pid = self.channel.receive(max(self.timeout, ZYGOTE_START_SECONDS))["pid"]
+            except (OSError, protocol.ProtocolError, KeyError, TypeError):
+                # The zygote hung up before its worker had a pid: nothing of the
+                # submission ran. A sandboxed slot's zygote is started afresh (the last
+                # submission may have ended it); the shared one failing is the grader's.
+                self._kill_connection()
+                if not self.remote_pids:
+                    raise OSError("the worker zygote hung up or did not answer before it forked a "
+                                  "worker") from None
+                self.zygote, self.remote_pids = None, False
+                return self._start()
             return
         command = bwrap.worker_command(cwd) if self.isolation == bwrap.BWRAP else None
         errors = tempfile.TemporaryFile() if command and self.fallback and not self.ever_ready \
@@ -156,6 +168,14 @@ class WorkerHandle:
         self._keep = process
         self.pid = process.pid
         self.channel = protocol.Channel(process.stdout, process.stdin)
+
+    def _kill_connection(self):
+        """Forget a zygote connection that never had a worker."""
+        try:
+            self._keep.close()
+        except OSError:
+            pass
+        self.channel = self._keep = None
 
     def _kill(self):
         """Kill the worker and everything it started; forget the channel.
@@ -256,11 +276,13 @@ class WorkerHandle:
             self._flag("leaves a thread running after its call")
         if sentry.get("replaced"):
             self.replaced = list(sentry["replaced"])
+        # What it printed, as the guard kept it (no answer of the submission's says it).
+        answer["output"] = str(sentry.get("output", ""))
         if answer.get("ok") and "functions" in answer:  # the load request's answer
             answer["training_calls"] = dict(sentry.get("training", {}))
             answer["threads_at_import"] = int(sentry.get("threads", 0))
-            figures = answer.get("figures") if isinstance(answer.get("figures"), dict) else {}
-            answer["figures"] = {**figures, "shown": int(sentry.get("shown", 0))}
+            answer["figures"] = {"open": int(sentry.get("figures_open", 0)),
+                                 "shown": int(sentry.get("shown", 0))}
         return answer
 
     # -- requests -------------------------------------------------------------------
@@ -271,18 +293,17 @@ class WorkerHandle:
         try:
             self._start()
         except OSError as error:  # no process could start: a failure of the grader
-            raise WorkerNotReady(f"no worker process could start ({error}): check the "
-                                 "system's limits on processes and memory") from error
+            self.not_ready = WorkerNotReady(f"no worker process could start ({error}): check "
+                                            "the system's limits on processes and memory")
+            raise self.not_ready from error
         try:
             self.key = secrets.token_bytes(32)
             self._send_request({"op": "load", "path": str(self.module_path),
                                 "key": self.key.hex()})
             self.loading = True
-        except SubmissionError as error:
+        except SubmissionError as error:  # it ended before reading the import request
             if not self._fall_back():
-                if not self.ever_ready:
-                    raise self._not_ready() from error
-                self._import_failed(error)
+                raise self._not_ready() from error
 
     def _ready(self):
         """Wait for the worker's ready message (sent before it reads the import request,
@@ -299,17 +320,31 @@ class WorkerHandle:
                 self._starting = None
             return
         if not self._fall_back():
-            raise self._ended() if self.ever_ready else self._not_ready()
+            raise self._not_ready()
         self.loading = False
         self._ready()
 
     def _not_ready(self):
-        """The first worker ended before it was ready: none of the submission had run."""
+        """A worker ended (or hung) before it was ready: none of the submission had run in
+        it (the ready message comes before the import request is read), so the grader
+        failed, whether it was this submission's first worker or one started again after
+        a call of the submission ended the last. Every later request fails at once with
+        the same WorkerNotReady, so the grade stops without waiting for more workers."""
         self._kill()
-        return WorkerNotReady("the worker process that runs student code ended before it was "
-                              "ready, before any of the submission ran: check that this "
-                              "Python, numpy and matplotlib work for the user student code "
-                              "runs as")
+        if self.ever_ready:
+            self.not_ready = WorkerNotReady(
+                "a new worker process, started after the submission's last one ended, ended "
+                "before it was ready, before any of the submission ran in it: the machine "
+                "may be out of memory or processes, or the worker zygote may have stopped; "
+                "grade again once it has resources")
+        else:
+            memory = self.limits.memory_mb
+            self.not_ready = WorkerNotReady(
+                "the worker process that runs student code ended before it was ready, before "
+                "any of the submission ran: check that this Python, numpy and matplotlib work "
+                "for the user student code runs as"
+                + (f", within the memory limit of {memory} MB (--memory)" if memory else ""))
+        return self.not_ready
 
     def _fall_back(self):
         """After a bwrap worker ended before it was ready: when falling back is allowed,
@@ -332,7 +367,10 @@ class WorkerHandle:
         self.info = failed_import("import", f"importing it {error}", cause)
 
     def load(self):
-        """Import the submission (once per worker); returns the worker's import report."""
+        """Import the submission (once per worker); returns the worker's import report.
+        WorkerNotReady when no worker could get ready (the grader's failure)."""
+        if self.not_ready is not None:
+            raise self.not_ready
         if self.info is not None and not self.info["ok"]:
             return self.info  # an import that failed once fails again: do not wait twice
         if self.pid is None:
