@@ -12,10 +12,17 @@
   since these machines' speed varies from hour to hour).
 
     python benchmarks/speed.py --comparison-only --repeats 9
+
+- with --cpu, also the CPU seconds (user + system) of the same three, grader and
+  worker together: a grade with --sandbox none there, so that its worker is a child the
+  grader reaps and its time is counted. CPU time hardly depends on the machine's load,
+  which wall time does (two processes handing requests back and forth wait for a core
+  at every hand-over): on a busy machine, read the overhead from it.
 """
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -104,6 +111,37 @@ def print_comparison(repeats):
           f"(target: at most {STARTER_TARGET:.2f}, i.e. 1.0 s where the bare checks take 1.4 s)")
 
 
+def cpu_seconds(command):
+    """User + system CPU seconds of command and the children it reaped."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    run(command)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def print_cpu(repeats):
+    """The CPU seconds of a grade of solution/ and starter/ (grader and worker) and of the
+    bare checks, run in turn, with their ratios."""
+    bare = [sys.executable, str(Path(__file__).resolve().parent / "bare_checks.py")]
+    seconds = {"solution": [], "bare": [], "starter": []}
+    with tempfile.TemporaryDirectory() as out:
+        commands = {name: [sys.executable, "-m", "grader", str(folder), "--out", out,
+                           "--sandbox", "none"]
+                    for name, folder in (("solution", SOLUTION_DIR), ("starter", STARTER_DIR))}
+        commands["bare"] = bare
+        for command in commands.values():
+            run(command)  # warm-up
+        for _ in range(repeats):
+            for name in seconds:
+                seconds[name].append(cpu_seconds(commands[name]))
+    median = {name: statistics.median(values) for name, values in seconds.items()}
+    print(f"CPU seconds (user + system, grader and worker; --sandbox none), {repeats} rounds")
+    for name in seconds:
+        print(f"{median[name]:8.3f} s  {name}   [{', '.join(f'{t:.3f}' for t in seconds[name])}]")
+    print(f"   solution / bare {median['solution'] / median['bare']:.2f}   "
+          f"starter / bare {median['starter'] / median['bare']:.2f}")
+
+
 def notebook_submission(folder):
     """A notebook with the solution's functions, then a training cell of 10**9 epochs."""
     import nbformat
@@ -124,10 +162,14 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--comparison-only", action="store_true",
                         help="only the grades against the bare checks")
+    parser.add_argument("--cpu", action="store_true",
+                        help="also their CPU seconds, grader and worker together")
     args = parser.parse_args()
     repeats = args.repeats
     if args.comparison_only:
         print_comparison(repeats)
+        if args.cpu:
+            print_cpu(repeats)
         return
     with tempfile.TemporaryDirectory() as folder:
         rows = [
@@ -142,6 +184,8 @@ def main():
         spread = ", ".join(f"{t:.3f}" for t in times)
         print(f"{median:8.3f} s  {label}   [{spread}]")
     print_comparison(repeats)
+    if args.cpu:
+        print_cpu(repeats)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,13 @@
 import os
 import sys
 
-from grader.cli import main
+from grader.sandbox.launch import ONE_BLAS_THREAD
+
+# Before anything imports numpy, which reads these once; a setting of the user's stands.
+for name, value in ONE_BLAS_THREAD.items():
+    os.environ.setdefault(name, value)
+
+from grader.cli import main  # noqa: E402
 
 # A Windows console's code page cannot show every character a feedback may quote.
 for stream in (sys.stdout, sys.stderr):

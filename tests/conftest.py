@@ -3,7 +3,8 @@ student template, made once per session for the tests that only read them.
 
 Run in parallel (`make test`: pytest-xdist, one file per worker), a test marked `serial`
 runs while no other test does: it looks at every process of the machine, or it needs the
-machine's cores for its short timeouts. The others run side by side.
+machine's cores for its short timeouts. The others run side by side, the longest files
+first (SLOWEST_FILES) so that both workers finish together.
 """
 
 import contextlib
@@ -19,6 +20,26 @@ from grader.paths import SOLUTION_DIR
 from grader.sandbox.loading import import_file
 
 matplotlib.use("Agg")
+
+# The test files that take longest, longest first (as `pytest --durations=0` measures them,
+# summed per file). `make test` hands files to its two workers in collection order
+# (--no-loadscope-reorder), so these start first and the short files fill in at the end;
+# otherwise a long file started last would keep one worker busy while the other idles.
+SLOWEST_FILES = ("test_grader_examples.py", "test_cheats.py", "test_student_styles.py",
+                 "test_regrade.py", "test_sandbox.py", "test_exports.py",
+                 "test_import_exceptions.py", "test_reference.py", "test_sandbox_regrade.py",
+                 "test_check_edges.py", "test_grader.py", "test_regrade_moodle.py",
+                 "test_notebook_submissions.py", "test_privileges.py", "test_workflows.py",
+                 "test_platform.py", "test_regrade_class.py", "test_notebook_ipython.py")
+
+
+def pytest_collection_modifyitems(items):
+    """The files of SLOWEST_FILES first, in its order; the tests of a file keep theirs."""
+    def rank(item):
+        name = item.path.name
+        return SLOWEST_FILES.index(name) if name in SLOWEST_FILES else len(SLOWEST_FILES)
+
+    items.sort(key=rank)  # stable: every other order is kept
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ import pytest
 from grader.grade import grade
 from grader.intake.rules import forbidden_imports
 from grader.results import reports
+from grader.session.answers import expect_array, plain
 from grader.session.diagnosis import error_summary, wrong_layers_sentence
 from grader.session.gradcheck import uninformative
 from grader.session.outcome import sentences_in
-from grader.session.student import expect_array, plain
 from tests.grading import by_name, grade_source, solution_source
 from tests.submissions.mutants import MUTANTS, mutant_source
 from tests.test_notebook_submissions import function_cells, notebook, write
@@ -445,7 +445,7 @@ def test_a_misspelled_key_or_signature_gets_the_contracts_own(change, hint, tmp_
 
 
 def test_modified_arguments_get_the_contracts_names():
-    from grader.session.student import argument_names
+    from grader.session.answers import argument_names
 
     assert argument_names("backward", ["argument 3 (W1, b1)", "argument 1"]) == [
         "params (W1, b1)", "y"]

@@ -2,6 +2,7 @@
 names, copies, archives in archives, several archives, links, encodings, huge and
 malformed files. Every hand-in is built here from the corpus (solution, starter)."""
 
+import codecs
 import io
 import json
 import os
@@ -297,6 +298,44 @@ def test_a_big5_file_is_read_as_big5_and_noted(tmp_path):
         assert "反向傳播" in prepared.code and "\ufffd" not in prepared.code
         assert prepared.path.read_text(encoding="utf-8") == source
         assert prepared.notes == [("encoding", "backprop.py is not UTF-8: read as big5")]
+
+
+def functions_notebook_text(comment):
+    """A v4 notebook whose one code cell is the solution under a comment line."""
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": comment},
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 1,
+         "source": f"# {comment}\n" + SOLUTION}]}, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("comment, encoding, named", [
+    ("反向傳播：計算每一層的梯度", "big5", "big5"),
+    ("反向传播：计算每一层的梯度，然后更新参数", "gbk", "gb"),
+    ("Rétropropagation : calculer le gradient de chaque couche", "utf-16", "utf-16"),
+])
+def test_a_notebook_saved_in_another_encoding_is_read_in_it_and_noted(tmp_path, comment,
+                                                                      encoding, named):
+    """A notebook re-saved by an editor in its system's encoding is decoded like a .py
+    (grader.intake.encoding) and flagged for review, never refused."""
+    text = functions_notebook_text(comment)
+    folder = put(tmp_path / "student", {"lab1.ipynb": text.encode(encoding)})
+    with Prepared(folder) as prepared:
+        assert prepared.problem is None, prepared.problem
+        assert comment in prepared.code and "\ufffd" not in prepared.code
+        assert "def backward(" in prepared.code
+        [(kind, note)] = prepared.notes
+        assert kind == "encoding" and note.startswith("lab1.ipynb is not UTF-8: read as ")
+        assert note.removeprefix("lab1.ipynb is not UTF-8: read as ").startswith(named)
+
+
+@pytest.mark.parametrize("encode", [lambda text: text.encode("utf-8"),
+                                    lambda text: codecs.BOM_UTF8 + text.encode("utf-8")])
+def test_a_utf8_notebook_is_not_flagged(tmp_path, encode):
+    text = functions_notebook_text("反向傳播")
+    folder = put(tmp_path / "student", {"lab1.ipynb": encode(text)})
+    with Prepared(folder) as prepared:
+        assert prepared.problem is None and "反向傳播" in prepared.code
+        assert prepared.notes == []
 
 
 @pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000,

@@ -23,6 +23,7 @@ import pytest
 
 from grader.lab import LAYER_KEYS
 from grader.session import carried
+from grader.session.answers import shape_text
 from grader.session.cases import inputs, random_params, widths_label
 from grader.session.diagnosis import (
     KNOWN_BUGS,
@@ -38,7 +39,6 @@ from grader.session.gradcheck import STEP, params_gradient, rel_error, uninforma
 from grader.session.marker import CheckFailed, check, fail_unless
 from grader.session.outcome import line
 from grader.session.reference import loss_value
-from grader.session.student import shape_text
 
 FD_TOLERANCE = 1e-5
 REFERENCE_TOLERANCE = 1e-6

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 
 from grader.lab import BONUS_POINTS, LAYER_KEYS
+from grader.session.answers import expect_params, plain
 from grader.session.cases import random_params
 from grader.session.conventions import Scale, convention
 from grader.session.diagnosis import error_summary
 from grader.session.gradcheck import rel_error
 from grader.session.marker import CheckFailed, check, fail_unless
 from grader.session.outcome import line
-from grader.session.student import expect_params, plain
 
 TOLERANCE = 1e-9
 X = np.linspace(-3.0, 3.0, 13).reshape(13, 1)

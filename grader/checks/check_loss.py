@@ -2,13 +2,13 @@
 
 import numpy as np
 
+from grader.session.answers import plain, returned_text
 from grader.session.cases import predictions
 from grader.session.diagnosis import error_summary, scaled_over_sizes
 from grader.session.gradcheck import finite_difference_gradient, rel_error, uninformative
 from grader.session.marker import CheckFailed, check, fail_unless
 from grader.session.outcome import line
 from grader.session.reference import loss_value
-from grader.session.student import plain, returned_text
 
 TOLERANCE = 1e-7
 FD_TOLERANCE = 1e-5

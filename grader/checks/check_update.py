@@ -3,11 +3,11 @@
 import numpy as np
 
 from grader.lab import LAYER_KEYS
+from grader.session.answers import expect_params
 from grader.session.cases import random_params
 from grader.session.gradcheck import rel_error
 from grader.session.marker import CheckFailed, check
 from grader.session.outcome import line
-from grader.session.student import expect_params
 
 TOLERANCE = 1e-9
 WIDTHS = (2, 3, 5, 1)

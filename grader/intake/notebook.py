@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.intake.cells import read_cell
+from grader.intake.encoding import read_notebook
 from grader.intake.locate import LARGEST_CODE
 from grader.lab import SUBMISSION_FILE
 
@@ -86,12 +87,12 @@ def parse(path):
     if path.stat().st_size > MAX_NOTEBOOK_BYTES:
         raise NotebookError(f"{path.name} is larger than 200 MB")
     try:
-        text = path.read_text(encoding="utf-8")
+        text, _ = read_notebook(path.read_bytes())  # any encoding (noted by the caller)
         refuse_costly(text, path.name)
         raw = json.loads(text)
     except NotebookError:
         raise
-    except (ValueError, UnicodeDecodeError) as error:
+    except ValueError as error:
         raise NotebookError(f"{path.name} is not valid JSON ({error}); is it really a "
                             "notebook saved by Jupyter?") from None
     except (RecursionError, MemoryError):

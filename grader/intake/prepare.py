@@ -18,7 +18,7 @@ from pathlib import Path
 
 from grader.intake import scratch
 from grader.intake.archives import BadArchive, printable
-from grader.intake.encoding import as_utf8, read_source
+from grader.intake.encoding import as_utf8, read_notebook, read_source
 from grader.intake.handin import open_handin
 from grader.intake.locate import (
     DEEPEST,
@@ -190,6 +190,9 @@ class Prepared:
         except NotebookError as error:
             self.problem = ("notebook", str(error))
             return
+        encoding = read_notebook(self.path.read_bytes())[1]
+        if encoding:
+            self.notes.append(("encoding", f"{self.shown} is not UTF-8: read as {encoding}"))
         if names is not None and self._write_written(script):
             names = None  # the notebook's own backprop.py: its imports from it are kept whole
             self.notebook = assemble(self.path, validated=False, raw=raw)

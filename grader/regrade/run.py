@@ -258,7 +258,12 @@ class Zygotes:
 
     def _start(self, slot):
         if self.isolation == bwrap.PROCESS:
-            self.running[slot] = start_zygote(self.folder)
+            try:
+                self.running[slot] = start_zygote(self.folder)
+            except RuntimeError as error:  # before any submission: the grader's failure
+                raise installation.GraderFailure(
+                    f"{error} (it ended before it was ready): check that this Python, numpy "
+                    "and matplotlib work (python -c 'import numpy, matplotlib')") from error
             return
         slot_folder = self.folder / f"slot-{slot}"
         if slot_folder.exists():

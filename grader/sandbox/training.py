@@ -15,11 +15,6 @@ class TrainingError(Exception):
     """A contract function returned something the training loop cannot use."""
 
 
-def accuracy(y_pred, y):
-    """Fraction of samples whose class (y_pred >= 0.5) matches the label y; (N, 1) each."""
-    return float(np.mean((np.asarray(y_pred) >= 0.5) == (np.asarray(y) >= 0.5)))
-
-
 def train(functions, x, y, params, lr, max_epochs, record=None):
     """Full-batch gradient descent until every prediction is right, or max_epochs.
 
@@ -37,6 +32,7 @@ def train(functions, x, y, params, lr, max_epochs, record=None):
     """
     forward_pass, backward, update = functions
     keys = list(params)
+    classes = np.asarray(y) >= 0.5  # the labels' classes, the stop test's, once
     if record is not None:
         record.update(params={key: [] for key in keys}, grads={key: [] for key in keys})
     for epoch in range(max_epochs + 1):
@@ -50,7 +46,8 @@ def train(functions, x, y, params, lr, max_epochs, record=None):
         if y_pred.shape != y.shape:
             raise TrainingError(f"forward returned y_pred of shape {y_pred.shape}; "
                                 f"expected {y.shape}")
-        if accuracy(y_pred, y) == 1.0 or epoch == max_epochs:
+        # Every class right (100 % accuracy), tested in one pass: it runs every epoch.
+        if ((y_pred >= 0.5) == classes).all() or epoch == max_epochs:
             return epoch, params
         grads = backward(y, result[1], params)
         if not isinstance(grads, dict):

@@ -89,7 +89,9 @@ def zygote(where):
         ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     except (OSError, AttributeError):
         pass
-    kept = set(scratch_paths())
+    # Only a sandbox's scratch space is scrubbed: on a host, /tmp is the machine's, and
+    # walking it (however large or deep) must not stop the zygote from starting.
+    kept = set(scratch_paths()) if in_sandbox() else set()
     server = _listen(where)
     server.settimeout(0.2)
     workers = set()

@@ -8,7 +8,6 @@ broken installation ends the grade as the grader's failure (exit code 2, no scor
 as points the student lost.
 """
 
-import importlib.metadata
 from pathlib import Path
 
 from grader.intake import prepare
@@ -113,6 +112,10 @@ def verify_given_code():
 def dependency_bounds():
     """[packaging Requirement] of the grader's own (not optional) dependencies, as its
     installed metadata records them; [] where the grader is not installed."""
+    # Imported here, not at the top: the versions are checked while the worker starts
+    # (grader.grade), and whatever runs before its start delays every grade.
+    import importlib.metadata
+
     from packaging.requirements import Requirement
 
     try:
@@ -125,6 +128,8 @@ def dependency_bounds():
 
 def verify_versions():
     """Each dependency installed at a version within pyproject.toml's bounds."""
+    import importlib.metadata
+
     for requirement in dependency_bounds():
         try:
             version = importlib.metadata.version(requirement.name)
@@ -138,11 +143,18 @@ def verify_versions():
                                 "(or `make grade`)")
 
 
-def verify(options):
-    """Raise GraderFailure when anything the grade with `options` needs is missing,
-    altered or out of bounds."""
+def verify_files(options):
+    """Raise GraderFailure when a file the grade with `options` needs is missing or
+    altered."""
     verify_checks(options.hidden)
     verify_datasets()
     verify_reference(options)
     verify_given_code()
+
+
+def verify(options):
+    """Raise GraderFailure when anything the grade with `options` needs is missing,
+    altered or out of bounds. (A grade checks the files first and the libraries' versions
+    while its worker starts up, before the submission is imported: grader.grade.)"""
+    verify_files(options)
     verify_versions()

@@ -13,9 +13,9 @@ import numpy as np
 
 from grader.lab import LAYER_KEYS
 from grader.session import carried, network
+from grader.session.answers import expect_params
 from grader.session.conventions import factor, factor_words, scale_between
 from grader.session.marker import CheckFailed
-from grader.session.student import expect_params
 
 # The functions whose own checks charge a multiple on the step.
 CHARGED = ("derivative_loss", "derivative_sigmoid", "backward", "update")

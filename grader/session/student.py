@@ -1,152 +1,47 @@
 """The checks' view of a submission: call a contract function, get checked values back.
 
 Every method returns plain float64 arrays (or raises CheckFailed with a message that
-names the function, the input and what came back), so a check only compares numbers.
-Every array is a fresh `np.ndarray` copy in float64 (`plain`), whatever type came back:
-an ndarray subclass with its own comparisons never takes part in one.
+names the function, the input and what came back), so a check only compares numbers:
+the answers are read by grader.session.answers, a failure put in words by
+grader.session.failures.
 
 StudentCode also remembers which functions a value check found right (`judging`), so
 that a property (a shape kept, one number returned, params left unchanged) earns its
 points only for a function that works (`require_working`).
 """
 
-import ast
 import os
 import re
-import traceback
 from contextlib import contextmanager
 
-import numpy as np
-
-from grader.lab import LAYER_KEYS, LOSSES, SIGNATURES, SUBMISSION_FILE, TRAINING_FUNCTIONS
+from grader.lab import LOSSES, SUBMISSION_FILE, TRAINING_FUNCTIONS
 from grader.sandbox.handle import IntegrityError, SubmissionError, Timeout, failed_import
-from grader.session.cases import widths_label
+from grader.session.answers import (
+    LOW_PRECISION,
+    argument_names,
+    expect_array,
+    expect_params,
+    returned_text,
+)
+from grader.session.carried import BUILDS_ON
+from grader.session.failures import (
+    call_failure_kind,
+    error_text,
+    import_failure_kind,
+    syntax_error_text,
+)
 from grader.session.fallback import import_definitions_only, not_importable
 from grader.session.figures import describe_figure
 from grader.session.marker import CheckFailed
-from grader.session.outcome import (
-    CRASHED,
-    FAILED,
-    HINT,
-    INTEGRITY,
-    MEMORY,
-    NOT_IMPLEMENTED,
-    NOT_RUN,
-    TIMEOUT,
-    line,
-)
+from grader.session.outcome import CRASHED, HINT, INTEGRITY, NOT_RUN, TIMEOUT, line
 from grader.session.trajectory import check_trajectory
 
-NOT_IMPLEMENTED_TEXT = "not implemented yet"
 UNDEFINED_NAME = re.compile(r"name '(\w+)' is not defined")
-
-
-def plain(array):
-    """A float64 copy of array as an exact np.ndarray (never a subclass, never a view)."""
-    return np.array(array, dtype=np.float64, subok=False)  # subok=False: a base ndarray
 
 
 def loss_name(value):
     """The loss a LOSS value names ("mse", "bce"), ignoring case and surrounding spaces."""
     return value.strip().lower() if isinstance(value, str) else value
-
-
-def shape_text(shape):
-    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
-
-
-def describe_input(value):
-    """Short text for an argument in a message: an array's shape, a dict's key shapes."""
-    if isinstance(value, np.ndarray):
-        return f"an array of shape {shape_text(value.shape)}"
-    if isinstance(value, dict):
-        widths = [value[key].shape[1] for key in ("W1", "W2", "W3") if key in value]
-        if len(widths) == 3:
-            return f"params of widths {widths_label((2, *widths))}"
-    return repr(value)
-
-
-def a(noun):
-    """The noun with its indefinite article."""
-    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
-
-
-def returned_text(value):
-    """What a description from the worker says came back, in words."""
-    kind = value["kind"]
-    if kind == "none":
-        return "None"
-    if kind == "array":
-        array = value["array"]
-        if array.ndim == 0:
-            return f"the {value['type']} {array.item()!r}"
-        return f"{a(value['type'])} of shape {shape_text(array.shape)}"
-    if kind == "dict":
-        return f"a dict with keys {sorted(value['items'])}"
-    if kind == "tuple":
-        kinds = ", ".join(returned_text(item) for item in value["items"][:3])
-        return f"{a(value['type'])} of {len(value['items'])} items ({kinds})"
-    return f"{a(value['type'])} ({value['repr']})"
-
-
-LOW_PRECISION = ("float32", "float16")  # array types whose rounding swamps a 1e-6 step
-SHAPE_ERRORS = ("matmul", "not aligned", "could not be broadcast", "shapes")
-SHAPE_HINT = ("a product or sum got arrays of incompatible shapes: W1 is (2, h1), W2 (h1, h2), "
-              "W3 (h2, 1), a = z_prev @ W + b; check which side of @ each array goes and "
-              "whether one is transposed (.T) where it should not be, or is not where it should")
-
-
-def error_text(function, error, own_path=str):
-    """What a failed call says; own_path maps the graded copy's paths to the student's."""
-    if error["not_implemented"]:
-        return NOT_IMPLEMENTED_TEXT
-    if error["type"] == "TrainingError":
-        return f"during training, {error['message']}"
-    text = f"{function} raised {error['type']}"
-    if error["message"]:
-        text += f": {own_path(error['message'])}"
-    if error["type"] == "ValueError" and any(s in error["message"] for s in SHAPE_ERRORS):
-        text += line(SHAPE_HINT, HINT)
-    if error["type"] == "KeyError" and error["message"].strip("'\"") not in LAYER_KEYS and \
-            error["message"].strip("'\"").upper() in {key.upper() for key in LAYER_KEYS}:
-        text += line(f"params and grads use the keys {', '.join(LAYER_KEYS)}, spelled so "
-                     "(a capital W, a small b)", HINT)
-    if error["type"] == "TypeError" and "argument" in error["message"] and \
-            function in SIGNATURES:
-        text += line(f"the contract's signature is {SIGNATURES[function]}: the grader calls "
-                     "it exactly so", HINT)
-    if error["traceback"]:
-        text += "\n" + own_path(error["traceback"]).rstrip()
-    return text
-
-
-def syntax_error_text(source, filename):
-    """Python's own report of the first syntax error in source (file, line, caret), or None.
-
-    Only parses the text (nothing runs), like the import rule's scan does.
-    """
-    try:
-        ast.parse(source, filename=filename)
-    except SyntaxError as error:
-        return "".join(traceback.format_exception_only(error)).rstrip()
-    except (ValueError, RecursionError, MemoryError):
-        return None
-    return None
-
-
-def call_failure_kind(error):
-    """The kind of a check's outcome when the worker's answer is this error."""
-    if error["not_implemented"]:
-        return NOT_IMPLEMENTED
-    return MEMORY if error["type"] == "MemoryError" else FAILED
-
-
-def import_failure_kind(error):
-    """The kind of every check's outcome when the submission could not be imported."""
-    causes = {"timeout": TIMEOUT, "crashed": CRASHED, "integrity": INTEGRITY}
-    if error.get("cause") in causes:
-        return causes[error["cause"]]
-    return MEMORY if error["type"] == "MemoryError" else NOT_RUN
 
 
 class StudentCode:
@@ -422,11 +317,17 @@ class StudentCode:
                 argument_names("backward", answer["modified"]))
 
     def timed_backward(self, y, cache, params, timeout):
-        """grads (a dict of float64 arrays, any shapes) when backward answers within
-        timeout seconds; running out of time there does not stop backward's other checks."""
+        """(grads: a dict of float64 arrays, any shapes, or None; "forward" when backward
+        called it at params other than those given, where it was stopped, else "") when
+        backward answers within timeout seconds; running out of time there does not stop
+        backward's other checks."""
         answer = self._request("backward", "call", remember_timeout=False, function="backward",
-                               args=[y, cache, params], keep_cache=False, timeout=timeout)
-        return expect_params("backward", answer["value"], params, shapes=False)
+                               args=[y, cache, params], keep_cache=False, timeout=timeout,
+                               watch_params=True)
+        elsewhere = answer.get("elsewhere")
+        if elsewhere == "forward":
+            return None, elsewhere
+        return expect_params("backward", answer["value"], params, shapes=False), ""
 
     def train(self, x, y, params, lr, max_epochs, timeout):
         """(epochs run, params reached: float64 arrays of params' shapes) when the grader's
@@ -441,10 +342,11 @@ class StudentCode:
             raise CheckFailed(f"the training loop reported {epochs!r} epochs")
         trained = expect_params("update during training", answer["params"], params)
         trajectory = answer.get("trajectory")
-        # A backward charged in its own checks is not charged again here if it descends.
+        # A backward charged in its own checks, or built on a derivative charged in its
+        # own, is not charged again here if it descends.
+        charged = any(self.verdict(name) is False for name in ("backward", *BUILDS_ON))
         check_trajectory(trajectory if isinstance(trajectory, dict) else {}, epochs, x, y,
-                         params, lr, self.declared_loss(), trained,
-                         carried=self.verdict("backward") is False)
+                         params, lr, self.declared_loss(), trained, carried=charged)
         return epochs, trained
 
     def figure(self, function, *args):
@@ -455,47 +357,3 @@ class StudentCode:
             raise CheckFailed(f"{function} returned {answer['returned']} and drew no "
                               "figure; return the matplotlib Figure")
         return describe_figure(answer["figure"])
-
-
-def argument_names(function, modified):
-    """The worker's "argument N (keys)" as the contract names that argument: "params (W1)"."""
-    names = SIGNATURES[function].partition("(")[2].rstrip(")").split(", ")
-    named = []
-    for text in modified:
-        match = re.match(r"argument (\d+)(.*)", str(text))
-        position = int(match[1]) - 1 if match else -1
-        named.append(names[position] + match[2] if 0 <= position < len(names) else str(text))
-    return named
-
-
-def expect_array(function, value, args, shape=None, what="the result", finite=True):
-    """Check a described return value is an array (of `shape`, finite); return it."""
-    called = function
-    if args is not None:
-        called += f"({', '.join(describe_input(arg) for arg in args)})"
-    if value["kind"] != "array":
-        expected = f"an array of shape {shape_text(shape)}" if shape else "an array"
-        raise CheckFailed(f"{called} returned {returned_text(value)} as {what}; "
-                          f"expected {expected}")
-    array = plain(value["array"])
-    if shape is not None and array.shape != tuple(shape):
-        raise CheckFailed(f"{called} returned {returned_text(value)} as {what}; "
-                          f"expected shape {shape_text(shape)}")
-    if finite and not np.all(np.isfinite(array)):
-        raise CheckFailed(f"{called} returned NaN or infinite values in {what}")
-    return array
-
-
-def expect_params(function, value, params, shapes=True):
-    """Check a described dict has every key of params (with its shape); return the arrays."""
-    if value["kind"] != "dict":
-        raise CheckFailed(f"{function} returned {returned_text(value)}; expected a dict "
-                          f"with the keys {list(params)}")
-    items = value["items"]
-    missing = [key for key in params if key not in items]
-    if missing:
-        raise CheckFailed(f"{function} returned a dict without {', '.join(missing)}; "
-                          f"expected the keys {list(params)}")
-    return {key: expect_array(function, items[key], None,
-                              params[key].shape if shapes else None, what=key)
-            for key in params}

@@ -9,10 +9,10 @@ grads, key by key, one fixed multiple of the gradient of the declared loss at th
 params (grader.session.network, all steps at once; a multiple such as a sum instead of a
 mean, or a bias gradient averaged, is charged in the checks of the functions that make
 it), with the steps going down the loss, and the params returned must be the last step's
-(a backward charged in its own checks need only go down the loss at every step: its
-error is carried forward, not charged again). So
-params that training did not produce (stored ones, an update that ignores its grads, a
-backward steering to a chosen point) earn nothing.
+(a backward charged in its own checks, or built on a derivative charged in its own, need
+only go down the loss at every step: its error is carried forward, not charged again).
+So params that training did not produce (stored ones, an update that ignores its grads,
+a backward steering to a chosen point) earn nothing.
 """
 
 import numpy as np
@@ -37,8 +37,9 @@ def _stack(trajectory, part, key, steps, shape):
 def check_trajectory(trajectory, epochs, x, y, initial, lr, kind, trained, carried=False):
     """Fail unless trained is what `epochs` steps of gradient descent make of initial.
 
-    With carried (backward fails its own checks, which charge its error), its grads need
-    not be the gradient: every step must still go down the loss (error carried forward).
+    With carried (backward, or a derivative it builds on, fails its own checks, which
+    charge its error), its grads need not be the gradient: every step must still go down
+    the loss (error carried forward).
 
     Args:
         trajectory: {"params": {key: (epochs + 1, *shape)}, "grads": {key: (epochs,
@@ -73,19 +74,26 @@ def _check_descent(params, grads, epochs, x, y, kind, sign):
                           "descent")
 
 
+def _stepped(params, grads, lr, sign, steps):
+    """(steps,) bool: whether each of the first `steps` steps is params + sign * lr * grads
+    for every key (np.allclose of each step, all steps in one pass)."""
+    right = np.ones(steps, dtype=bool)
+    for key in LAYER_KEYS:
+        close = np.isclose(params[key][1:steps + 1],
+                           params[key][:steps] + sign * lr * grads[key][:steps],
+                           rtol=STEP_RTOL, atol=STEP_ATOL)
+        right &= close.all(axis=tuple(range(1, close.ndim)))
+    return right
+
+
 def _update_sign(params, grads, lr, epochs):
     """-1 when every step is params - lr * grads, +1 when every one adds; else CheckFailed."""
-    def stepped(epoch, sign):
-        return all(np.allclose(params[key][epoch + 1], params[key][epoch]
-                               + sign * lr * grads[key][epoch], rtol=STEP_RTOL, atol=STEP_ATOL)
-                   for key in LAYER_KEYS)
-
-    sign = -1.0 if not epochs or stepped(0, -1.0) else 1.0
-    for epoch in range(epochs):
-        if not stepped(epoch, sign):
-            raise CheckFailed(f"at epoch {epoch + 1} update did not return params - lr * "
-                              "grads of that step (see update's checks): the trained params "
-                              "are credited only to gradient descent")
+    sign = -1.0 if not epochs or _stepped(params, grads, lr, -1.0, 1)[0] else 1.0
+    wrong = np.flatnonzero(~_stepped(params, grads, lr, sign, epochs))
+    if wrong.size:
+        raise CheckFailed(f"at epoch {int(wrong[0]) + 1} update did not return params - lr * "
+                          "grads of that step (see update's checks): the trained params "
+                          "are credited only to gradient descent")
     return sign
 
 
