@@ -25,12 +25,13 @@ matplotlib.use("Agg")
 # summed per file). `make test` hands files to its two workers in collection order
 # (--no-loadscope-reorder), so these start first and the short files fill in at the end;
 # otherwise a long file started last would keep one worker busy while the other idles.
-SLOWEST_FILES = ("test_grader_examples.py", "test_cheats.py", "test_student_styles.py",
-                 "test_regrade.py", "test_sandbox.py", "test_exports.py",
-                 "test_import_exceptions.py", "test_reference.py", "test_sandbox_regrade.py",
-                 "test_check_edges.py", "test_grader.py", "test_regrade_moodle.py",
-                 "test_notebook_submissions.py", "test_privileges.py", "test_workflows.py",
-                 "test_platform.py", "test_regrade_class.py", "test_notebook_ipython.py")
+SLOWEST_FILES = ("test_grader_examples.py", "test_cheats.py", "test_sandbox.py",
+                 "test_student_styles.py", "test_regrade.py", "test_exports.py",
+                 "test_reference.py", "test_import_exceptions.py", "test_classroom50.py",
+                 "test_check_edges.py", "test_grader.py", "test_sandbox_regrade.py",
+                 "test_notebook_submissions.py", "test_privileges.py", "test_regrade_moodle.py",
+                 "test_workflows.py", "test_platform.py", "test_regrade_class.py",
+                 "test_hostile_handins.py")
 
 
 def pytest_collection_modifyitems(items):
