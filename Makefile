@@ -18,9 +18,10 @@ LOCK_PYTHONS ?= python3.10 python3.11 python3.12 python3.13
 grade: $(VENV)/.core
 	$(BIN)/python -m grader $(SUBMISSION)
 
-# Two workers (pytest-xdist), one test file each at a time; tests marked serial run alone.
+# Two workers (pytest-xdist), one test file each at a time, the longest files first (in the
+# order tests/conftest.py collects them); tests marked serial run alone.
 test: $(VENV)/.dev
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 test-student: $(VENV)/.dev
 	$(BIN)/python -m pytest -m student_facing

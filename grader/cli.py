@@ -229,7 +229,7 @@ def export_grades_command(argv):
         ExportError,
         export_grades,
     )
-    from grader.regrade.policy import PolicyError, read_policy
+    from grader.regrade.policy import PolicyError, find_policy, read_policy
 
     parser = argparse.ArgumentParser(
         prog="python -m grader export-grades",
@@ -255,7 +255,10 @@ def export_grades_command(argv):
                              "scores.csv: the teacher's override first)")
     parser.add_argument("--policy", type=Path, metavar="FILE.toml",
                         help="apply this course policy to DIR/grades.csv first (and save "
-                             "it); default: the grades as the regrade wrote them")
+                             "it), or to scores.csv's submissions (late rule, scale_to, "
+                             "overrides, duplicates); default: the grades as the regrade "
+                             "wrote them, and for scores.csv the policy.toml beside the "
+                             "roster, if there is one")
     parser.add_argument("--dry-run", action="store_true",
                         help="write nothing: print what the grade book will do with each "
                              "row (accepted, or skipped and why)")
@@ -265,6 +268,11 @@ def export_grades_command(argv):
     modified = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     try:
         policy = read_policy(args.policy) if args.policy else None
+        if policy is None and args.roster is not None and args.dir.is_file():
+            policy = find_policy(None, args.roster)  # as a regrade with that roster does
+            policy = policy if policy.path is not None else None
+        if policy is not None and policy.path is not None:
+            print(f"policy: {policy.path}", file=sys.stderr)
         done = export_grades(args.dir, args.fmt, args.out, args.worksheet, args.assignment,
                              modified, args.duplicates, policy, args.dry_run, args.roster)
     except (ExportError, PolicyError) as error:

@@ -109,6 +109,10 @@ def checks_session(prepared, worker, options):
     with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured), \
             no_plugin_autoload():
         exit_code = pytest.main(args, plugins=[plugin, session, JSONReport()])
+    if session.unloadable:  # pytest calls a check module it cannot load an interruption
+        module, error = session.unloadable[0]
+        raise GraderFailure(f"the grader's check module {module} cannot be loaded ({error}): "
+                            + installation.restore_hint(CHECKS_DIR.parent / module))
     if exit_code == pytest.ExitCode.INTERRUPTED:  # pytest stopped for Ctrl-C or SIGTERM
         raise Terminated() if SIGNALLED else KeyboardInterrupt()
     if session.missing_groups:
@@ -162,6 +166,7 @@ def grade(submission, out_dir=None, keyword=None, hidden=None, options=None, **f
     options = (options or GradeOptions()).with_(out=out_dir, keyword=keyword, hidden=hidden,
                                                  **fields)
     out = Path(options.out)
+    refuse_linked_out(out)
     out.mkdir(parents=True, exist_ok=True)
     for plot in PLOTS:  # a plot that fails now must leave no picture of one that worked
         stale = out / f"{plot}.png"
@@ -171,22 +176,68 @@ def grade(submission, out_dir=None, keyword=None, hidden=None, options=None, **f
     try:
         installation.verify_files(options)  # the versions: while the worker starts
         session = run_checks(submission, options)
+        if session.grader_failure:
+            raise GraderFailure(session.grader_failure)
         failed = [c for c in session.results if c.internal_error]
         if failed:
             raise GraderFailure(f"{failed[0].name}: {first_line(failed[0].output)}; please "
                                 "report it to the course staff")
     except GraderFailure as error:
-        write_json(out / "results.json", reports.gradescope_error(str(error)))
-        write_text(out / "feedback.md", reports.feedback_error(str(error)))
+        record_failure(out, error)
         raise
     prepared = session.prepared
     results = score(session.results, time.perf_counter() - started, prepared.graded,
                     prepared.code, session.import_error, file=str(prepared.original or ""),
                     isolation=session.isolation, not_enforced=session.not_enforced,
                     notes=prepared.notes)
-    write_json(out / "results.json", reports.gradescope(results))
-    write_text(out / "feedback.md", reports.feedback_markdown(results))
+    try:
+        write_json(out / "results.json", reports.gradescope(results))
+        write_text(out / "feedback.md", reports.feedback_markdown(results))
+    except OSError as error:  # a full disk, a folder made read-only: no grade is kept
+        failure = unwritable(out, error)
+        record_failure(out, failure)
+        raise failure from error
     return results
+
+
+def unwritable(where, error):
+    """The GraderFailure of results that could not be written at `where`."""
+    return GraderFailure(f"the results could not be written in {where} "
+                         f"({error.strerror or error}): free space there, or give a folder "
+                         "that can be written (--out, --json, --classroom50)")
+
+
+def record_failure(out, error):
+    """results.json and feedback.md of a grade the grader failed (no score), as far as
+    the out folder takes them: a full disk leaves only the terminal's line."""
+    try:
+        write_json(out / "results.json", reports.gradescope_error(str(error)))
+        write_text(out / "feedback.md", reports.feedback_error(str(error)))
+    except OSError:
+        for name in ("results.json", "feedback.md"):  # no score of an earlier grade stays
+            with contextlib.suppress(OSError):
+                (out / name).unlink(missing_ok=True)
+
+
+class LinkedOut(ValueError):
+    """--out is, or passes through, a link in the current folder: nothing is written."""
+
+
+def refuse_linked_out(out):
+    """Raise LinkedOut when out is a link, or a folder on its way below the current
+    folder is. In a student's checkout the default --out is the student's to plant: a
+    committed `grading-output -> /elsewhere` would have the results written elsewhere.
+    (Links above the current folder, such as macOS's /tmp, are the machine's own.)"""
+    here, where = Path.cwd(), Path(os.path.abspath(out))
+    inside = where.is_relative_to(here)
+    for part in [where, *where.parents]:
+        if part == here or not inside and part != where:
+            return
+        if part.is_symlink():
+            shown = part.relative_to(here) if inside else part
+            raise LinkedOut(f"--out {out}: {shown} is a link (to {os.readlink(part)}); the "
+                            "results are written into a real folder only: remove the link "
+                            "or give another --out")
 
 
 def write_text(path, text):
@@ -210,9 +261,11 @@ def write_json(path, data):
 def copy_json(destination, out):
     """--json FILE: the same bytes as the results.json grade() wrote into out."""
     written = Path(out) / "results.json"
-    if destination and written.is_file():
-        Path(destination).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(written, destination)
+    if destination and written.is_file():  # over a link planted there, never through it
+        try:
+            write_text(destination, written.read_text(encoding="utf-8"))
+        except OSError as error:
+            raise unwritable(destination, error) from error
 
 
 def parser():
@@ -242,8 +295,13 @@ def parser():
 def publish_classroom50(results, directory):
     """The Classroom 50 files in `directory`, its annotations and step outputs."""
     document = classroom50.result(results)
-    write_json(directory / classroom50.RESULT_FILE, document)
-    write_text(directory / classroom50.BODY_FILE, classroom50.release_body(results, document))
+    try:
+        write_json(directory / classroom50.RESULT_FILE, document)
+        write_text(directory / classroom50.BODY_FILE, classroom50.release_body(results, document))
+    except OSError as error:  # no result.json: the runner records an error, not a score
+        with contextlib.suppress(OSError):
+            (directory / classroom50.RESULT_FILE).unlink(missing_ok=True)
+        raise unwritable(directory, error) from error
     classroom50.publish(results, document)
 
 
@@ -287,19 +345,27 @@ def grade_command(argv):
             print(f"\nFeedback, results and figures: {options.out}/")
         if args.classroom50:
             publish_classroom50(results, args.classroom50)
+        copy_json(args.json, options.out)
     except KeyboardInterrupt as interrupted:  # nothing was graded, nothing is reported
         print("python -m grader: interrupted, nothing graded", file=sys.stderr)
         return 128 + (signal.SIGTERM if isinstance(interrupted, Terminated) else signal.SIGINT)
+    except LinkedOut as error:  # nothing written, not even the error's results.json
+        with github.commands_stopped(in_actions):  # the link's target is the student's text
+            print(f"python -m grader: {error}", file=sys.stdout if in_actions else sys.stderr,
+                  flush=True)
+        if args.github:
+            github.publish_error(f"{reports.GRADER_FAILED}: {error}")
+        return 2
     except (GraderFailure, classroom50.Classroom50Error) as error:
         # In Actions, on stdout: stderr may reach the log after commands are resumed.
         with github.commands_stopped(in_actions):
             print(f"{reports.GRADER_FAILED}: {error}",
                   file=sys.stdout if in_actions else sys.stderr, flush=True)
-        copy_json(args.json, options.out)
+        with contextlib.suppress(GraderFailure):  # the line above said it already
+            copy_json(args.json, options.out)
         if args.github:
             github.publish_error(f"{reports.GRADER_FAILED}: {error}")
         return 2
-    copy_json(args.json, options.out)
     if args.github:
         github.publish(results)
     if args.fail_under is not None and results.score < args.fail_under:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.grading import grade_source
+from tests.grading import by_name, grade_source
 from tests.submissions.hostile import cheats
 from tests.test_regrade import regrade, write
 from tests.test_sandbox import repository_state
@@ -49,19 +49,47 @@ def before():
     return repository_state()
 
 
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """grade(name): the results of `python -m grader` on a cheat, graded once per module
+    (the numerical ones are the suite's slowest grades)."""
+    done = {}
+
+    def grade(name):
+        if name not in done:
+            folder = tmp_path_factory.mktemp(name)
+            for other, text in cheats.CHEATS[name].files.items():
+                (folder / "submission").mkdir(exist_ok=True)
+                (folder / "submission" / other).write_text(text, encoding="utf-8")
+            done[name] = grade_source(cheats.source(name), folder)
+        return done[name]
+
+    return grade
+
+
 @pytest.mark.parametrize("name", sorted(cheats.CHEATS))
-def test_a_cheat_earns_what_its_honest_work_deserves(name, tmp_path, before):
-    for other, text in cheats.CHEATS[name].files.items():
-        (tmp_path / "submission").mkdir(exist_ok=True)
-        (tmp_path / "submission" / other).write_text(text, encoding="utf-8")
-    results = grade_source(cheats.source(name), tmp_path)
+def test_a_cheat_earns_what_its_honest_work_deserves(name, graded, before):
+    results = graded(name)
     failed = [(c.name, c.output[:200]) for c in results.checks if not c.passed]
     assert results.score == cheats.expected(name), failed
     assert repository_state() == before and descendants() == []
 
 
-def test_numerical_differentiation_loses_backward_by_the_rule(tmp_path):
-    results = grade_source(cheats.source("numerical_backward"), tmp_path)
+QUIET = "rules: importing backprop.py trains nothing and prints nothing"
+
+
+@pytest.mark.parametrize("name, seen", [("forges_the_load_answer", "draws 1 figure"),
+                                        ("writes_to_fd_one_at_import", "epoch 1: loss 0.25")])
+def test_drawing_or_printing_at_import_is_seen_whatever_the_answer_says(name, seen, tmp_path):
+    """The figure left open and what descriptor 1 received are the worker's main thread's
+    to report: an answer the submission rewrites, or a print past sys.stdout, hides
+    neither (the quiet-import check itself: the bonus makes its points up in the total)."""
+    quiet = by_name(grade_source(cheats.source(name), tmp_path))[QUIET]
+    assert not quiet.passed and quiet.score == 0 and seen in quiet.output
+
+
+def test_numerical_differentiation_loses_backward_by_the_rule(graded):
+    results = graded("numerical_backward")
     backward = [c for c in results.checks if c.group == "backward"]
     assert backward and all(c.score == 0 for c in backward)
     assert all("must not evaluate the network at parameters other than" in c.output
@@ -77,6 +105,26 @@ def test_the_students_own_modules_and_threads_of_numpy_are_no_cheat(tmp_path):
     (folder / "lab_helpers.py").write_text("import math\n\nSCALE = math.sqrt(4.0)\n",
                                            encoding="utf-8")
     results = grade_source(cheats.solution_with((None, "import lab_helpers"))(), tmp_path)
+    failed = [(c.name, c.output[:200]) for c in results.checks if not c.passed]
+    assert results.score == cheats.expected("walks_to_the_worker"), failed  # the solution's
+
+
+SAVES_PDF_AND_PNG = """
+import io as _io
+from matplotlib.figure import Figure as _Figure
+_figure = _Figure()
+_figure.add_subplot().plot([0, 1], [1, 0])
+for _format in ("pdf", "png"):
+    _figure.savefig(_io.BytesIO(), format=_format)
+"""
+
+
+def test_matplotlibs_own_imports_are_no_cheat(tmp_path):
+    """The honest side of the run-time import rule: saving a figure as PDF and PNG makes
+    matplotlib import PIL and fontTools (hidden from the submission while it runs) and
+    try packages it can do without; none of that is the submission's import."""
+    results = grade_source(cheats.solution_with((cheats.SHOW_RESULT, SAVES_PDF_AND_PNG))(),
+                           tmp_path)
     failed = [(c.name, c.output[:200]) for c in results.checks if not c.passed]
     assert results.score == cheats.expected("walks_to_the_worker"), failed  # the solution's
 

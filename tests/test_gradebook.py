@@ -265,11 +265,19 @@ def test_classroom50_scores_become_one_grade_per_student(tmp_path):
     said = "\n".join(warnings)
     assert "eve-gh: in" in said and "not in the roster" in said
     assert "carol-gh: Classroom 50 recorded only grading errors (0/0)" in said
-    assert "alice-gh: 2 submissions, exported the latest (90/100" in said
-    assert "bob-gh: 2 submissions, exported the override (75/100" in said
+    assert ("312551001: 2 submissions, exported the latest (90, alice-gh "
+            "(submit/2026-12-03T10-00-00Z-abc3))") in said
+    assert "bob-gh: the teacher's override in Classroom 50 is exported, not the 1 other" in said
     highest, _, _ = export_grades(scores, "csv", out=tmp_path / "h.csv", roster=roster,
                                   duplicates="highest")
     assert {r["student_id"]: r["grade"] for r in rows_of(highest)}["312551001"] == "90"
+    first, _, _ = export_grades(scores, "csv", out=tmp_path / "f.csv", roster=roster,
+                                duplicates="first")
+    assert {r["student_id"]: r["grade"] for r in rows_of(first)}["312551001"] == "60"
+    with pytest.raises(ExportError, match=r"several submissions of one student: 312551001: "
+                                          r"alice-gh \(submit/"):
+        export_grades(scores, "csv", out=tmp_path / "r.csv", roster=roster,
+                      duplicates="refuse")
 
 
 def test_classroom50_scores_fill_moodle_and_canvas(tmp_path):

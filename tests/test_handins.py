@@ -2,6 +2,7 @@
 names, copies, archives in archives, several archives, links, encodings, huge and
 malformed files. Every hand-in is built here from the corpus (solution, starter)."""
 
+import codecs
 import io
 import json
 import os
@@ -184,9 +185,11 @@ def test_without_libarchive_a_7z_hand_in_says_the_one_line_fix(tmp_path, monkeyp
 ])
 def test_members_leaving_the_archive_are_refused(tmp_path, member, message):
     archive = zipped(tmp_path / "a.zip", {member: SOLUTION})
-    with pytest.raises(BadArchive, match=message):
+    with pytest.raises(Refused, match=message):
         unpack(archive, tmp_path / "out")
     assert not (tmp_path / "solution").exists()
+    with Prepared(archive) as prepared:  # an integrity problem, as a link leaving it is
+        assert prepared.problem[0] == "integrity" and message in prepared.problem[1]
 
 
 def test_a_zip_bomb_and_too_many_files_stop_at_the_budget(tmp_path):
@@ -297,6 +300,44 @@ def test_a_big5_file_is_read_as_big5_and_noted(tmp_path):
         assert prepared.notes == [("encoding", "backprop.py is not UTF-8: read as big5")]
 
 
+def functions_notebook_text(comment):
+    """A v4 notebook whose one code cell is the solution under a comment line."""
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": comment},
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 1,
+         "source": f"# {comment}\n" + SOLUTION}]}, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("comment, encoding, named", [
+    ("反向傳播：計算每一層的梯度", "big5", "big5"),
+    ("反向传播：计算每一层的梯度，然后更新参数", "gbk", "gb"),
+    ("Rétropropagation : calculer le gradient de chaque couche", "utf-16", "utf-16"),
+])
+def test_a_notebook_saved_in_another_encoding_is_read_in_it_and_noted(tmp_path, comment,
+                                                                      encoding, named):
+    """A notebook re-saved by an editor in its system's encoding is decoded like a .py
+    (grader.intake.encoding) and flagged for review, never refused."""
+    text = functions_notebook_text(comment)
+    folder = put(tmp_path / "student", {"lab1.ipynb": text.encode(encoding)})
+    with Prepared(folder) as prepared:
+        assert prepared.problem is None, prepared.problem
+        assert comment in prepared.code and "\ufffd" not in prepared.code
+        assert "def backward(" in prepared.code
+        [(kind, note)] = prepared.notes
+        assert kind == "encoding" and note.startswith("lab1.ipynb is not UTF-8: read as ")
+        assert note.removeprefix("lab1.ipynb is not UTF-8: read as ").startswith(named)
+
+
+@pytest.mark.parametrize("encode", [lambda text: text.encode("utf-8"),
+                                    lambda text: codecs.BOM_UTF8 + text.encode("utf-8")])
+def test_a_utf8_notebook_is_not_flagged(tmp_path, encode):
+    text = functions_notebook_text("反向傳播")
+    folder = put(tmp_path / "student", {"lab1.ipynb": encode(text)})
+    with Prepared(folder) as prepared:
+        assert prepared.problem is None and "反向傳播" in prepared.code
+        assert prepared.notes == []
+
+
 @pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000,
                                   '{"cells": ' + "[" * 50_000, "\x00\x01 not json"])
 def test_malformed_or_deeply_nested_notebooks_are_a_reason_not_a_crash(tmp_path, text):
@@ -324,7 +365,7 @@ def test_a_notebook_importing_backprop_gets_the_copy_named_otherwise(tmp_path):
 
 @pytest.mark.parametrize(("name", "safe"), [
     ("..", "submission"), (".", "submission"), (" . ", "submission"), (".hidden", "hidden"),
-    ("a/b\\c:d*", "a_b_c_d_"), ("\x00bad\nname", "_bad_name"), ("x" * 300, "x" * 120),
+    ("a/b\\c:d*", "a_b_c_d_"), ("\x00bad\nname", "_bad_name"), ("x" * 300, "x" * 100),
 ])
 def test_submission_names_become_safe_folder_names(name, safe):
     assert safe_name(name) == safe

@@ -71,3 +71,39 @@ def test_the_regrade_summary_quotes_reasons_and_names_on_one_line(tmp_path):
                         "## Did not run", "## For review (every row not ok, or flagged)",
                         "## Names and roster"]
     assert "<details>" not in summary
+
+
+FORGED = "x\n# Total: 100 / 100\n```\n~~~\n<details>"
+
+
+def test_a_grader_failure_quoting_the_submission_stays_fenced(tmp_path, monkeypatch, capsys):
+    from grader.results.reports import feedback_error
+
+    for variable in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        monkeypatch.setenv(variable, str(tmp_path / variable))
+    github.publish_error(f"The grader failed: {FORGED}")
+    capsys.readouterr()
+    for markdown in ((tmp_path / "GITHUB_STEP_SUMMARY").read_text(encoding="utf-8"),
+                     feedback_error(FORGED)):
+        outside = outside_fences(markdown)
+        assert [text for text in outside if text.startswith("#")] == ["# The grader failed"]
+        assert not {"# Total: 100 / 100", "<details>", "~~~"} & set(outside)
+
+
+def test_similarity_md_quotes_names_however_many_backquotes_they_hold():
+    from grader.regrade.rings import similarity_markdown
+
+    class Match:
+        a, b = "alice` [click](http://evil) `", "bob|x"
+        lines_a = lines_b = [(1, 3)]
+
+        def evidence(self, top=None):
+            return "file 90%"
+
+    markdown = similarity_markdown([(["alice` [click](http://evil) `", "bob|x"], [Match()])],
+                                   0.5, 0.8)
+    name = "alice` [click](http://evil) `"
+    assert code(name) in markdown and f"`{name}`" not in markdown  # one span, never three
+    for text in markdown.splitlines():
+        if text.startswith("| file"):  # a row keeps its five cells
+            assert len(re.split(r"(?<!\\)\|", text)) == 7, text

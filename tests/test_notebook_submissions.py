@@ -76,6 +76,18 @@ def test_functions_written_in_a_notebook_get_full_marks(tmp_path):
     assert results.execution_time < 30  # the training cell never ran
 
 
+def test_a_notebook_saved_in_gbk_is_graded_and_flagged(tmp_path):
+    """An editor's GBK re-save of the notebook is graded like the UTF-8 one; the grade
+    notes the encoding for review (grader.intake.encoding)."""
+    made = functions_notebook(extra=["# 训练网络并画出学习曲线"])
+    path = tmp_path / "student" / "lab1.ipynb"
+    path.parent.mkdir()
+    path.write_bytes(nbformat.writes(made).encode("gbk"))
+    results = grade(path, out_dir=tmp_path / "out")
+    assert core(results) == 100, [(c.name, c.output) for c in results.checks if not c.passed]
+    assert [kind for kind, _ in results.notes] == ["encoding"]
+
+
 def test_the_solution_notebook_importing_backprop_gets_full_marks(tmp_path):
     results = grade(SOLUTION_DIR / "lab1.ipynb", out_dir=tmp_path)
     assert core(results) == 100

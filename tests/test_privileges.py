@@ -33,8 +33,10 @@ from tests.test_sandbox import BWRAP_PROBLEM, REFUSED, SOLUTION_SCORE
 NOBODY = privileges.account_named(privileges.WORKER_ACCOUNT)
 STARTER = (STARTER_DIR / "backprop.py").read_text(encoding="utf-8")
 SOLUTION = (SOLUTION_DIR / "backprop.py").read_text(encoding="utf-8")
-pytestmark = [pytest.mark.serial,  # every process of `nobody` on the machine is looked at
-              pytest.mark.skipif(not privileges.running_as_root(), reason="needs root")]
+pytestmark = pytest.mark.skipif(not privileges.running_as_root(), reason="needs root")
+# The tests that look at every process of `nobody` on the machine (nobody_processes) run
+# alone: another test's grade, as root, has its workers run as nobody too.
+serial = pytest.mark.serial
 
 
 def runs_as_nobody(command):
@@ -218,6 +220,7 @@ def test_student_code_runs_as_nobody_without_groups(autograder, bwrap):
     assert results["extra_data"]["isolation"] == ("bwrap" if bwrap else "process")
 
 
+@serial
 @pytest.mark.parametrize("name, honest, score, bwrap", [
     *[(name, "starter", 0, False) for name in ATTACKS],
     ("all", "solution", SOLUTION_SCORE, False),
@@ -299,6 +302,7 @@ def course_copy():
     shutil.rmtree(base, ignore_errors=True)
 
 
+@serial
 @pytest.mark.parametrize("sandbox", [
     "none", pytest.param("bwrap", marks=pytest.mark.skipif(
         BWRAP_PROBLEM is not None, reason=f"bubblewrap cannot run: {BWRAP_PROBLEM}"))])

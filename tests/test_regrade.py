@@ -20,14 +20,20 @@ from tests.submissions.mutants import MUTANTS, mutant_source
 from tests.test_notebook_submissions import functions_notebook, graded_functions, template_notebook
 
 HONEST_MUTANTS = ("backward_bias_averaged", "loss_mse_sum", "show_result_axes_swapped")
-# Every process of the machine is looked at, and honest code must beat --timeout 3.
-pytestmark = pytest.mark.serial
+# The tests of the class with hostile code run alone (serial): every process of the machine
+# is looked at, and honest code must beat its --timeout 3 (the endless loops' timeout). The
+# honest classes are graded with the default timeout, beside other tests.
+serial = pytest.mark.serial
+HOSTILE_TIMEOUT = 3
 
 
-def regrade(*arguments, out):
+def regrade(*arguments, out, timeout=HOSTILE_TIMEOUT):
+    """grades.csv's rows after `grader regrade` (timeout: seconds a call may take; None:
+    the grader's default)."""
+    limit = ["--timeout", str(timeout)] if timeout else []
     result = subprocess.run(
         [sys.executable, "-m", "grader", "regrade", *map(str, arguments), "--out", str(out),
-         "--jobs", "2", "--timeout", "3", "--no-progress"],
+         "--jobs", "2", *limit, "--no-progress"],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return rows(out)
@@ -88,9 +94,38 @@ def runs(class_folder, tmp_path_factory):
 @pytest.fixture(scope="module")
 def honest_alone(class_folder, tmp_path_factory):
     root = honest_class(tmp_path_factory.mktemp("honest"))
-    return regrade(root, out=tmp_path_factory.mktemp("honest-out"))
+    return regrade(root, out=tmp_path_factory.mktemp("honest-out"), timeout=None)
 
 
+def without_flags(row):
+    """A row less its flags (which name the neighbours a copy resembles), its content
+    hash and its hand-in time (a zip built again has other timestamps)."""
+    return {column: value for column, value in row.items()
+            if column not in ("flags", "hash", "handed_in")}
+
+
+def test_shards_merge_into_the_whole(tmp_path, honest_alone):
+    """First in the file: it grades the honest class (honest_alone) beside other tests."""
+    root = honest_class(tmp_path / "class")
+    parts = []
+    for index in (1, 2):
+        out = tmp_path / f"shard{index}"
+        subprocess.run([sys.executable, "-m", "grader", "regrade", str(root), "--out", str(out),
+                        "--shard", f"{index}/2", "--no-progress"], cwd=REPO_ROOT, check=True,
+                       capture_output=True, timeout=300)
+        parts.append(out)
+    assert 0 < len(rows(parts[0])) < len(honest_alone)
+    merged = tmp_path / "merged"
+    subprocess.run([sys.executable, "-m", "grader", "merge", *map(str, parts), "--out",
+                    str(merged)], cwd=REPO_ROOT, check=True, capture_output=True, timeout=120)
+    assert {name: without_flags(row) for name, row in rows(merged).items()} == \
+        {name: without_flags(row) for name, row in honest_alone.items()}
+    assert [row["flags"] for row in rows(merged).values()] == \
+        [row["flags"] for row in honest_alone.values()]
+    assert (merged / "alice" / "results.json").exists()
+
+
+@serial
 def test_every_submission_has_a_row(runs, class_folder):
     table = runs[0]
     expected = {path.stem if path.suffix in (".py", ".zip", ".ipynb") else path.name
@@ -115,13 +150,7 @@ def test_every_submission_has_a_row(runs, class_folder):
 FULL_MARKS = f"{bonus_total(110, 110, 4):g}"  # 110 with the hidden checks, and 4 bonus
 
 
-def without_flags(row):
-    """A row less its flags (which name the neighbours a copy resembles), its content
-    hash and its hand-in time (a zip built again has other timestamps)."""
-    return {column: value for column, value in row.items()
-            if column not in ("flags", "hash", "handed_in")}
-
-
+@serial
 def test_honest_grades_are_unaffected_by_hostile_neighbours(runs, honest_alone):
     for name, row in honest_alone.items():
         assert without_flags(runs[0][name]) == without_flags(row), name
@@ -134,6 +163,7 @@ def test_honest_grades_are_unaffected_by_hostile_neighbours(runs, honest_alone):
     assert all(0 < float(honest_alone[name]["total"]) < 110 for name in HONEST_MUTANTS)
 
 
+@serial
 @pytest.mark.parametrize("name", sorted(hostile.ATTACKS))
 def test_hostile_code_earns_nothing_from_its_attack(runs, name):
     row = runs[0][f"hostile_{name}"]
@@ -148,6 +178,7 @@ def test_hostile_code_earns_nothing_from_its_attack(runs, name):
         assert row[group] == "0" and float(row["total"]) < 110
 
 
+@serial
 def test_statuses_name_what_happened(runs):
     table = runs[0]
     assert table["hostile_loop_in_forward"]["status"] == "timeout"
@@ -158,12 +189,14 @@ def test_statuses_name_what_happened(runs):
     assert table["alice"]["status"] == "ok"
 
 
+@serial
 def test_fake_result_files_change_nothing(runs):
     _, _, first, _ = runs
     results = (first / "hostile_fake_results_at_import" / "results.json").read_text()
     assert '"tests": []' not in results and rows(first)["alice"]["total"] == FULL_MARKS
 
 
+@serial
 def test_no_process_is_left_behind(runs, marker):
     if marker.exists():  # written only without the sandbox (see tests/test_sandbox.py)
         pid = int(marker.read_text())
@@ -178,11 +211,13 @@ def test_no_process_is_left_behind(runs, marker):
     assert leftovers == []
 
 
+@serial
 def test_a_rerun_gives_an_identical_grade_sheet(runs):
     _, _, first, second = runs
     assert (first / "grades.csv").read_bytes() == (second / "grades.csv").read_bytes()
 
 
+@serial
 def test_outputs_for_each_submission_and_the_class(runs):
     _, _, first, _ = runs
     assert (first / "alice" / "show_result.png").exists()
@@ -195,6 +230,7 @@ def test_outputs_for_each_submission_and_the_class(runs):
     assert '"visibility": "hidden"' in results
 
 
+@serial
 def test_resume_skips_finished_rows(runs, class_folder):
     _, _, first, _ = runs
     before = (first / "grades.csv").read_bytes()
@@ -204,26 +240,6 @@ def test_resume_skips_finished_rows(runs, class_folder):
         timeout=120)
     assert result.returncode == 0, result.stderr
     assert (first / "grades.csv").read_bytes() == before
-
-
-def test_shards_merge_into_the_whole(tmp_path, honest_alone):
-    root = honest_class(tmp_path / "class")
-    parts = []
-    for index in (1, 2):
-        out = tmp_path / f"shard{index}"
-        subprocess.run([sys.executable, "-m", "grader", "regrade", str(root), "--out", str(out),
-                        "--shard", f"{index}/2", "--no-progress"], cwd=REPO_ROOT, check=True,
-                       capture_output=True, timeout=300)
-        parts.append(out)
-    assert 0 < len(rows(parts[0])) < len(honest_alone)
-    merged = tmp_path / "merged"
-    subprocess.run([sys.executable, "-m", "grader", "merge", *map(str, parts), "--out",
-                    str(merged)], cwd=REPO_ROOT, check=True, capture_output=True, timeout=120)
-    assert {name: without_flags(row) for name, row in rows(merged).items()} == \
-        {name: without_flags(row) for name, row in honest_alone.items()}
-    assert [row["flags"] for row in rows(merged).values()] == \
-        [row["flags"] for row in honest_alone.values()]
-    assert (merged / "alice" / "results.json").exists()
 
 
 
@@ -239,7 +255,7 @@ def test_notebooks_handed_in_alone_are_graded_on_their_cells(tmp_path):
             made = template_notebook(graded_functions(source))
             archive.writestr("DL_LAB1/lab1.ipynb", nbformat.writes(made))
             archive.writestr("DL_LAB1/report.pdf", b"%PDF-1.4")
-    table = regrade(tmp_path / "class", out=tmp_path / "out")
+    table = regrade(tmp_path / "class", out=tmp_path / "out", timeout=None)
     filled, stubs = table["Lin Yu_5503_assignsubmission_file_"], \
         table["Kao Ming_5504_assignsubmission_file_"]
     assert (filled["public"], filled["hidden"]) == ("100", "10"), filled

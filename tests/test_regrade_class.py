@@ -21,7 +21,6 @@ from tests.submissions.mutants import MUTANTS, mutant_source
 FULL_MARKS = f"{bonus_total(110, 110, 4):g}"  # 110 with the hidden checks, and 4 bonus
 
 CORRECT = Path(__file__).parent / "submissions" / "correct"
-pytestmark = pytest.mark.serial  # honest code must beat --timeout 3
 ROSTER = """id,name,email
 312551001,Chen Wei,chen@example.edu
 312551002,Lin Yu,lin@example.edu
@@ -80,8 +79,9 @@ def run(*arguments, check=True):
 
 
 def regrade(root, out, *options):
-    return run("regrade", root, "--out", out, "--jobs", "2", "--timeout", "3",
-               "--no-progress", *options)
+    """A regrade with the default timeout: nothing here loops, and honest code keeps the
+    margin it needs while other tests share the cores."""
+    return run("regrade", root, "--out", out, "--jobs", "2", "--no-progress", *options)
 
 
 def read_rows(out):

@@ -24,7 +24,6 @@ try:
     import libarchive  # 7z and RAR: where the system has libarchive
 except Exception:  # noqa: BLE001 - without the system's library it fails in several ways
     libarchive = None
-pytestmark = pytest.mark.serial  # honest code must beat --timeout 3
 SOLUTION = (SOLUTION_DIR / "backprop.py").read_text(encoding="utf-8")
 STARTER = (STARTER_DIR / "backprop.py").read_text(encoding="utf-8")
 BIAS_AVERAGED = mutant_source(next(m for m in MUTANTS if m.name == "backward_bias_averaged"))

@@ -268,6 +268,20 @@ def test_python_m_grader_survives_attacks_on_itself(name, mode, tmp_path):
     assert repository_state() == before and leftover_processes() == []
 
 
+@needs_bwrap
+def test_the_worker_never_writes_to_the_graders_stderr(tmp_path):
+    """A single grade's worker writes into descriptor 2, sys.__stderr__ and every
+    /proc/*/fd/2 it sees: none of it reaches the grader's output."""
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / "backprop.py").write_text(escapes.source("writes_to_the_graders_stderr", TOKEN),
+                                        encoding="utf-8")
+    result = run_grader(folder, "--out", tmp_path / "out", "--sandbox", "bwrap")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert bonus_headline(100, 100, 4) in result.stdout
+    assert f"escape{TOKEN}" not in result.stderr + result.stdout
+
+
 # -- the fallback ---------------------------------------------------------------------------
 
 def test_without_bwrap_auto_warns_once_and_grades_with_processes(tmp_path):

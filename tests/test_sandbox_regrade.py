@@ -17,8 +17,9 @@ from tests.test_sandbox import TOKEN, leftover_processes, needs_bwrap, repositor
 SOLUTIONS = ("sol_a", "sol_b", "sol_c")
 STARTERS = ("start_a", "start_b")
 FULL_MARKS = f"{bonus_total(110, 110, 4):g}"  # with the hidden checks: 110, and 4 bonus
-# Every process of the machine is looked at, and honest code must beat --timeout 3.
-pytestmark = pytest.mark.serial
+# The class of escapes runs alone (serial): every process of the machine is looked at,
+# and honest code must beat --timeout 3.
+serial = pytest.mark.serial
 
 
 def class_of_escapes(root):
@@ -46,6 +47,7 @@ def regraded(tmp_path_factory):
     return table, before, after, out
 
 
+@serial
 @needs_bwrap
 def test_every_escape_gets_its_row_and_honest_grades_stay(regraded):
     table, _, _, _ = regraded
@@ -66,6 +68,7 @@ def test_every_escape_gets_its_row_and_honest_grades_stay(regraded):
                                                                   "scipy")
 
 
+@serial
 @needs_bwrap
 def test_the_repository_and_the_output_are_untouched_and_nothing_runs(regraded):
     _, before, after, out = regraded

@@ -155,6 +155,36 @@ def test_a_wrong_derivative_sigmoid_is_carried_into_a_right_chain_rule(graded):
         "backward: dW3 matches finite differences (widths 2-3-5-1)"].passed
 
 
+def lost_by_group(results):
+    lost = {}
+    for check in results.checks:
+        if check.score < check.max_score:
+            lost[check.group] = lost.get(check.group, 0) + check.max_score - check.score
+    return lost
+
+
+def test_a_wrong_derivative_sigmoid_is_not_charged_again_in_convergence(graded):
+    """A wrong derivative_sigmoid under a right chain rule costs its own checks. Its
+    training is judged with the error carried forward (every step goes down the loss),
+    as for a failing backward: the linear data, which it learns, keep their points; the
+    XOR data, where its steps stop going down the loss, do not. A backward that is
+    wrong on its own as well (its steps climb the loss) still loses convergence."""
+    double = next(m for m in MUTANTS if m.name == "derivative_sigmoid_double_sigmoid")
+    results = graded(mutant_source(double))
+    assert set(lost_by_group(results)) == {"derivative_sigmoid", "convergence"}
+    linear = [c for c in results.checks if c.group == "convergence" and "linear" in c.name]
+    assert linear and all(c.passed for c in linear), [c.output for c in linear]
+    xor = [c for c in results.checks if c.group == "convergence" and "XOR" in c.name]
+    assert not any(c.passed for c in xor)
+    assert all("does not go down the MSE loss" in c.output for c in xor)
+    ascent = mutant_source(double).replace("derivative_loss(y_pred, y) * derivative_sigmoid",
+                                           "derivative_loss(y, y_pred) * derivative_sigmoid")
+    assert ascent != mutant_source(double)
+    wrong_too = graded(ascent)
+    assert not any(c.passed for c in wrong_too.checks if c.group == "backward")
+    assert not any(c.passed for c in wrong_too.checks if c.group == "convergence")
+
+
 def test_gradient_ascent_is_never_retrained_into_convergence(graded):
     """A backward of the opposite sign with a right update climbs the loss: no learning
     rate turns that into the contract's training, and convergence is not credited."""

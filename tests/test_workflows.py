@@ -22,6 +22,7 @@ import yaml
 from grader import lab
 from grader.lab import TOTAL
 from grader.paths import COURSE_MARKER, REPO_ROOT, SOLUTION_DIR
+from grader.results import github
 from grader.sandbox import privileges
 from tests.actions import commands_run
 from tests.grading import bonus_total
@@ -267,28 +268,41 @@ def test_a_missing_backprop_scores_zero_with_a_message(student_repository, tmp_p
 
 
 @pytest.mark.parametrize("broken, total", [("grader/__main__.py", TOTAL), ("grader", 0)])
-def test_a_repository_without_the_grader_scores_zero_with_a_message(broken, total,
-                                                                     student_repository,
-                                                                     tmp_path):
-    """Out of the lab's TOTAL, read from grader/lab.py without its dependencies; out of 0
-    once the grader is gone altogether (what it is worth is no longer written there)."""
+def test_a_repository_without_the_grader_says_the_grader_failed(broken, total,
+                                                                 student_repository, tmp_path,
+                                                                 monkeypatch, capsys):
+    """A grader that is missing is the grader's failure, told as the grader tells one
+    (grader.results.github.publish_error): status error, no Points notice, no score in
+    the result, the summary or the step outputs. The maximum is the lab's TOTAL, read
+    from grader/lab.py without its dependencies, or 0 once the grader is gone."""
     gone = student_repository / broken
     shutil.rmtree(gone) if gone.is_dir() else gone.unlink()
-    outputs, summary, log = run_grading_step(student_repository, tmp_path)
+    (tmp_path / "run").mkdir()
+    outputs, summary, log = run_grading_step(student_repository, tmp_path / "run")
     result = reporter_decode(outputs["result"])
     assert result["status"] == outputs["status"] == "error" and result["max_score"] == total
-    report = f'{{"totalPoints":0,"maxPoints":{total}}}'
-    assert reporter_notice([result]) == (f"Points 0/{total}", report)
-    notices = {p["title"]: m for name, p, m in commands_run(log) if name == "notice"}
-    assert notices == {"Autograding complete": f"Points 0/{total}",
-                       "Autograding report": report}
-    assert f"Score: 0 / {total}" in summary
-    assert (outputs["total"], outputs["max"]) == ("0", str(total))
-    assert "no working grader" in summary and "no working grader" in result["tests"][0]["message"]
-    assert not any("undefined" in line for line in reporter_console(result)[0])
+    assert all("score" not in test for test in result["tests"])
+    commands = [(name, p) for name, p, _ in commands_run(log)]
+    assert commands == [("error", {"title": "The grader failed"})]
+    assert "Points" not in log and "Points" not in summary and "Score" not in summary
+    assert (outputs["total"], outputs["max"]) == ("", str(total))
+    message = result["tests"][0]["message"]
+    assert message.startswith("The grader failed: this repository has no working grader")
+    # The same words, summary and outputs as the grader's own report of its failure.
+    for variable in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        (tmp_path / variable).write_text("")
+        monkeypatch.setenv(variable, str(tmp_path / variable))
+    github.publish_error(message, total)
+    assert commands_run(capsys.readouterr().out) == commands_run(log)
+    assert (tmp_path / "GITHUB_STEP_SUMMARY").read_text() == summary
+    told = dict(line.split("=", 1)
+                for line in (tmp_path / "GITHUB_OUTPUT").read_text().splitlines())
+    assert reporter_decode(told.pop("result")) == result
+    assert told == {key: value for key, value in outputs.items() if key != "result"}
 
 
-@pytest.mark.parametrize("status, exit_code", [("pass", 0), ("fail", 1), ("", 1)])
+@pytest.mark.parametrize("status, exit_code", [("pass", 0), ("fail", 1), ("error", 1),
+                                               ("", 1)])
 def test_the_result_step_adds_the_run_time_and_fails_short_of_full_marks(tmp_path, status,
                                                                         exit_code):
     summary = tmp_path / "summary"
@@ -299,6 +313,9 @@ def test_the_result_step_adds_the_run_time_and_fails_short_of_full_marks(tmp_pat
     assert completed.returncode == exit_code
     seconds = int(re.search(r"Run time: (\d+) s", summary.read_text()).group(1))
     assert 42 <= seconds < 100
+    # A grader failure is told as one, never as checks that did not pass.
+    assert ("The grader failed" in completed.stdout) == (status == "error")
+    assert ("Not every check passed" in completed.stdout) == (status in ("fail", ""))
 
 
 def test_in_this_repository_the_workflow_grades_the_reference(tmp_path):

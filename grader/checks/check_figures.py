@@ -42,7 +42,9 @@ def result_inputs():
 def save_png(figures_dir, name, figure):
     if figures_dir is not None:
         figures_dir.mkdir(parents=True, exist_ok=True)
-        (figures_dir / f"{name}.png").write_bytes(figure["png"].tobytes())
+        path = figures_dir / f"{name}.png"
+        path.unlink(missing_ok=True)  # a link planted there is removed, never written through
+        path.write_bytes(figure["png"].tobytes())
 
 
 @pytest.fixture(scope="session")

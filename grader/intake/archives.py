@@ -4,7 +4,8 @@ zip and tar (.tar, .tar.gz, .tgz, .tar.bz2, .tar.xz) with the standard library; 
 RAR with libarchive (the libarchive-c package over the system's libarchive). Every
 archive is read member by member and written by this module, never extracted by the
 library, so that:
-- a member named with `..` or an absolute path is refused (BadArchive), never written;
+- a member named with `..` or an absolute path refuses the hand-in (locate.Refused, an
+  integrity problem), never written;
 - a link member (symbolic or hard) is never created: it is returned in `links`, for the
   caller to refuse when it leaves the hand-in;
 - bytes written and members counted are bounded across every archive of one hand-in (a
@@ -20,6 +21,8 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
+
+from grader.intake.locate import DEEPEST, Refused
 
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # of one hand-in, every nested archive included
 MAX_MEMBERS = 5000
@@ -75,12 +78,22 @@ class Unpacked:
     links: list = field(default_factory=list)  # (member name, where it points)
 
 
+def printable(text):
+    """A link's target as the reasons and notes quote it: a link member holds any bytes
+    (NUL, line breaks), which no grade sheet's cell should carry."""
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
 def safe_member(archive, name):
     """The relative path a member is written at; BadArchive for one leaving the archive."""
     parts = [part for part in PurePosixPath(name.replace("\\", "/")).parts if part not in ("", ".")]
     if name.replace("\\", "/").startswith("/") or (parts and parts[0].endswith(":")) \
             or ".." in parts:
-        raise BadArchive(f"{archive.name} holds a path outside the archive: {name}")
+        raise Refused(f"{archive.name} holds {printable(name)}, a path outside the archive: "
+                      "it is never written; hand in an archive of the folder itself")
+    if len(parts) > DEEPEST:
+        raise BadArchive(f"{archive.name} nests folders more than {DEEPEST} deep: "
+                         f"{'/'.join(parts[:3])}/...")
     return Path(*parts) if parts else None
 
 
@@ -123,7 +136,9 @@ def _unpack_zip(archive, destination, budget, unpacked):
             budget.take_member(archive)
             name = _zip_name(info)
             if stat.S_ISLNK(info.external_attr >> 16):
-                unpacked.links.append((name, opened.read(info)[:1024].decode(errors="replace")))
+                with opened.open(info) as stream:  # a link's target: never all of a bomb
+                    target = stream.read(1024)
+                unpacked.links.append((name, printable(target.decode(errors="replace"))))
             elif info.is_dir():
                 safe_member(archive, name)
             else:
@@ -135,8 +150,12 @@ def _unpack_tar(archive, destination, budget, unpacked):
     with tarfile.open(archive) as opened:
         for member in opened:
             budget.take_member(archive)
+            if not member.isfile():
+                # tarfile reads past the size a member declares, whatever its type (an
+                # unknown type's data too): counted before the next member is read.
+                budget.take_bytes(member.size, archive)
             if member.issym() or member.islnk():
-                unpacked.links.append((member.name, member.linkname))
+                unpacked.links.append((member.name, printable(member.linkname)))
             elif member.isfile():
                 with opened.extractfile(member) as stream:
                     _write(archive, destination, member.name, _chunks(stream), budget)
@@ -156,8 +175,10 @@ def _unpack_libarchive(archive, destination, budget, unpacked):
         with libarchive.file_reader(str(archive)) as opened:
             for entry in opened:
                 budget.take_member(archive)
+                if not entry.isfile:  # its data is read past too (see _unpack_tar)
+                    budget.take_bytes(entry.size or 0, archive)
                 if entry.issym or entry.islnk:
-                    unpacked.links.append((entry.pathname, entry.linkpath or ""))
+                    unpacked.links.append((entry.pathname, printable(entry.linkpath or "")))
                 elif entry.isfile:
                     _write(archive, destination, entry.pathname, entry.get_blocks(), budget)
                 else:
@@ -177,7 +198,7 @@ def unpack(archive, destination, budget=None):
               if lowered.endswith(TAR_SUFFIXES) else _unpack_libarchive)
     try:
         reader(archive, destination, budget, unpacked)
-    except BadArchive:
+    except (BadArchive, Refused):
         shutil.rmtree(destination, ignore_errors=True)
         raise
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, ValueError, OSError,
@@ -199,8 +220,13 @@ def newest_member_time(archive):
             with zipfile.ZipFile(archive) as opened:
                 stamps = [datetime(*info.date_time).timestamp() for info in opened.infolist()]
         elif lowered.endswith(TAR_SUFFIXES):
+            stamps, left = [], MAX_UNPACKED_BYTES  # read no further than unpack would
             with tarfile.open(archive) as opened:
-                stamps = [member.mtime for member in opened.getmembers()]
+                for member in opened:
+                    stamps.append(member.mtime)
+                    left -= member.size
+                    if left < 0 or len(stamps) > MAX_MEMBERS:
+                        return None
         else:
             import libarchive
 

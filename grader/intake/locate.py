@@ -31,9 +31,17 @@ from grader.lab import CONTRACT_FUNCTIONS, NOTEBOOK_FILE, SUBMISSION_FILE
 # template's grader/ (which ships the starter's given code as grader/given/backprop.py).
 SKIPPED_FOLDERS = {"__MACOSX", "__pycache__", ".git", ".venv", "node_modules", "grader",
                    ".ipynb_checkpoints"}
+# Bytes of code of a .py, or of a notebook's code cells, that the grader parses: the
+# solution has 17 KB, and Python's syntax tree takes about 500 bytes of memory per byte
+# of dense code (a 5 MB list literal takes 2.5 GB to parse, and it is parsed more than once).
+LARGEST_CODE = 512 * 1024
 # A larger .py or notebook (outputs included) is no hand-in of this lab.
-LARGEST_CANDIDATE = {".py": 5 * 1024 * 1024, ".ipynb": 50 * 1024 * 1024}
+LARGEST_CANDIDATE = {".py": LARGEST_CODE, ".ipynb": 50 * 1024 * 1024}
 LISTED = 15  # entries named when nothing is found
+# Folders below a hand-in's top that are searched (and copied, hashed, listed): no
+# hand-in nests its code deeper, and Python's own walks of a tree (os.walk, rglob,
+# copytree, before 3.12) end in RecursionError near 1000 levels.
+DEEPEST = 40
 # A copy's suffix: "(1)", "-1", "_2", " copy", " - Copy", " copy 2", "副本", "複本".
 DUPLICATE = r"(?:[\s_\-]*(?:\(\d+\)|\d{1,2}|copy(?:\s*\d+)?|副本|複本|拷貝))*"
 
@@ -92,9 +100,9 @@ def _environment(folder):
 
 def walk(root):
     """(files, links) under root: its regular files (not in skipped folders or
-    environments, not macOS's `._` shadows) and the links among its entries. Links are
-    never descended into."""
-    files, links = [], []
+    environments, not macOS's `._` shadows, at most DEEPEST folders down) and the links
+    among its entries. Links are never descended into."""
+    files, links, top = [], [], len(Path(root).parts)
     for folder, folders, names in os.walk(root, followlinks=False):
         here = Path(folder)
         kept = []
@@ -103,7 +111,7 @@ def walk(root):
                 links.append(here / name)
             elif name not in SKIPPED_FOLDERS and not _environment(here / name):
                 kept.append(name)
-        folders[:] = kept
+        folders[:] = kept if len(here.parts) - top < DEEPEST else []
         for name in sorted(names):
             if (here / name).is_symlink():
                 links.append(here / name)
@@ -244,6 +252,10 @@ def find(path, parsed=None):
         if kind(path) is None:
             raise NotFound(f"{path} is neither a .py file nor a notebook")
         refuse_links(path.parent, [path], [])
+        if path.stat().st_size > LARGEST_CANDIDATE[kind(path)]:
+            raise NotFound(f"{path.name} is too large to be a hand-in "
+                           f"({path.stat().st_size // 1024} KB, at most "
+                           f"{LARGEST_CANDIDATE[kind(path)] // 1024} KB)")
         return Found(path.resolve(), "the file given")
     if not path.is_dir():
         raise NotFound(f"no file {path}: the submission must be a {SUBMISSION_FILE}, a "
@@ -254,8 +266,8 @@ def find(path, parsed=None):
     found = candidates(path, files, parsed, too_large)
     if not found:
         large = "".join(f"; {p.relative_to(path).as_posix()} is too large to be a hand-in "
-                        f"({p.stat().st_size // (1024 * 1024)} MB, at most "
-                        f"{LARGEST_CANDIDATE[kind(p)] // (1024 * 1024)} MB)"
+                        f"({p.stat().st_size // 1024} KB, at most "
+                        f"{LARGEST_CANDIDATE[kind(p)] // 1024} KB)"
                         for p in too_large[:3])
         raise NotFound(f"no {SUBMISSION_FILE}, notebook, or .py defining the lab's functions "
                        f"in {path}; it holds: {contents(path, files)}{large}")

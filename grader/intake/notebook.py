@@ -23,9 +23,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.intake.cells import read_cell
+from grader.intake.encoding import read_notebook
+from grader.intake.locate import LARGEST_CODE
 from grader.lab import SUBMISSION_FILE
 
 MAX_NOTEBOOK_BYTES = 200 * 1024 * 1024
+# A notebook of 100000 cells has about 500000 objects and arrays and 1000000 values.
+MAX_JSON_CONTAINERS = 1_000_000
+MAX_JSON_VALUES = 5_000_000
+JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 KEPT = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 CONSTANT_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 # A top-level definition, read off the text of a cell that does not parse.
@@ -62,6 +68,18 @@ class Assembled:
     accuracy_lines: list = field(default_factory=list)  # printed lines about accuracy
 
 
+def refuse_costly(text, name):
+    """NotebookError for JSON whose parse would take the grader's memory: Python spends
+    64 bytes or more on each value, so 48 MB of `{},` would take 8 GB. Counted outside
+    strings, where a notebook's bulk (code, outputs, images) is."""
+    bare = JSON_STRING.sub('""', text)
+    containers, values = bare.count("{") + bare.count("["), bare.count(",")
+    if containers > MAX_JSON_CONTAINERS or values > MAX_JSON_VALUES:
+        raise NotebookError(f"{name} holds {containers} JSON objects and arrays and "
+                            f"{values} values, more than a notebook has (at most "
+                            f"{MAX_JSON_CONTAINERS} and {MAX_JSON_VALUES})")
+
+
 def parse(path):
     """The JSON of the notebook at path (read and parsed once); NotebookError when it is
     no notebook of format 4."""
@@ -69,9 +87,12 @@ def parse(path):
     if path.stat().st_size > MAX_NOTEBOOK_BYTES:
         raise NotebookError(f"{path.name} is larger than 200 MB")
     try:
-        text = path.read_text(encoding="utf-8")
+        text, _ = read_notebook(path.read_bytes())  # any encoding (noted by the caller)
+        refuse_costly(text, path.name)
         raw = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as error:
+    except NotebookError:
+        raise
+    except ValueError as error:
         raise NotebookError(f"{path.name} is not valid JSON ({error}); is it really a "
                             "notebook saved by Jupyter?") from None
     except (RecursionError, MemoryError):
@@ -300,6 +321,10 @@ def assemble(path, validated=True, raw=None, given=None):
     code_cells = [(i, c) for i, c in enumerate(notebook.cells) if c.cell_type == "code"]
     if not any(cell.source.strip() for _, cell in code_cells):
         raise NotebookError(f"{Path(path).name} has no code")
+    size = sum(len(cell.source.encode("utf-8")) for _, cell in code_cells)
+    if size > LARGEST_CODE:  # parsing it would take the grader's memory (see LARGEST_CODE)
+        raise NotebookError(f"{Path(path).name} holds {size // 1024} KB of code, more than "
+                            f"the {LARGEST_CODE // 1024} KB of any hand-in of this lab")
     for index, cell in code_cells:
         label = cell_label(index, cell)
         read = read_cell(without_check_import(cell.source))

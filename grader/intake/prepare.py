@@ -17,10 +17,17 @@ import stat
 from pathlib import Path
 
 from grader.intake import scratch
-from grader.intake.archives import BadArchive
-from grader.intake.encoding import as_utf8, read_source
+from grader.intake.archives import BadArchive, printable
+from grader.intake.encoding import as_utf8, read_notebook, read_source
 from grader.intake.handin import open_handin
-from grader.intake.locate import SKIPPED_FOLDERS, NotFound, Refused, find, script_variant
+from grader.intake.locate import (
+    DEEPEST,
+    SKIPPED_FOLDERS,
+    NotFound,
+    Refused,
+    find,
+    script_variant,
+)
 from grader.lab import GIVEN_CODE, SUBMISSION_FILE
 from grader.paths import GIVEN_CODE_FOLDERS
 
@@ -36,13 +43,15 @@ def is_grader(folder, name):
 
 
 def ordinary(path):
-    """A file or a folder: what a submission's copy holds (a link is never followed, so
-    never copied)."""
+    """A file or a folder: what a submission's copy holds. A link is never followed, so
+    never copied; nor is a file with other hard links (another name for a file elsewhere,
+    in a folder the search for the hand-in skips, such as an environment's), nor a pipe
+    or a device (a copy would block, or read forever)."""
     try:
-        mode = os.lstat(path).st_mode
+        found = os.lstat(path)
     except OSError:
         return False
-    return stat.S_ISREG(mode) or stat.S_ISDIR(mode)
+    return stat.S_ISDIR(found.st_mode) or stat.S_ISREG(found.st_mode) and found.st_nlink == 1
 
 
 def working_copy(source_file, into=None):
@@ -59,10 +68,15 @@ def working_copy(source_file, into=None):
                 leftover.unlink(missing_ok=True)
     folder = scratch.make(into)
 
+    top = len(source_file.parent.parts)
+
     def ignore(parent, names):  # tooling folders, links and special files (a FIFO would
-        # block the copy), and large files other than the graded one
+        # block the copy), folders deeper than a search goes, and large files other than
+        # the graded one
+        deep = len(Path(parent).parts) - top >= DEEPEST
         return [name for name in names if name in SKIPPED_FOLDERS or is_grader(parent, name)
-                or not ordinary(Path(parent) / name) or (
+                or not ordinary(Path(parent) / name)
+                or deep and (Path(parent) / name).is_dir() or (
             (Path(parent) / name) != source_file and (Path(parent) / name).is_file()
             and (Path(parent) / name).stat().st_size > LARGEST_COPIED_FILE)]
 
@@ -176,6 +190,9 @@ class Prepared:
         except NotebookError as error:
             self.problem = ("notebook", str(error))
             return
+        encoding = read_notebook(self.path.read_bytes())[1]
+        if encoding:
+            self.notes.append(("encoding", f"{self.shown} is not UTF-8: read as {encoding}"))
         if names is not None and self._write_written(script):
             names = None  # the notebook's own backprop.py: its imports from it are kept whole
             self.notebook = assemble(self.path, validated=False, raw=raw)
@@ -256,7 +273,8 @@ class Prepared:
         """Which file is graded and why, for the report."""
         if self.original is None:
             return "nothing (no file to grade)"
-        return f"{self.shown or self.original.name} ({self.given or self.reason})"
+        # One line: a name in the hand-in may hold line breaks (a table, a log, a cell).
+        return printable(f"{self.shown or self.original.name} ({self.given or self.reason})")
 
     def close(self):
         if self.folder is not None:

@@ -7,6 +7,7 @@
   its folder behind: the next grade removes the folders of grading processes that are gone.
 """
 
+import contextlib
 import os
 import re
 import shutil
@@ -24,6 +25,17 @@ def make(into=None):
     if into is None:
         sweep()
     return Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=into))
+
+
+@contextlib.contextmanager
+def temporary(prefix):
+    """A temporary folder (a str) for the block, removed as `remove` does, whatever a
+    submission left in it (tempfile.TemporaryDirectory's cleanup recurses once a level)."""
+    folder = tempfile.mkdtemp(prefix=prefix)
+    try:
+        yield folder
+    finally:
+        remove(folder)
 
 
 def _opened_up(function, path, *_):
@@ -52,8 +64,55 @@ def remove(folder):
     handler = {"onexc": _opened_up} if sys.version_info >= (3, 12) else {"onerror": _opened_up}
     try:
         shutil.rmtree(folder, **handler)
+    except RecursionError:  # rmtree recurses once a level: a submission nested deeper
+        _remove_deep(folder)
     except OSError:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_deep(folder):
+    """Remove folder without recursion, holding one descriptor at a time (a submission
+    may nest folders past Python's recursion limit, its paths past PATH_MAX)."""
+    if os.name == "nt" or not {os.open, os.rmdir, os.unlink} <= os.supports_dir_fd:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        handle, names = os.open(folder, flags), []
+    except OSError:
+        return
+    try:
+        while True:
+            child = _empty_but_folders(handle)
+            if child is not None:  # go down into it
+                with contextlib.suppress(OSError):
+                    os.chmod(child, stat.S_IRWXU, dir_fd=handle, follow_symlinks=False)
+                handle, parent = os.open(child, flags, dir_fd=handle), handle
+                os.close(parent)
+                names.append(child)
+            elif names:  # empty: go up and remove it
+                handle, emptied = os.open("..", flags, dir_fd=handle), handle
+                os.close(emptied)
+                os.rmdir(names.pop(), dir_fd=handle)
+            else:
+                break
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
+    with contextlib.suppress(OSError):
+        os.rmdir(folder)
+
+
+def _empty_but_folders(handle):
+    """Remove the files of the folder open as handle; the name of a folder in it, or
+    None when it is empty."""
+    with os.scandir(handle) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                return entry.name
+            os.unlink(entry.name, dir_fd=handle)
+    return None
 
 
 def running(pid):

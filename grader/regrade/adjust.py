@@ -64,10 +64,18 @@ def adjusted(row, policy, override=None):
     if row.get("total") == "" and row.get("status") != "missing":
         return ungraded(row, policy, override)
     public, hidden = _float(row.get("public")), _float(row.get("hidden"))
-    maximum = _float(row.get("max_score"))
     earned = public + hidden
-    total = earned + counted_bonus(earned, _float(row.get("bonus")), maximum,
+    total = earned + counted_bonus(earned, _float(row.get("bonus")), _float(row.get("max_score")),
                                    policy.bonus_rule, limit=policy.bonus_most)
+    return adjusted_total(row, total, policy, override)
+
+
+def adjusted_total(row, total, policy, override=None):
+    """The policy's columns of a row whose total is known (the bonus counted already, as
+    in Classroom 50's scores): the late rule, the scale and the override."""
+    if row.get("total") == "" and row.get("status") != "missing":
+        return ungraded(row, policy, override)
+    maximum = _float(row.get("max_score"))
     handed_in = None
     if row.get("handed_in"):
         handed_in = policy.aware(datetime.datetime.fromisoformat(row["handed_in"]))

@@ -16,21 +16,31 @@ hand-in is called (`...zip` is no way into the parent folder).
 """
 
 import hashlib
+import os
 import re
 import shutil
+import stat
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from grader.intake.archives import BadArchive, Budget, archive_stem, is_archive, unpack
-from grader.intake.locate import SKIPPED_FOLDERS, name_rank
+from grader.intake.locate import DEEPEST, SKIPPED_FOLDERS, Refused, name_rank, walk
 from grader.regrade.identity import Identity, identity_of, moodle_plugin
 
 SUFFIXES = (".py", ".ipynb")  # besides archives, the files that are submissions
 ONLINE_TEXT = "onlinetext"  # Moodle's online-text submission plugin
 UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
-LONGEST_NAME = 120
+# Bytes of a name (UTF-8), with room for a "-2" and for the files named after it: a
+# file system's limit is 255 bytes, not characters (85 CJK characters reach it).
+LONGEST_NAME = 100
+# The kinds of file a regrade writes beside the submissions' folders (grades.csv,
+# summary.md, similarity.md, histogram.png, warnings.txt, grades-moodle.csv): no
+# submission's folder ends so, or it would take the place of one of them.
+OUTPUT_SUFFIXES = (".csv", ".md", ".png", ".txt", ".json", ".html")
+# Names Windows cannot create (a class's results are often opened there), with any suffix.
+WINDOWS_RESERVED = re.compile(r"^(?:con|prn|aux|nul|com\d|lpt\d)(?:\..*)?$", re.IGNORECASE)
 ONLINE_TEXT_BYTES = 1024 * 1024  # of a Moodle online text, kept beside the feedback
 # A whole class's Moodle download, unpacked for the run (each hand-in in it has its own
 # budget when it is graded).
@@ -57,6 +67,20 @@ class Entry:
         return (self.path, *self.extra, *self.online_text)
 
 
+def _hashed(root):
+    """What content_hash reads of a folder: its links wherever they are, its files but
+    those of skipped folders (a search's depth down at most)."""
+    top = len(root.parts)
+    for folder, folders, names in os.walk(root, followlinks=False):
+        here = Path(folder)
+        if len(here.parts) - top >= DEEPEST:
+            folders[:] = []
+        for path in (here / name for name in folders + names):
+            if path.is_symlink() or path.is_file() and not SKIPPED_FOLDERS & set(
+                    path.relative_to(root).parts):
+                yield path
+
+
 def content_hash(*paths):
     """SHA-256 of submissions' content (file names and bytes), "" when all are missing.
 
@@ -73,8 +97,7 @@ def content_hash(*paths):
         elif path.is_dir():
             found = True
             # Links are hashed as what they say, never read through.
-            for child in sorted(p for p in path.rglob("*") if p.is_symlink() or p.is_file()
-                                and not SKIPPED_FOLDERS & set(p.relative_to(path).parts)):
+            for child in sorted(_hashed(path)):
                 if child.is_symlink():
                     digest.update(b"link\0" + str(child.readlink()).encode())
                     continue
@@ -85,10 +108,8 @@ def content_hash(*paths):
 
 def holds_submission(folder):
     """Whether a folder is itself one submission (a backprop.py or a notebook in it)."""
-    return any(not SKIPPED_FOLDERS & set(path.relative_to(folder).parts)
-               for path in folder.rglob("*")
-               if path.suffix.lower() == ".ipynb" or (
-                   path.suffix.lower() == ".py" and name_rank(path) < 2))
+    return any(path.suffix.lower() == ".ipynb" or (
+               path.suffix.lower() == ".py" and name_rank(path) < 2) for path in walk(folder)[0])
 
 
 def is_submission_file(path):
@@ -138,13 +159,15 @@ def moodle_download(path):
     return None
 
 
-def expand(arguments, downloads=None):
+def expand(arguments, downloads=None, out=None):
     """Paths of the submissions the arguments name, in a stable order.
 
     downloads: a folder where the zip of a whole Moodle download is unpacked (into a
-    folder named after it), to be expanded as the class folder it holds.
+    folder named after it), to be expanded as the class folder it holds. out: the run's
+    --out, never a submission when it is inside the class's folder (a rerun would grade
+    the results, and write into what it grades).
     """
-    found = []
+    found, results = [], Path(os.path.abspath(out)) if out is not None else None
     for argument in map(Path, arguments):
         inside = moodle_download(argument) if downloads is not None else None
         if inside is not None:
@@ -152,19 +175,38 @@ def expand(arguments, downloads=None):
             try:
                 unpack(argument, folder, Budget(DOWNLOAD_BYTES, DOWNLOAD_MEMBERS))
                 argument = folder / inside
-            except BadArchive:
+            except (BadArchive, Refused):
                 pass  # graded as one archive: its row says why it cannot be read
         children = class_folder_children(argument) if argument.is_dir() else None
         # A missing path is kept: its row says it is missing.
+        if children is not None and results is not None:
+            children = [child for child in children
+                        if not Path(os.path.abspath(child)).is_relative_to(results)]
         found += children if children is not None else [argument]
     return found
 
 
-def safe_name(text):
-    """A folder name for text: no separators, control characters or leading dots, at
-    most LONGEST_NAME characters; "submission" when nothing is left."""
-    text = UNSAFE.sub("_", unicodedata.normalize("NFC", text)).strip().lstrip(".").strip()
-    return text[:LONGEST_NAME].rstrip() or "submission"
+def safe_name(text, longest=LONGEST_NAME):
+    """A folder name for text, safe on any file system: no separators, control
+    characters, leading dots or trailing dots and spaces, at most `longest` bytes, never
+    the name of a regrade's own file nor a name Windows reserves; "submission" when
+    nothing is left."""
+    text = UNSAFE.sub("_", unicodedata.normalize("NFC", str(text))).strip().lstrip(".")
+    text = text.encode("utf-8")[:longest].decode("utf-8", "ignore").rstrip(". ")
+    if text.lower().endswith(OUTPUT_SUFFIXES):
+        stem, _, suffix = text.rpartition(".")
+        text = f"{stem}_{suffix}"
+    if WINDOWS_RESERVED.match(text):
+        text = f"{text}_"
+    return text or "submission"
+
+
+def shortened(name, longest=LONGEST_NAME):
+    """A file's name cut to `longest` bytes, its suffix kept (a name already on the disk
+    may take all of a file system's 255 bytes, and a prefix added would overflow it)."""
+    suffix = Path(name).suffix if len(Path(name).suffix) <= 16 else ""
+    stem = name[: len(name) - len(suffix)].encode("utf-8")
+    return stem[: longest - len(suffix.encode("utf-8"))].decode("utf-8", "ignore") + suffix
 
 
 def _grouped(paths):
@@ -181,20 +223,20 @@ def _grouped(paths):
     return [groups[key] for key in order]
 
 
-def collect(arguments, downloads=None):
+def collect(arguments, downloads=None, out=None):
     """[Entry] for the arguments, with unique safe names (a -2, -3 suffix on clashes).
-    downloads: see expand."""
+    downloads, out: see expand."""
     entries, taken = [], set()
-    for handed_in, online in _grouped(expand(arguments, downloads)):
+    for handed_in, online in _grouped(expand(arguments, downloads, out)):
         main, extra = (handed_in[0], tuple(handed_in[1:])) if handed_in else (online[0], ())
         online = tuple(online)  # kept with the row, also when it is all there is
         base = safe_name(archive_stem(main.name) if is_archive(main) else Path(main.name).stem
                          if main.suffix.lower() in SUFFIXES else main.name)
         name, number = base, 1
-        while name in taken:
+        while name.casefold() in taken:  # one folder where names differ in case only
             number += 1
             name = f"{base}-{number}"
-        taken.add(name)
+        taken.add(name.casefold())
         found = identity_of(main)
         for other in extra:
             if not found.student_id:
@@ -204,17 +246,43 @@ def collect(arguments, downloads=None):
     return entries
 
 
+def _copied(source, target):
+    """Copy one entry of a hand-in for gathered: a link as a link; a file with other hard
+    links as one more hard link (or, across file systems, a link to where it is), so that
+    the grade refuses it as it refuses the original; a pipe or a device not at all (a
+    copy would block, or read forever)."""
+    found = os.lstat(source)
+    if stat.S_ISLNK(found.st_mode):
+        os.symlink(os.readlink(source), target)
+    elif stat.S_ISREG(found.st_mode) and found.st_nlink > 1:
+        try:
+            os.link(source, target, follow_symlinks=False)
+        except OSError:
+            os.symlink(os.path.abspath(source), target)
+    elif stat.S_ISREG(found.st_mode):
+        shutil.copy2(source, target)
+    return target
+
+
+def _below(root):
+    """copytree's ignore: nothing deeper than a search goes (copytree recurses a level at
+    a time, and would end in RecursionError)."""
+    top = len(Path(root).parts)
+    return lambda parent, names: names if len(Path(parent).parts) - top >= DEEPEST else []
+
+
 def gathered(entry, folder):
     """The path to grade: entry.path, or for several hand-ins of one student in one
-    Moodle download, a folder of copies of them all (links copied as links)."""
+    Moodle download, a folder of copies of them all (see _copied)."""
     if not entry.extra:
         return entry.path
     folder.mkdir()
     for path in (entry.path, *entry.extra):
         if path.is_dir() and not path.is_symlink():
-            shutil.copytree(path, folder / path.name, symlinks=True)
+            shutil.copytree(path, folder / path.name, symlinks=True, copy_function=_copied,
+                            ignore_dangling_symlinks=True, ignore=_below(path))
         else:
-            shutil.copy2(path, folder / path.name, follow_symlinks=False)
+            _copied(path, folder / path.name)
     return folder
 
 
@@ -222,10 +290,10 @@ def keep_online_text(entry, out):
     """Copy the student's Moodle online text beside the row's feedback; the notes."""
     kept = []
     for number, folder in enumerate(entry.online_text, start=1):
-        files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()) \
-            if folder.is_dir() and not folder.is_symlink() else []
+        files = sorted(path for path in walk(folder)[0] if path.stat().st_nlink == 1) \
+            if folder.is_dir() and not folder.is_symlink() else []  # no hard link is read
         for path in files[:5]:
-            target = out / f"online_text-{number}-{path.name}"
+            target = out / f"online_text-{number}-{shortened(path.name)}"
             target.write_bytes(path.read_bytes()[:ONLINE_TEXT_BYTES])
             kept.append(target.name)
     return [("online", f"the student's Moodle online text is kept as {', '.join(kept)}")] \

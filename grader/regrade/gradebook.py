@@ -10,10 +10,12 @@
 - csv: student_id, name, email, grade, max_score, status, comment: for anything else.
 
 The grades come from a regrade's DIR/grades.csv, or from Classroom 50's scores.csv with
-a roster of usernames (grader/regrade/scores.py: its total, no policy). Each exported
-grade is the sheet's `grade` out of `grade_max`, the course policy applied
-(grader/regrade/adjust.py; `--policy` applies a policy file afresh, and saves the
-sheet); a sheet the policy was never applied to exports `total` out of `max_score`.
+a roster of usernames (grader/regrade/scores.py: its total; with a policy, the late rule,
+scale_to and the overrides applied to every graded submission, a warning for what it
+cannot carry). Each exported grade is the sheet's `grade` out of `grade_max`, the course
+policy applied (grader/regrade/adjust.py; `--policy` applies a policy file afresh, and
+saves the sheet); a sheet the policy was never applied to exports `total` out of
+`max_score`.
 Every row carries its feedback comment (grader/regrade/comments.py) where the format
 has a place for it. Rows without a student ID cannot be matched and are left out with a
 warning. A student with several submissions gets one grade: the latest handed in (the
@@ -35,8 +37,9 @@ from grader.regrade.adjust import apply_policy
 from grader.regrade.comments import feedback_comment
 from grader.regrade.moodle import MOODLE_PARTICIPANT, build_worksheet, fill_worksheet
 from grader.regrade.policy import DUPLICATES as POLICY_DUPLICATES
-from grader.regrade.scores import ScoresError, score_rows
+from grader.regrade.scores import ScoresError, policy_rows, submission_rows
 from grader.regrade.sheet import BOM, SHEET, GradeSheet
+from grader.regrade.spreadsheet import neutral
 from grader.regrade.worksheet import WorksheetError
 
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
@@ -54,8 +57,8 @@ class ExportError(ValueError):
 def _csv_text(header, rows):
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow(header)  # the grade book's own words, or the TA's worksheet's
+    writer.writerows([neutral(cell) for cell in row] for row in rows)
     return text.getvalue()
 
 
@@ -144,12 +147,9 @@ def source_rows(source, roster, duplicates, policy, dry_run, participants=False)
         if roster is None:
             raise ExportError(f"{source} is a file: Classroom 50's scores.csv goes with a "
                               "--roster of usernames and student IDs")
-        if policy is not None:
-            raise ExportError("--policy applies to a regrade's grades.csv, not to Classroom "
-                              "50's scores.csv")
-        try:
-            rows, warnings = score_rows(source, roster,
-                                        "highest" if duplicates == "highest" else "latest")
+        try:  # every graded submission: one per student is kept below (one_per_student)
+            rows, warnings = (policy_rows(source, roster, policy) if policy is not None
+                              else submission_rows(source, roster))
         except ScoresError as error:
             raise ExportError(str(error)) from None
         return rows, [], warnings, source.parent

@@ -20,6 +20,7 @@ from grader.regrade.similarity import (
     similar_pairs,
     starter_sources,
 )
+from grader.results.markdown import code
 
 SIMILARITY_FILE = "similarity.md"
 FLAG = "similar to "
@@ -70,6 +71,13 @@ def row_flags(found, codes):
     return flags
 
 
+def cell(name):
+    """A submission's name as code in a heading, a sentence or a table's cell: however
+    many backquotes it holds (grader.results.markdown.code), and a `|`, which ends a
+    table's cell even inside code, escaped."""
+    return code(name).replace("|", "\\|")
+
+
 def similarity_markdown(found, threshold, function_threshold):
     lines = ["# Similar submissions", "",
              f"Pairs whose files share at least {threshold:.0%} of the smaller one's own code, "
@@ -86,12 +94,12 @@ def similarity_markdown(found, threshold, function_threshold):
         return "\n".join(lines + ["none"]) + "\n"
     for number, (members, inside) in enumerate(found, start=1):
         kind = "Pair" if len(members) == 2 else f"Copy ring {number}"
-        lines += [f"## {kind}: {', '.join(f'`{m}`' for m in members)}", "",
-                  f"Strongest evidence: `{inside[0].a}` and `{inside[0].b}`, "
+        lines += [f"## {kind}: {', '.join(cell(m) for m in members)}", "",
+                  f"Strongest evidence: {cell(inside[0].a)} and {cell(inside[0].b)}, "
                   f"{inside[0].evidence()}.", "",
                   "| evidence | submission | its lines | submission | its lines |",
                   "|---|---|---|---|---|"]
-        lines += [f"| {m.evidence()} | `{m.a}` | {ranges_text(m.lines_a)} | `{m.b}` | "
+        lines += [f"| {m.evidence()} | {cell(m.a)} | {ranges_text(m.lines_a)} | {cell(m.b)} | "
                   f"{ranges_text(m.lines_b)} |" for m in inside]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"

@@ -16,7 +16,6 @@ import functools
 import json
 import os
 import select
-import shutil
 import sys
 import tempfile
 import time
@@ -53,6 +52,7 @@ from grader.regrade.similarity import THRESHOLD
 from grader.regrade.summary import WARNINGS, write_summary
 from grader.regrade.times import submission_times
 from grader.results import reports
+from grader.results.markdown import fenced
 from grader.sandbox import bwrap, privileges, processes
 from grader.sandbox.launch import start_zygote
 from grader.session import installation
@@ -92,9 +92,11 @@ def error_row(entry, message, out_dir, status="error", points=0):
     for a zero the student earned."""
     from grader.grade import write_text
 
-    folder = Path(out_dir) / entry.name
-    folder.mkdir(parents=True, exist_ok=True)
-    write_text(folder / "feedback.md", f"# Not graded\n\n{message}\n")
+    try:  # the row is kept even where its feedback cannot be written
+        write_text(Path(out_dir) / entry.name / "feedback.md",
+                   "\n".join(["# Not graded", "", *fenced(message), ""]))
+    except OSError as error:
+        message += f" (its feedback.md could not be written: {error.strerror})"
     return {**identity_columns(entry), "total": points, "public": points, "hidden": points,
             "bonus": points, "status": status, "reason": message}
 
@@ -127,7 +129,7 @@ def grade_entry(entry, settings, zygote, pristine):
     out = settings.out / entry.name
     code_file = out / CODE_FILE
     code_file.unlink(missing_ok=True)  # a regrade leaves no earlier code behind
-    with tempfile.TemporaryDirectory(prefix="regrade-") as staging:
+    with scratch.temporary("regrade-") as staging:
         staging, unreadable, notes = Path(staging), None, []
         path = gathered(entry, staging / "gathered")
         try:
@@ -146,7 +148,8 @@ def grade_entry(entry, settings, zygote, pristine):
         except GraderFailure as error:
             return grader_failure_row(entry, error)
         results = relative_paths(results, path, staging, entry.path)
-        flags = integrity.tampered_files(path, pristine) if path.is_dir() else []
+        flags = (integrity.tampered_files(path, pristine)
+                 if path.is_dir() and not path.is_symlink() else [])
         flags += integrity_flags(results)
         code = integrity.normalised_digest(results.code) if results.code else ""
     notes += list(results.notes) + keep_online_text(entry, out)
@@ -255,11 +258,16 @@ class Zygotes:
 
     def _start(self, slot):
         if self.isolation == bwrap.PROCESS:
-            self.running[slot] = start_zygote(self.folder)
+            try:
+                self.running[slot] = start_zygote(self.folder)
+            except RuntimeError as error:  # before any submission: the grader's failure
+                raise installation.GraderFailure(
+                    f"{error} (it ended before it was ready): check that this Python, numpy "
+                    "and matplotlib work (python -c 'import numpy, matplotlib')") from error
             return
         slot_folder = self.folder / f"slot-{slot}"
         if slot_folder.exists():
-            shutil.rmtree(slot_folder, ignore_errors=True)
+            scratch.remove(slot_folder)
         slot_folder.mkdir()
         self.running[slot] = bwrap.start_zygote(slot_folder)
 
@@ -301,7 +309,8 @@ def regrade(arguments, settings, progress=True):
     # A Moodle download's zip given as it is: unpacked here for the run (collect.expand).
     with tempfile.TemporaryDirectory(prefix="downloads-") as downloads:
         zips = [Path(a) for a in arguments if moodle_download(Path(a)) is not None]
-        return regrade_entries(collect(arguments, downloads), settings, progress, zips)
+        return regrade_entries(collect(arguments, downloads, settings.out), settings,
+                               progress, zips)
 
 
 def regrade_entries(entries, settings, progress=True, downloads=()):
@@ -338,7 +347,7 @@ def regrade_entries(entries, settings, progress=True, downloads=()):
     isolation = bwrap.resolve(settings.grading.sandbox)  # probed once, inherited by graders
     privileges.as_root_isolation(isolation)  # said once here, where student code runs as root
     processes.become_subreaper()
-    with tempfile.TemporaryDirectory(prefix="zygote-") as folder:
+    with scratch.temporary("zygote-") as folder:
         zygotes = Zygotes(isolation, settings.jobs, folder)
         tqdm.monitor_interval = 0  # no monitor thread: this process forks
         bar = tqdm(total=len(todo), unit="submission", desc="regrading", disable=not progress,

@@ -25,6 +25,7 @@ from grader.grade import write_text
 from grader.lab import GROUPS as GROUP_ORDER
 from grader.regrade.integrity import duplicates
 from grader.regrade.row import GROUP_COLUMN
+from grader.regrade.spreadsheet import neutral, restored
 
 SHEET = "grades.csv"
 LEADING = ("submission", "student_id", "name", "status", "total", "max_score", "public",
@@ -53,7 +54,10 @@ class GradeSheet:
         self.rows = {}
         if self.path.exists():
             with self.path.open(newline="", encoding="utf-8-sig") as stream:
-                self.rows = {row["submission"]: row for row in csv.DictReader(stream)}
+                self.rows = {}
+                for found in csv.DictReader(stream):
+                    row = {column: restored(value) for column, value in found.items()}
+                    self.rows[row["submission"]] = row
 
     def columns(self):
         """The fixed columns with every group column any row has, in the lab's order."""
@@ -77,8 +81,8 @@ class GradeSheet:
         writer = csv.DictWriter(text, fieldnames=self.columns(), lineterminator="\n",
                                 restval="", extrasaction="ignore")
         writer.writeheader()
-        for name in sorted(self.rows):
-            writer.writerow(self.rows[name])
+        for name in sorted(self.rows):  # names a submission chose are never formulas
+            writer.writerow({column: neutral(value) for column, value in self.rows[name].items()})
         write_text(self.path, text.getvalue())
 
     def fill_max_score(self):

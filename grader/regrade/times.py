@@ -23,6 +23,7 @@ import zipfile
 from pathlib import Path
 
 from grader.intake.archives import is_archive, newest_member_time
+from grader.intake.locate import walk
 from grader.regrade.worksheet import hand_in_times, read_worksheet
 
 MOODLE_FOLDER = re.compile(r"_(?P<participant>\d+)_assignsubmission_", re.IGNORECASE)
@@ -56,8 +57,7 @@ def folder_time(path):
     path = Path(path)
     if path.is_symlink() or not path.exists():
         return None
-    files = [path] if path.is_file() else [p for p in path.rglob("*")
-                                            if p.is_file() and not p.is_symlink()]
+    files = [path] if path.is_file() else walk(path)[0]
     if not files:
         return None
     newest = max(p.stat().st_mtime for p in files)

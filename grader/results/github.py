@@ -248,5 +248,4 @@ def publish_error(message, max_score=TOTAL):
     result = reports.classroom_error(message, max_score)
     print(command("error", message, title=reports.GRADER_FAILED), flush=True)
     _append("GITHUB_OUTPUT", _outputs(result, "", number(max_score)))
-    _append("GITHUB_STEP_SUMMARY", f"# {reports.GRADER_FAILED}\n\n{message}\n\n"
-                                   f"Not graded: {reports.NOT_A_GRADE}.\n")
+    _append("GITHUB_STEP_SUMMARY", reports.feedback_error(message))

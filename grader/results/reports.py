@@ -277,7 +277,8 @@ def gradescope_error(message):
 
 def feedback_error(message):
     """feedback.md of a grade the grader could not finish."""
-    return f"# {GRADER_FAILED}\n\n{message}\n\nNot graded: {NOT_A_GRADE}.\n"
+    return "\n".join([f"# {GRADER_FAILED}", "", *fenced(message), "",
+                      f"Not graded: {NOT_A_GRADE}.", ""])
 
 
 def classroom(results):

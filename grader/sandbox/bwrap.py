@@ -45,7 +45,8 @@ PACKAGE = Path(__file__).resolve().parents[1]  # grader/
 WORKER_MODULES = ("__init__.py", "lab.py", "sandbox/__init__.py", "sandbox/entry.py",
                   "sandbox/worker.py", "sandbox/zygote.py", "sandbox/protocol.py",
                   "sandbox/loading.py", "sandbox/figures.py", "sandbox/processes.py",
-                  "sandbox/guard.py", "sandbox/training.py", "sandbox/namespaces.py")
+                  "sandbox/guard.py", "sandbox/training.py", "sandbox/namespaces.py",
+                  "sandbox/serving.py", "sandbox/paramswatch.py", "sandbox/hiding.py")
 ENTRY = f"{WORKER_ROOT}/grader/sandbox/entry.py"  # where entry.py is bound inside
 FONT_CACHE = "/tmp/matplotlib"
 SYSTEM_FOLDERS = ("/usr", "/etc/alternatives")

@@ -14,19 +14,12 @@ colour a point has, is decided by the grader from this data
 
 import io
 import os
-import sys
 
 import numpy as np
 
 # The files of matplotlib's show(): plt.show() and Figure.show() open a window wherever
 # a display is (the worker's Agg backend makes them no-ops, so the calls are counted).
 SHOW_FILES = tuple(os.path.join("matplotlib", name) for name in ("pyplot.py", "figure.py"))
-
-
-def open_figures():
-    """How many pyplot figures are open (0 when pyplot was never imported)."""
-    pyplot = sys.modules.get("matplotlib.pyplot")
-    return len(pyplot.get_fignums()) if pyplot is not None else 0
 
 
 def _floats(values, columns=None):

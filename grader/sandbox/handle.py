@@ -5,8 +5,9 @@ The worker (grader.sandbox.worker) runs with the resource limits the platform ha
 as plain data over a protocol.Channel. A request that takes too long (a deadline on the
 channel's queue: no signals, no select, so it works on Windows too) kills the worker's
 whole process tree; a worker that dies (os._exit, a crash, a kill, a memory limit) is
-restarted on the next request, so one bad function never stops the other checks.
-Closing kills whatever the submission left running.
+restarted on the next request, so one bad function never stops the other checks; one
+that ends before it says ready ran nothing of the submission: WorkerNotReady, the
+grader's failure. Closing kills whatever the submission left running.
 
 Workers are started fresh or, when a zygote's socket is given, forked from a zygote
 that has numpy and matplotlib imported already, over an AF_UNIX socket (Linux only:
@@ -116,6 +117,7 @@ class WorkerHandle:
         self.fallback = fallback
         self.fallback_reason = None  # why bwrap could not start, when it fell back
         self.ever_ready = False  # a worker has started for this submission
+        self.not_ready = None  # the WorkerNotReady once a worker could not get ready
         self._starting = None  # (process, its stderr file) of a bwrap worker that may fail
         processes.become_subreaper()
         self.children_before = processes.children()
@@ -141,11 +143,23 @@ class WorkerHandle:
             self.channel = protocol.Channel(connection.makefile("rb"), connection.makefile("wb"))
             # A sandboxed zygote runs as the account already; a root zygote's worker
             # switches to it before the submission's import.
-            self.channel.send({"cwd": str(cwd), "memory_mb": self.limits.memory_mb,
-                               "cpu_seconds": self.limits.cpu_seconds,
-                               "new_submission": new_submission,
-                               "user": None if self.remote_pids else self.user})
-            self.pid = self.channel.receive(max(self.timeout, ZYGOTE_START_SECONDS))["pid"]
+            try:
+                self.channel.send({"cwd": str(cwd), "memory_mb": self.limits.memory_mb,
+                                   "cpu_seconds": self.limits.cpu_seconds,
+                                   "new_submission": new_submission,
+                                   "user": None if self.remote_pids else self.user})
+                self.pid = self.channel.receive(max(self.timeout, ZYGOTE_START_SECONDS))["pid"]
+            except (OSError, protocol.ProtocolError, KeyError, TypeError):
+                # The zygote hung up before its worker had a pid: nothing of the
+                # submission ran. A sandboxed slot's zygote is started afresh (the last
+                # submission may have ended it); the shared one failing is the grader's.
+                connection.close()
+                self.channel = self._keep = None
+                if not self.remote_pids:
+                    raise OSError("the worker zygote hung up or did not answer before it forked a "
+                                  "worker") from None
+                self.zygote, self.remote_pids = None, False
+                return self._start()
             return
         command = bwrap.worker_command(cwd) if self.isolation == bwrap.BWRAP else None
         errors = tempfile.TemporaryFile() if command and self.fallback and not self.ever_ready \
@@ -256,11 +270,13 @@ class WorkerHandle:
             self._flag("leaves a thread running after its call")
         if sentry.get("replaced"):
             self.replaced = list(sentry["replaced"])
+        # What it printed, as the guard kept it (no answer of the submission's says it).
+        answer["output"] = str(sentry.get("output", ""))
         if answer.get("ok") and "functions" in answer:  # the load request's answer
             answer["training_calls"] = dict(sentry.get("training", {}))
             answer["threads_at_import"] = int(sentry.get("threads", 0))
-            figures = answer.get("figures") if isinstance(answer.get("figures"), dict) else {}
-            answer["figures"] = {**figures, "shown": int(sentry.get("shown", 0))}
+            answer["figures"] = {"open": int(sentry.get("figures_open", 0)),
+                                 "shown": int(sentry.get("shown", 0))}
         return answer
 
     # -- requests -------------------------------------------------------------------
@@ -274,8 +290,9 @@ class WorkerHandle:
         try:
             self._start()
         except OSError as error:  # no process could start: a failure of the grader
-            raise WorkerNotReady(f"no worker process could start ({error}): check the "
-                                 "system's limits on processes and memory") from error
+            self.not_ready = WorkerNotReady(f"no worker process could start ({error}): check "
+                                            "the system's limits on processes and memory")
+            raise self.not_ready from error
         if before_import is not None:
             before_import()
         try:
@@ -283,11 +300,9 @@ class WorkerHandle:
             self._send_request({"op": "load", "path": str(self.module_path),
                                 "key": self.key.hex()})
             self.loading = True
-        except SubmissionError as error:
+        except SubmissionError as error:  # it ended before reading the import request
             if not self._fall_back():
-                if not self.ever_ready:
-                    raise self._not_ready() from error
-                self._import_failed(error)
+                raise self._not_ready() from error
 
     def _ready(self):
         """Wait for the worker's ready message (sent before it reads the import request,
@@ -304,17 +319,26 @@ class WorkerHandle:
                 self._starting = None
             return
         if not self._fall_back():
-            raise self._ended() if self.ever_ready else self._not_ready()
+            raise self._not_ready()
         self.loading = False
         self._ready()
 
     def _not_ready(self):
-        """The first worker ended before it was ready: none of the submission had run."""
+        """A worker ended (or hung) before it was ready, so before it read the import
+        request: the grader's failure, for the first worker or one started again after a
+        call of the submission ended the last. Later requests fail at once with it."""
         self._kill()
-        return WorkerNotReady("the worker process that runs student code ended before it was "
-                              "ready, before any of the submission ran: check that this "
-                              "Python, numpy and matplotlib work for the user student code "
-                              "runs as")
+        memory = f", within the memory limit of {self.limits.memory_mb} MB (--memory)" \
+            if self.limits.memory_mb else ""
+        self.not_ready = WorkerNotReady(
+            "a new worker process, started after the submission's last one ended, ended "
+            "before it was ready, before any of the submission ran in it: the machine may be "
+            "out of memory or processes, or the worker zygote may have stopped; grade again "
+            "once it has resources" if self.ever_ready else
+            "the worker process that runs student code ended before it was ready, before any "
+            "of the submission ran: check that this Python, numpy and matplotlib work for the "
+            f"user student code runs as{memory}")
+        return self.not_ready
 
     def _fall_back(self):
         """After a bwrap worker ended before it was ready: when falling back is allowed,
@@ -337,7 +361,10 @@ class WorkerHandle:
         self.info = failed_import("import", f"importing it {error}", cause)
 
     def load(self):
-        """Import the submission (once per worker); returns the worker's import report."""
+        """Import the submission (once per worker); returns the worker's import report.
+        WorkerNotReady when no worker could get ready (the grader's failure)."""
+        if self.not_ready is not None:
+            raise self.not_ready
         if self.info is not None and not self.info["ok"]:
             return self.info  # an import that failed once fails again: do not wait twice
         if self.pid is None:

@@ -2,8 +2,8 @@
 
 The grader never imports student code itself. It starts this file as a process and
 sends it requests (see grader.sandbox.protocol); the worker answers with plain numbers and
-float64 arrays only. Whatever the submission prints is captured here, capped, and
-never reaches the protocol channel.
+float64 arrays only. Whatever the submission prints is captured by the
+guard, capped, and never reaches the protocol channel.
 
 Requests (dicts with an "op"):
     load      {"path", "key"}                   import the submission (the first request)
@@ -20,12 +20,18 @@ runs student code and no frame of the student's threads leads to it: it reads re
 hands them over, and sends each answer with what the guard saw (grader.sandbox.guard:
 imports, refusals, replaced functions, training at import, threads left running), signed
 with the key of the load request, so that an answer the worker did not send (written by
-student code straight to the channel) is told apart by the grader.
+student code straight to the channel) is told apart by the grader. It does its part only
+once every other thread has ended and with the garbage collector off, so that no
+finaliser of the submission's runs where the key is (grader.sandbox.serving says how).
+
+What the answer itself holds is the submission's own material (its return values, its
+figure's artists, its prints, its trajectory): code of the submission's that reaches
+the student thread's frames can change it, as it could change what it returns, so
+the grader judges all of it in its own process; only the guard's report is the
+worker's word.
 """
 
-import _hashlib
-import _json
-import _thread
+import gc
 import io
 import os
 import sys
@@ -37,38 +43,27 @@ from pathlib import Path
 import numpy as np
 
 from grader.lab import DEFAULT_LOSS, TRAINING_FUNCTIONS
-from grader.sandbox import figures, guard, protocol, training
+from grader.sandbox import figures, guard, protocol, serving, training
 from grader.sandbox.loading import import_file
+from grader.sandbox.paramswatch import Elsewhere, ParamsWatch
 
 MODULE_NAME = "submission"
-OUTPUT_LIMIT = 20_000  # characters of captured output kept per request
 
 
 class CappedOutput(io.TextIOBase):
-    """A text stream that keeps the first OUTPUT_LIMIT characters and counts the rest."""
-
-    def __init__(self):
-        self.kept, self.kept_size, self.size = [], 0, 0
+    """sys.stdout and sys.stderr of the worker: every text written is told to the guard
+    (an audit event), which keeps the first guard.OUTPUT_LIMIT characters of each request
+    where no code of the submission can erase them (grader.sandbox.guard)."""
 
     def writable(self):
         return True
 
-    def write(self, text):
-        text = str(text)
-        room = OUTPUT_LIMIT - self.kept_size
-        if room > 0:
-            self.kept.append(text[:room])
-            self.kept_size += len(self.kept[-1])
-        self.size += len(text)
-        return len(text)
-
-    def take(self):
-        """Return what was written since the last take, then forget it."""
-        text = "".join(self.kept)
-        if self.size > len(text):
-            text += f"\n... ({self.size - len(text)} more characters not shown)"
-        self.kept, self.kept_size, self.size = [], 0, 0
-        return text
+    def write(self, text, _audit=sys.audit, _str=str, _type=type, _len=len):
+        text = _str(text)
+        if _type(text) is not _str:
+            text = _str.__str__(text)
+        _audit("grader.output", text)
+        return _len(text)
 
 
 def describe(value):
@@ -113,7 +108,6 @@ class Worker:
         self.module = None
         self.submission_file = None
         self.kept = {}  # handle -> object that stays in this process (forward caches)
-        self.output = CappedOutput()
 
     # -- requests -------------------------------------------------------------------
 
@@ -131,15 +125,26 @@ class Worker:
             ),
             "loss": loss_name if isinstance(loss_name, str) else repr(loss_name)[:80],
             "seconds": time.perf_counter() - started,
-            # plt.show() calls at import are counted by the guard (main thread)
-            "figures": {"open": figures.open_figures()},
+            # figures left open and plt.show() calls: the guard's report says (main thread)
         }
 
-    def call(self, function, args, keep_cache=False):
+    def call(self, function, args, keep_cache=False, watch_params=False):
+        """function(*args); watch_params (backward's rule): args[-1] are the params, and
+        the module's forward is watched while it runs (grader.sandbox.paramswatch)."""
         args = [self.kept[arg["__handle__"]] if isinstance(arg, dict) and "__handle__" in arg
                 else arg for arg in args]
         originals = [_copy_arrays(arg) for arg in args]
-        result = getattr(self.module, function)(*args)
+        if watch_params:
+            with ParamsWatch(self.module, args[-1]) as watch:
+                try:
+                    result = getattr(self.module, function)(*args)
+                except Elsewhere:
+                    result = None
+            if watch.elsewhere:  # also when the submission caught the stop
+                return {"elsewhere": watch.elsewhere, "value": {"kind": "none"},
+                        "modified": []}
+        else:
+            result = getattr(self.module, function)(*args)
         answer = {"modified": [_modified(i, before, after)
                                for i, (before, after) in enumerate(zip(originals, args))]}
         answer["modified"] = [name for name in answer["modified"] if name]
@@ -198,25 +203,33 @@ class Worker:
             answer["ok"] = True
         except BaseException as error:  # noqa: B036 - SystemExit and KeyboardInterrupt too
             answer = {"ok": False, "error": describe_error(error, self.submission_file)}
-        answer["output"] = self.output.take()
         return answer
 
 
-def run_job(worker, request, box, done, profiler=None):
+def run_job(worker, request, box, done, profiler=None, _enable=gc.enable,
+            _disable=gc.disable, _handle=Worker.handle, _body=protocol.body):
     """The body of a student thread: answer one request (bytes, or the load request as a
     dict) and put the encoded answer in box; done is released at the end, whatever
-    happens. profiler: the guard's, installed first (the load request only)."""
+    happens. profiler: the guard's, installed first (the load request only).
+
+    The box is the same list for every request: what the previous request left in it is
+    dropped here, so that nothing the submission put there is ever freed (its __del__
+    run) by the main thread. The collector runs while student code does (the main thread
+    keeps it off while it works: a finaliser it ran would run there)."""
     try:
+        box.clear()
+        _enable()
         if profiler is not None:
             sys.setprofile(profiler)
         if isinstance(request, bytes):
             request = protocol.loads(request)
-        box.append(protocol.body(worker.handle(request)))
+        box.append(_body(_handle(worker, request)))
     except BaseException as error:  # noqa: B036 - an answer that cannot be encoded
-        box.append(protocol.body({"ok": False, "output": "", "error": {
+        box.append(protocol.body({"ok": False, "error": {
             "type": type(error).__name__, "message": "the answer could not be encoded",
             "not_implemented": False, "traceback": ""}}))
     finally:
+        _disable()
         done.release()
 
 
@@ -252,13 +265,17 @@ def serve(requests, answers):
     """Say {"ready": True}, then answer requests until the grader closes the channel
     (two binary streams). Ready comes once the imports are done, so that the time a
     worker takes to start never counts against the submission's timeout."""
-    # From here on the submission's prints can never reach the protocol channel.
-    quiet = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(quiet, fd)
+    serving.not_dumpable()
+    # From here on the submission's prints can never reach the protocol channel: what
+    # is written to the descriptors 1 and 2 themselves goes to a file the main thread
+    # reads (serving.FdOutput), sys.stdout and sys.stderr to the guard (CappedOutput).
+    quiet, written = os.open(os.devnull, os.O_RDWR), serving.FdOutput()
+    os.dup2(quiet, 0)
+    for fd in (1, 2):
+        os.dup2(written.fd, fd)
     worker = Worker()
     sys.stdin = io.StringIO()
-    sys.stdout = sys.stderr = worker.output
+    sys.stdout = sys.stderr = sys.__stdout__ = sys.__stderr__ = CappedOutput()
     warnings.simplefilter("ignore")
     os.environ["MPLBACKEND"] = "Agg"
     protocol.write_message(answers, {"ready": True})
@@ -270,80 +287,8 @@ def serve(requests, answers):
     report, profiler = guard.install_sentry(Path(load["path"]).resolve().parent,
                                             TRAINING_FUNCTIONS, figures.SHOW_FILES)
     snapshot = guard.Snapshot()
-    _serve_signed(requests.read, answers.write, answers.flush, key, report, snapshot,
-                  worker, load, profiler)
-
-
-def _serve_signed(read, write, flush, key, report, snapshot, worker, load, profiler,
-                  _start=_thread.start_new_thread, _lock=_thread.allocate_lock,
-                  _digest=_hashlib.hmac_digest, _from_bytes=int.from_bytes, _len=len,
-                  _threads=None, _sleep=time.sleep, _monotonic=time.monotonic,
-                  _encode=None, _limit=protocol.MAX_MESSAGE_BYTES, _type=type, _bytes=bytes,
-                  _run=None):
-    """The main thread's loop: hand each request to a student thread, then sign and send
-    its answer with the guard's report. Everything it calls was bound before the
-    submission's import, so rebinding a module's name never reaches it."""
-    _threads, _encode, _run = _threads or _thread_counter(), _encode or _plain_json, \
-        _run or run_job
-    baseline, replaced, request, job_profiler = _threads(), [], load, profiler
-    while True:
-        box, done = [], _lock()
-        done.acquire()
-        _start(_run, (worker, request, box, done, job_profiler))
-        done.acquire()
-        deadline = _monotonic() + 2.0
-        # The job's thread ends just after it releases done: look again at once, then
-        # less and less often (no builtin called: the submission may have rebound them).
-        pause = 0.0
-        while _threads() > baseline and _monotonic() < deadline:
-            _sleep(pause)
-            pause = 2 * pause + 0.00005 if pause < 0.0005 else 0.001
-        state = report()
-        replaced = snapshot.replaced(earlier=replaced)
-        state["replaced"] = replaced
-        state["threads_left"] = _threads() - baseline
-        sentry = _encode(state)
-        answer = box[0] if _len(box) == 1 and _type(box[0]) is _bytes else b""
-        payload = _len(sentry).to_bytes(4, "big") + sentry + answer
-        signature = _digest(key, payload, "sha256")
-        write((_len(signature) + _len(payload)).to_bytes(4, "big") + signature + payload)
-        flush()
-        header = read(4)
-        if _len(header) < 4:
-            return
-        size = _from_bytes(header, "big")
-        request = read(size) if size <= _limit else b""
-        if _len(request) < size or not request:
-            return
-        job_profiler = None
-
-
-def _thread_counter(_listdir=os.listdir, _len=len, _isdir=os.path.isdir):
-    """A function counting this process's threads (1 where the system does not say)."""
-    if not _isdir("/proc/self/task"):
-        return lambda: 1
-    return lambda: _len(_listdir("/proc/self/task"))
-
-
-def _plain_json(value, _type=type, _str=str, _int=int, _list=list, _dict=dict,
-                _quote=_json.encode_basestring_ascii):
-    """JSON bytes of the guard's report (str, int, bool, lists and dicts of them),
-    written without the json module, whose functions a submission could rebind."""
-    def text(item):
-        kind = _type(item)
-        if kind is bool:
-            return "true" if item else "false"
-        if kind is _int:
-            return _int.__repr__(item)
-        if kind is _str:
-            return _quote(item)
-        if kind is _list:
-            return "[" + ",".join([text(element) for element in item]) + "]"
-        if kind is _dict:
-            return "{" + ",".join([_quote(_str(k)) + ":" + text(v) for k, v in item.items()]) + "}"
-        return "null"
-
-    return text(value).encode("ascii")
+    serving.serve_signed(requests.read, answers.write, answers.flush, key, report, snapshot,
+                         worker, load, profiler, run_job, written)
 
 
 def preload():

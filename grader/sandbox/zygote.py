@@ -89,8 +89,8 @@ def zygote(where):
         ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     except (OSError, AttributeError):
         pass
-    # Only a sandbox's own scratch space is scrubbed: a host's /tmp is never walked (it
-    # may be vast, or nested deeper than os.walk can go).
+    # Only a sandbox's scratch space is scrubbed: on a host, /tmp is the machine's, and
+    # walking it (however large or deep) must not stop the zygote from starting.
     kept = set(scratch_paths()) if in_sandbox() else set()
     server = _listen(where)
     server.settimeout(0.2)

@@ -2,7 +2,10 @@
 parameters other than the ones it is given (recomputing the forward pass once at those
 parameters is allowed).
 
-Judged by what the rule changes, not by how a submission is written: on a wide network
+Judged by what the rule changes, not by how a submission is written. While backward runs
+there, the submission's own forward is watched (grader.sandbox.worker): a call of it at
+params other than the ones given stops backward and breaks the rule. A copy of it is
+judged by time: on a wide network
 (WIDTHS, over 120 000 parameters) back-propagation costs about one forward pass, while
 differentiating numerically (through forward, the loss or a copy of them) costs one or
 two forward passes per parameter, some 10^5 times more. backward gets RULE_SECONDS
@@ -77,10 +80,13 @@ class WideCase:
             return  # forward's own checks say why
         forward_seconds = time.perf_counter() - started
         try:
-            grads = student.timed_backward(y, cache, params, RULE_SECONDS)
+            grads, elsewhere = student.timed_backward(y, cache, params, RULE_SECONDS)
         except CheckFailed as error:
             if error.kind == TIMEOUT:
                 self.failures = dict.fromkeys(LAYER_KEYS, self.too_slow(forward_seconds))
+            return
+        if elsewhere:
+            self.failures = dict.fromkeys(LAYER_KEYS, self.evaluated_elsewhere(elsewhere))
             return
         if rel_error(y_pred, network.forward(x, params)) >= FORWARD_TOLERANCE:
             return  # judged on a forward that is not the contract's: the other checks say
@@ -99,6 +105,13 @@ class WideCase:
                 "Back-propagation costs about one forward pass; differentiating numerically "
                 "costs one or two forward passes per parameter. Compute the gradients with the "
                 "chain rule, layer by layer, from the cache of forward")
+
+    @staticmethod
+    def evaluated_elsewhere(function):
+        return (f"on a network of widths {widths_label(WIDTHS)} your backward called "
+                f"{function} at params other than the ones it was given. The "
+                f"contract: {RULE}. Compute the gradients with the chain rule, layer by layer, "
+                "from the cache of forward")
 
     @staticmethod
     def not_the_gradient(key, got, expected):

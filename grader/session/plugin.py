@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from grader.lab import GROUPS, REPORT
+from grader.sandbox.handle import WorkerNotReady
 from grader.session.backprop_rule import WideCase
 from grader.session.cases import widths_label
 from grader.session.marker import VISIBLE, CheckFailed
@@ -43,6 +44,10 @@ class GradingSession:
         self.record = None
         self.import_error = ""  # why the submission could not be imported, in full
         self.missing_groups = ()  # check groups of the lab with no check: nothing ran
+        # The sentence of a failure of the grader's own that stops the whole grade (no
+        # worker could get ready), once a check met one.
+        self.grader_failure = None
+        self.unloadable = []  # (check module, its error) of the check files that fail to load
 
     @property
     def isolation(self):
@@ -72,6 +77,14 @@ class GradingSession:
         for item in items:
             item.repr_failure = functools.partial(short_failure, item.repr_failure)
 
+    def pytest_collectreport(self, report):
+        """Keep the check modules that cannot be loaded (a syntax error, an import that
+        fails): the grader's failure, which pytest would report as an interrupted run."""
+        if report.failed:
+            lines = [line for line in str(report.longrepr).splitlines() if line.strip()]
+            self.unloadable.append((report.nodeid, lines[-1].removeprefix("E").strip()
+                                    if lines else "it could not be loaded"))
+
     def pytest_runtest_makereport(self, item, call):
         """Record the check's CheckResult (returns None: pytest still makes the report)."""
         marker = item.get_closest_marker("check")
@@ -90,6 +103,8 @@ class GradingSession:
         kind, messages = PASSED, ()
         if call.excinfo is not None:
             kind, message = failure(call.excinfo)
+            if call.excinfo.errisinstance(WorkerNotReady) and self.grader_failure is None:
+                self.grader_failure = str(call.excinfo.value)
             messages = (message,)
             notebook = self.prepared.notebook
             cell = notebook.cells.get(group) if notebook else None

@@ -23,6 +23,7 @@ from grader.session.answers import (
     expect_params,
     returned_text,
 )
+from grader.session.carried import BUILDS_ON
 from grader.session.failures import (
     call_failure_kind,
     error_text,
@@ -316,11 +317,17 @@ class StudentCode:
                 argument_names("backward", answer["modified"]))
 
     def timed_backward(self, y, cache, params, timeout):
-        """grads (a dict of float64 arrays, any shapes) when backward answers within
-        timeout seconds; running out of time there does not stop backward's other checks."""
+        """(grads: a dict of float64 arrays, any shapes, or None; "forward" when backward
+        called it at params other than those given, where it was stopped, else "") when
+        backward answers within timeout seconds; running out of time there does not stop
+        backward's other checks."""
         answer = self._request("backward", "call", remember_timeout=False, function="backward",
-                               args=[y, cache, params], keep_cache=False, timeout=timeout)
-        return expect_params("backward", answer["value"], params, shapes=False)
+                               args=[y, cache, params], keep_cache=False, timeout=timeout,
+                               watch_params=True)
+        elsewhere = answer.get("elsewhere")
+        if elsewhere == "forward":
+            return None, elsewhere
+        return expect_params("backward", answer["value"], params, shapes=False), ""
 
     def train(self, x, y, params, lr, max_epochs, timeout):
         """(epochs run, params reached: float64 arrays of params' shapes) when the grader's
@@ -335,10 +342,11 @@ class StudentCode:
             raise CheckFailed(f"the training loop reported {epochs!r} epochs")
         trained = expect_params("update during training", answer["params"], params)
         trajectory = answer.get("trajectory")
-        # A backward charged in its own checks is not charged again here if it descends.
+        # A backward charged in its own checks, or built on a derivative charged in its
+        # own, is not charged again here if it descends.
+        charged = any(self.verdict(name) is False for name in ("backward", *BUILDS_ON))
         check_trajectory(trajectory if isinstance(trajectory, dict) else {}, epochs, x, y,
-                         params, lr, self.declared_loss(), trained,
-                         carried=self.verdict("backward") is False)
+                         params, lr, self.declared_loss(), trained, carried=charged)
         return epochs, trained
 
     def figure(self, function, *args):

@@ -9,10 +9,10 @@ grads, key by key, one fixed multiple of the gradient of the declared loss at th
 params (grader.session.network, all steps at once; a multiple such as a sum instead of a
 mean, or a bias gradient averaged, is charged in the checks of the functions that make
 it), with the steps going down the loss, and the params returned must be the last step's
-(a backward charged in its own checks need only go down the loss at every step: its
-error is carried forward, not charged again). So
-params that training did not produce (stored ones, an update that ignores its grads, a
-backward steering to a chosen point) earn nothing.
+(a backward charged in its own checks, or built on a derivative charged in its own, need
+only go down the loss at every step: its error is carried forward, not charged again).
+So params that training did not produce (stored ones, an update that ignores its grads,
+a backward steering to a chosen point) earn nothing.
 """
 
 import numpy as np
@@ -37,8 +37,9 @@ def _stack(trajectory, part, key, steps, shape):
 def check_trajectory(trajectory, epochs, x, y, initial, lr, kind, trained, carried=False):
     """Fail unless trained is what `epochs` steps of gradient descent make of initial.
 
-    With carried (backward fails its own checks, which charge its error), its grads need
-    not be the gradient: every step must still go down the loss (error carried forward).
+    With carried (backward, or a derivative it builds on, fails its own checks, which
+    charge its error), its grads need not be the gradient: every step must still go down
+    the loss (error carried forward).
 
     Args:
         trajectory: {"params": {key: (epochs + 1, *shape)}, "grads": {key: (epochs,

@@ -150,6 +150,38 @@ ESCAPES = {
         "        raise RuntimeError(f'another process is init: {_init!r}')\n"
         "for _signal in (signal.SIGSTOP, signal.SIGKILL):\n"
         "    try:\n        os.kill(1, _signal)\n    except OSError:\n        pass")),
+    # A process of its own (no guard there) tries to trace or read the worker, which is
+    # the sandbox's pid 1: the worker is not dumpable, so neither works.
+    "traces_from_a_child": ("full", at_import(
+        "import os, subprocess, sys\n"
+        "_probe = ('import ctypes, sys\\n'\n"
+        "          'libc = ctypes.CDLL(None, use_errno=True)\\n'\n"
+        "          'hits = []\\n'\n"
+        "          'for pid in {1, int(sys.argv[1])}:\\n'\n"
+        "          '    if libc.ptrace(16, pid, 0, 0) == 0:\\n'\n"
+        "          '        hits.append(f\"ptrace {pid}\")\\n'\n"
+        "          '        libc.ptrace(17, pid, 0, 0)\\n'\n"
+        "          '    try:\\n'\n"
+        "          '        open(f\"/proc/{pid}/mem\", \"rb\").close()\\n'\n"
+        "          '        hits.append(f\"mem {pid}\")\\n'\n"
+        "          '    except OSError:\\n'\n"
+        "          '        pass\\n'\n"
+        "          'print(\" \".join(hits))\\n')\n"
+        "_found = subprocess.run([sys.executable, '-c', _probe, str(os.getpid())],\n"
+        "                        capture_output=True, text=True).stdout.strip()\n"
+        "if _found:\n"
+        "    raise RuntimeError(f'traced or read the worker: {_found}')")),
+    # Writes into every stderr it can find while running forward: none is the grader's.
+    "writes_to_the_graders_stderr": ("full", in_function(FORWARD, (
+        "import os, sys\n"
+        "os.write(2, b'TOKEN stderr\\n')\n"
+        "sys.__stderr__.write('TOKEN stderr\\n')\n"
+        "for _entry in os.listdir('/proc'):\n"
+        "    try:\n"
+        "        with open(f'/proc/{_entry}/fd/2', 'w') as _stream:\n"
+        "            _stream.write('TOKEN stderr\\n')\n"
+        "    except OSError:\n"
+        "        pass"))),
     # Attacks on the grader itself.
     # (Never run these two without the sandbox: they would hit the machine's processes.)
     "kills_its_parent": ("full", at_import(

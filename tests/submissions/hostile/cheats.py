@@ -153,6 +153,130 @@ for _folder in _sys.path:
             continue
 '''
 
+
+# Finalisers of garbage cycles made often, each noting whether it ran in the worker's
+# main thread (where the key and the guard's report are): it never does.
+FINALISER_IN_THE_MAIN_THREAD = """
+import gc as _gc
+import threading as _th
+
+_MAIN, _REACHED = _th.main_thread().ident, []
+
+
+class _Cycle:
+    def __init__(self):
+        self.me = self
+
+    def __del__(self):
+        if _th.get_ident() == _MAIN:
+            _REACHED.append(1)
+
+
+def _litter():
+    for _ in range(200):
+        _Cycle()
+    if _REACHED:
+        raise RuntimeError("a finaliser ran in the worker's main thread")
+
+
+_gc.set_threshold(50, 1, 1)
+_litter()
+"""
+
+# A finaliser run when the import's thread ends (a thread-local object) rewrites the
+# encoded answer of the import, which drew a figure: no figure open, nothing printed.
+FORGES_THE_LOAD_ANSWER = """
+import json as _json
+import sys as _sys
+import threading as _th
+
+import matplotlib.pyplot as _plt
+
+_plt.figure()
+_frame, _box = _sys._getframe(), None
+while _frame is not None:
+    if isinstance(_frame.f_locals.get("box"), list):
+        _box = _frame.f_locals["box"]
+    _frame = _frame.f_back
+
+
+class _Forger:
+    def __del__(self):
+        try:
+            answer = _json.loads(_box[0])
+            answer.update(output="", figures={"open": 0, "shown": 0})
+            _box[0] = _json.dumps(answer).encode()
+        except Exception:
+            pass
+
+
+_local = _th.local()
+_local.forger = _Forger()
+"""
+
+# Shadows the worker's request handler with one of its own.
+REPLACES_THE_HANDLER = """
+import sys as _sys
+
+_frame = _sys._getframe()
+while _frame is not None:
+    _worker = _frame.f_locals.get("worker")
+    if type(_worker).__name__ == "Worker":
+        _worker.handle = lambda request: {"ok": True, "figure": None, "returned": "a Figure"}
+    _frame = _frame.f_back
+"""
+
+# Reads the worker's memory from a process of its own (no guard there), once.
+READS_THE_WORKER_FROM_A_CHILD = """
+global _CHILD_TRIED
+if not _CHILD_TRIED:
+    import os as _os, subprocess as _sp, sys as _sys
+    _CHILD_TRIED = True
+    _child = _sp.run([_sys.executable, "-c", f"open('/proc/{_os.getpid()}/mem', 'rb')"],
+                     stdout=_sp.DEVNULL, stderr=_sp.DEVNULL)
+    if _child.returncode == 0:
+        raise RuntimeError("a child process opened the worker's memory")
+"""
+
+# backward by central differences through its own copy of forward (and of the loss).
+COPY_OF_FORWARD = """
+def _my_forward(x, params):
+    a = x
+    for layer in (1, 2, 3):
+        a = 1.0 / (1.0 + np.exp(-(a @ params[f"W{layer}"] + params[f"b{layer}"])))
+    return a
+"""
+NUMERICAL_THROUGH_A_COPY = """
+step = 1e-6
+x = cache[0]
+grads = {}
+for key, value in params.items():
+    grads[key] = np.zeros_like(value)
+    for index in np.ndindex(value.shape):
+        for sign in (1.0, -1.0):
+            shifted = {name: array.copy() for name, array in params.items()}
+            shifted[key][index] += sign * step
+            grads[key][index] += sign * np.mean((_my_forward(x, shifted) - y) ** 2) / (2 * step)
+return grads
+"""
+
+# Keeps re-enabling the garbage collector from a thread that never ends, littering
+# cycles whose finalisers look for the main thread.
+LINGERING_LITTERER = FINALISER_IN_THE_MAIN_THREAD + """
+import time as _time
+
+
+def _keep_littering():
+    while True:
+        _gc.enable()
+        for _ in range(100):
+            _Cycle()
+        _time.sleep(0.001)
+
+
+_th.Thread(target=_keep_littering, daemon=True).start()
+"""
+
 CHEATS = {
     # Numerical differentiation passes every gradient check of widths 2-3-5-1 and 2-4-4-1;
     # by the back-propagation rule it loses backward's 30 points (hidden: 4), nothing
@@ -200,6 +324,68 @@ CHEATS = {
     "shadows_an_installed_package": Cheat(0, 0, 0, solution_with((None, (
         "try:\n    import tqdm as _tqdm\nexcept ImportError:\n    pass"))),
         {"tqdm.py": TQDM_SHIM}),
+    # -- aimed at the worker's own design ------------------------------------------------
+    # A module matplotlib loaded already, asked for by a computed name: the total is 0.
+    "imports_pil_by_a_computed_name": Cheat(0, 0, 0, solution_with((FORWARD, (
+        "import importlib as _importlib\n_importlib.import_module('P' + 'IL')")))),
+    "imports_kiwisolver_by_dunder_import": Cheat(0, 0, 0, solution_with((None, (
+        "_kiwi = __import__('kiwi' + 'solver')")))),
+    "takes_pil_from_sys_modules": Cheat(0, 0, 0, solution_with((FORWARD, (
+        "import importlib as _importlib, sys as _sys\n"
+        "_PIL = _sys.modules.get('P' + 'IL') or _importlib.import_module('P' + 'IL')")))),
+    # sys.modules holds no module the submission may not import: nothing found, nothing lost.
+    "finds_no_pil_in_sys_modules": Cheat(100, 110, 4, solution_with((FORWARD, (
+        "import sys as _sys\n"
+        "if any(_sys.modules.get(_n) is not None for _n in ('PIL', 'kiwisolver', 'cycler')):\n"
+        "    raise RuntimeError('found a library-only module loaded')")))),
+    "imports_pil_in_a_bare_thread": Cheat(0, 0, 0, solution_with((None, (
+        "import _thread, importlib as _importlib, time as _time\n"
+        "_thread.start_new_thread(_importlib.import_module, ('P' + 'IL',))\n"
+        "_time.sleep(0.3)")))),
+    # Code compiled under a file name of matplotlib's, to pass for its import: refused.
+    "compiles_code_as_matplotlib": Cheat(0, 0, 0, solution_with((None, (
+        "import matplotlib as _mpl\n"
+        "try:\n"
+        "    exec(compile('import PIL', _mpl.__file__.replace('__init__', '_x'), 'exec'))\n"
+        "except PermissionError:\n    pass")))),
+    # An audit hook of its own would run in the worker's main thread: refused.
+    "adds_an_audit_hook": Cheat(0, 0, 0, solution_with((None, (
+        "import sys as _sys\n"
+        "try:\n    _sys.addaudithook(lambda event, args: None)\n"
+        "except PermissionError:\n    pass")))),
+    # Garbage finalisers never run in the main thread: the attack changes nothing.
+    "finaliser_in_the_main_thread": Cheat(100, 110, 4, solution_with(
+        (None, FINALISER_IN_THE_MAIN_THREAD), (FORWARD, "_litter()"))),
+    # ... nor while a thread of its own lingers: the worker says so and ends: integrity.
+    "lingering_litterer": Cheat(0, 0, 0, solution_with((None, LINGERING_LITTERER))),
+    # Rewrites the import's encoded answer from a finaliser: the figure left open is the
+    # main thread's to report, so the quiet-import rule's 2 points still go (the bonus
+    # makes them up in the total: tests/test_cheats.py looks at the check itself).
+    "forges_the_load_answer": Cheat(98, 108, 4, solution_with((None, FORGES_THE_LOAD_ANSWER))),
+    # Shadows the worker's handler: flagged at import, integrity: 0.
+    "replaces_the_handler": Cheat(0, 0, 0, solution_with((None, REPLACES_THE_HANDLER))),
+    # Rebinds what the worker's serialisation uses: flagged, integrity: 0.
+    "rebinds_json_dumps": Cheat(0, 0, 0, solution_with((None, (
+        "import json as _json\n_json.dumps = lambda *args, **kwargs: '{\"ok\": true}'")))),
+    "rebinds_numpy_save": Cheat(0, 0, 0, solution_with((None, (
+        "import numpy.lib.format as _format\n"
+        "_format.write_array = lambda *args, **kwargs: None")))),
+    # Opens the worker's memory through a link of its own: refused, integrity: 0.
+    "opens_memory_through_a_link": Cheat(0, 0, 0, solution_with((None, (
+        "import os as _os\n"
+        "try:\n    _os.symlink('/proc/self/mem', 'memory-link')\n"
+        "except OSError:\n    pass\n"
+        "try:\n    open('memory-link', 'rb').close()\n"
+        "except (PermissionError, OSError):\n    pass")))),
+    # A child process (no guard of its own) cannot open the worker's memory.
+    "reads_the_worker_from_a_child": Cheat(100, 110, 4, solution_with(
+        (None, "_CHILD_TRIED = False"), (FORWARD, READS_THE_WORKER_FROM_A_CHILD))),
+    # Writes to descriptor 1 itself at import: still printing at import.
+    "writes_to_fd_one_at_import": Cheat(98, 108, 4, solution_with((None, (
+        "import os as _os\n_os.write(1, b'epoch 1: loss 0.25\\n')")))),
+    # Numerical differentiation through its own copy of forward and the loss: the rule.
+    "numerical_backward_through_a_copy": Cheat(70, 76, 4, solution_with(
+        (None, COPY_OF_FORWARD), (BACKWARD, NUMERICAL_THROUGH_A_COPY))),
 }
 
 
