@@ -177,6 +177,9 @@ def test_a_wrong_derivative_sigmoid_is_not_charged_again_in_convergence(graded):
     xor = [c for c in results.checks if c.group == "convergence" and "XOR" in c.name]
     assert not any(c.passed for c in xor)
     assert all("does not go down the MSE loss" in c.output for c in xor)
+    # The student is told where the cause is: derivative_sigmoid, not update or backward.
+    assert all("derivative_sigmoid fails its own checks: fix derivative_sigmoid first"
+               in c.output for c in xor), [c.output for c in xor]
     ascent = mutant_source(double).replace("derivative_loss(y_pred, y) * derivative_sigmoid",
                                            "derivative_loss(y, y_pred) * derivative_sigmoid")
     assert ascent != mutant_source(double)
