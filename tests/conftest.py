@@ -25,12 +25,13 @@ matplotlib.use("Agg")
 # summed per file). `make test` hands files to its two workers in collection order
 # (--no-loadscope-reorder), so these start first and the short files fill in at the end;
 # otherwise a long file started last would keep one worker busy while the other idles.
-SLOWEST_FILES = ("test_grader_examples.py", "test_cheats.py", "test_student_styles.py",
-                 "test_regrade.py", "test_sandbox.py", "test_exports.py",
-                 "test_import_exceptions.py", "test_reference.py", "test_sandbox_regrade.py",
-                 "test_check_edges.py", "test_grader.py", "test_regrade_moodle.py",
-                 "test_notebook_submissions.py", "test_privileges.py", "test_workflows.py",
-                 "test_platform.py", "test_regrade_class.py", "test_notebook_ipython.py")
+SLOWEST_FILES = ("test_grader_examples.py", "test_cheats.py", "test_sandbox.py",
+                 "test_student_styles.py", "test_regrade.py", "test_exports.py",
+                 "test_reference.py", "test_import_exceptions.py", "test_classroom50.py",
+                 "test_check_edges.py", "test_grader.py", "test_sandbox_regrade.py",
+                 "test_notebook_submissions.py", "test_privileges.py", "test_regrade_moodle.py",
+                 "test_workflows.py", "test_platform.py", "test_regrade_class.py",
+                 "test_hostile_handins.py")
 
 
 def pytest_collection_modifyitems(items):
@@ -80,35 +81,67 @@ def student_template(tmp_path_factory):
     return export_template(tmp_path_factory.mktemp("export") / "template")
 
 
-@contextlib.contextmanager
-def turn(config, serial):
-    """While no other xdist worker runs a test (serial), or while none runs a serial one.
+class Turns:
+    """Whose turn it is among the xdist workers: a serial test runs while no other worker
+    runs a test, the others while none runs a serial one.
 
     A readers-writer lock on files of the run's shared temporary folder; the gate gives a
-    waiting serial test precedence over the tests that would start after it.
+    waiting serial test precedence over the tests that would start after it. A worker
+    keeps the lock through a run of serial tests (its next test is serial too): released
+    between them, each serial test would wait for a whole test of the other worker.
     """
-    try:
-        import fcntl
-    except ImportError:  # no flock (Windows): the locks are for the Linux run
-        fcntl = None
-    if fcntl is None or not os.environ.get("PYTEST_XDIST_WORKER") or not config.option.basetemp:
-        yield
-        return
-    shared = Path(config.option.basetemp).parent  # xdist gives each worker a folder in it
-    with open(shared / "tests.gate", "a") as gate, open(shared / "tests.lock", "a") as lock:
-        fcntl.flock(gate, fcntl.LOCK_EX)
+
+    def __init__(self):
+        self.files = None  # (gate, lock), open for the worker's session
+        self.exclusive = False  # held on since the last (serial) test
+
+    def _locking(self, config):
+        """fcntl where the locks apply (a Linux xdist worker), else None."""
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX if serial else fcntl.LOCK_SH)
-        finally:
-            fcntl.flock(gate, fcntl.LOCK_UN)
+            import fcntl
+        except ImportError:  # no flock (Windows): the locks are for the Linux run
+            return None
+        if not os.environ.get("PYTEST_XDIST_WORKER") or not config.option.basetemp:
+            return None
+        if self.files is None:
+            shared = Path(config.option.basetemp).parent  # xdist gives each worker a folder in it
+            self.files = (open(shared / "tests.gate", "a"), open(shared / "tests.lock", "a"))
+        return fcntl
+
+    @contextlib.contextmanager
+    def turn(self, config, serial, keep):
+        """While this test may run; keep: hold the lock on after it (both serial)."""
+        fcntl = self._locking(config)
+        if fcntl is None:
+            yield
+            return
+        gate, lock = self.files
+        if self.exclusive and not serial:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            self.exclusive = False
+        if not self.exclusive:
+            fcntl.flock(gate, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX if serial else fcntl.LOCK_SH)
+            finally:
+                fcntl.flock(gate, fcntl.LOCK_UN)
         try:
             yield
         finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+            self.exclusive = serial and keep
+            if not self.exclusive:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+TURNS = Turns()
+
+
+def is_serial(item):
+    return item is not None and item.get_closest_marker("serial") is not None
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
     """Each test, with the fixtures it sets up and tears down, in its turn."""
-    with turn(item.config, item.get_closest_marker("serial") is not None):
+    with TURNS.turn(item.config, is_serial(item), keep=is_serial(nextitem)):
         yield

@@ -49,12 +49,27 @@ def before():
     return repository_state()
 
 
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """grade(name): the results of `python -m grader` on a cheat, graded once per module
+    (the numerical ones are the suite's slowest grades)."""
+    done = {}
+
+    def grade(name):
+        if name not in done:
+            folder = tmp_path_factory.mktemp(name)
+            for other, text in cheats.CHEATS[name].files.items():
+                (folder / "submission").mkdir(exist_ok=True)
+                (folder / "submission" / other).write_text(text, encoding="utf-8")
+            done[name] = grade_source(cheats.source(name), folder)
+        return done[name]
+
+    return grade
+
+
 @pytest.mark.parametrize("name", sorted(cheats.CHEATS))
-def test_a_cheat_earns_what_its_honest_work_deserves(name, tmp_path, before):
-    for other, text in cheats.CHEATS[name].files.items():
-        (tmp_path / "submission").mkdir(exist_ok=True)
-        (tmp_path / "submission" / other).write_text(text, encoding="utf-8")
-    results = grade_source(cheats.source(name), tmp_path)
+def test_a_cheat_earns_what_its_honest_work_deserves(name, graded, before):
+    results = graded(name)
     failed = [(c.name, c.output[:200]) for c in results.checks if not c.passed]
     assert results.score == cheats.expected(name), failed
     assert repository_state() == before and descendants() == []
@@ -73,8 +88,8 @@ def test_drawing_or_printing_at_import_is_seen_whatever_the_answer_says(name, se
     assert not quiet.passed and quiet.score == 0 and seen in quiet.output
 
 
-def test_numerical_differentiation_loses_backward_by_the_rule(tmp_path):
-    results = grade_source(cheats.source("numerical_backward"), tmp_path)
+def test_numerical_differentiation_loses_backward_by_the_rule(graded):
+    results = graded("numerical_backward")
     backward = [c for c in results.checks if c.group == "backward"]
     assert backward and all(c.score == 0 for c in backward)
     assert all("must not evaluate the network at parameters other than" in c.output
