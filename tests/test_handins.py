@@ -108,8 +108,8 @@ def test_on_a_tie_the_contracts_name_then_the_shallowest_wins(tmp_path):
      "it and b/c/backprop.py define as many graded functions (9), and it is in a "
      "shallower folder"),
     ({"backprop.py": "STARTER", "lab1.ipynb": "NOTEBOOK"}, "backprop.py",
-     "neither it nor lab1.ipynb defines a graded function yet, and a .py goes before a "
-     "notebook"),
+     "neither it nor lab1.ipynb has a graded function written yet, or none that parses, "
+     "and a .py goes before a notebook"),
     ({"backprop (1).py": "SOLUTION", "hw.py": "SOLUTION"}, "backprop (1).py",
      "it and hw.py define as many graded functions (9), and it has a copy of "
      "backprop.py's name"),

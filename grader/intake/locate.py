@@ -211,7 +211,8 @@ def contents(root, files, limit=LISTED):
 def _tie(count, named, key, runner_key):
     """Why the first of two candidates defining as many graded functions is graded, by
     the rule that decided it (the keys of `candidates`)."""
-    both = (f"neither it nor {named} defines a graded function yet" if count == 0 else
+    both = (f"neither it nor {named} has a graded function written yet, or none that "
+            "parses" if count == 0 else
             f"it and {named} define as many graded functions ({count})")
     if key[1] != runner_key[1]:
         decided = ("it has the contract's name" if key[1] == 0 else
