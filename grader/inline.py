@@ -75,8 +75,8 @@ def kernel_cells():
         shell = get_ipython()  # noqa: F821 - a builtin inside IPython only
     except NameError:
         raise CheckError("check() grades the cells of a running notebook; outside one, "
-                         "run `python -m grader` in a terminal, or give "
-                         "check(path=\"lab1.ipynb\")") from None
+                         "run `python -m grader` in a terminal, or name the file: "
+                         "check(path=\"backprop.py\") or check(path=\"lab1.ipynb\")") from None
     history = shell.history_manager.input_hist_raw
     return [(count, source) for count, source in enumerate(history) if count and source]
 

@@ -204,6 +204,27 @@ def test_the_comment_names_the_kind_of_a_flag_never_another_student(tmp_path):
     assert "LinYu" not in comment and "ring" not in comment
 
 
+@pytest.mark.parametrize("parts, said", [
+    # The cap: bonus points only make up points lost elsewhere, so the sum says so.
+    (("100", "10", "4", "110"), "(checks 100 public + 10 hidden + 0 of 4 bonus points "
+                                "counted = 110 of 110)"),
+    (("94", "8", "4", "106"), "(checks 94 public + 8 hidden + 4 bonus = 106 of 110)"),
+    (("100", "8", "4", "110"), "(checks 100 public + 8 hidden + 2 of 4 bonus points "
+                               "counted = 110 of 110)"),
+])
+def test_the_comments_sum_adds_up_whatever_the_bonus_counted(tmp_path, parts, said):
+    from grader.regrade.comments import feedback_comment
+
+    public, hidden, bonus, total = parts
+    row = {"submission": "ann", "status": "ok", "grade": total, "grade_max": "110",
+           "public": public, "hidden": hidden, "bonus": bonus, "total": total,
+           "max_score": "110", "flags": "review: found under another name"}
+    comment = feedback_comment(row, tmp_path)
+    assert comment.startswith(f"Grade {total} / 110 {said}."), comment
+    assert comment.endswith("Flagged for review by the course staff: found under another "
+                            "name."), comment
+
+
 def test_a_worksheet_whose_dates_are_not_read_still_finds_its_columns(tmp_path):
     from grader.regrade.worksheet import hand_in_times, read_worksheet
 

@@ -99,7 +99,29 @@ def test_on_a_tie_the_contracts_name_then_the_shallowest_wins(tmp_path):
                    "hw.py": SOLUTION})
     found = find(tmp_path)
     assert found.file == (tmp_path / "backprop.py").resolve()
-    assert "as many graded functions (9): the contract's name wins" in found.reason
+    assert found.reason.startswith("it and a/backprop (1).py define as many graded "
+                                   "functions (9), and it has the contract's name")
+
+
+@pytest.mark.parametrize("files, graded, decided", [
+    ({"a/backprop.py": "SOLUTION", "b/c/backprop.py": "SOLUTION"}, "a/backprop.py",
+     "it and b/c/backprop.py define as many graded functions (9), and it is in a "
+     "shallower folder"),
+    ({"backprop.py": "STARTER", "lab1.ipynb": "NOTEBOOK"}, "backprop.py",
+     "neither it nor lab1.ipynb has a graded function written yet, or none that parses, "
+     "and a .py goes before a notebook"),
+    ({"backprop (1).py": "SOLUTION", "hw.py": "SOLUTION"}, "backprop (1).py",
+     "it and hw.py define as many graded functions (9), and it has a copy of "
+     "backprop.py's name"),
+])
+def test_a_tie_names_the_rule_that_decided_it(tmp_path, files, graded, decided):
+    empty_notebook = json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+                                 "cells": []})
+    sources = {"SOLUTION": SOLUTION, "STARTER": STARTER, "NOTEBOOK": empty_notebook}
+    put(tmp_path, {name: sources[what] for name, what in files.items()})
+    found = find(tmp_path)
+    assert found.file == (tmp_path / graded).resolve()
+    assert found.reason == decided
 
 
 def test_a_notebook_under_another_name_is_found(tmp_path):

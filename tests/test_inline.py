@@ -115,6 +115,7 @@ def test_the_code_runs_outside_the_kernel_which_loads_no_grader_machinery(execut
 def test_outside_a_notebook_check_says_what_to_do_instead():
     feedback = inline.check()
     assert "outside one, run `python -m grader`" in str(feedback)
+    assert 'check(path="backprop.py") or check(path="lab1.ipynb")' in str(feedback)
     assert "python -m grader" in feedback._repr_html_()
 
 

@@ -207,7 +207,7 @@ def test_a_submission_that_timed_out_in_one_check_counts_in_the_scores(tmp_path)
                    "public": public, "hidden": 0, "bonus": total - public, "total": total,
                    "max_score": 110, "flags": ""}, save=False)
     summary = write_summary(sheet, tmp_path).read_text(encoding="utf-8")
-    assert "- total: mean 76.00" in summary  # ann and ben
+    assert "- total: mean 76.00, median 76 / 110 of the 2 submissions that ran" in summary
     assert "## The class's mistakes (of the 2 submissions that ran)" in summary
     did_not_run = summary.split("## Did not run")[1].split("##")[0]
     assert [line.split("`")[1] for line in did_not_run.splitlines() if line.startswith("- ")] \

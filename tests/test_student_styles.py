@@ -35,7 +35,7 @@ EXPECTED = {
     "delta_rule": (84, 0, {
         "loss": [r"½·Σ"],
         "derivative_loss": [r"error = y - output with a ½·Σ loss"],
-        "update": [r"it adds the step", r"the delta rule.s W \+= lr"]},
+        "update": [r"update adds the step", r"the delta rule.s W \+= lr"]},
         {"backward": [r"right given your own derivative_loss"]}),
     # The 1/N on the biases only: derivative_loss without it, db averaged.
     "layer_class": (94, 0, {
@@ -66,7 +66,7 @@ EXPECTED = {
     "extras_one_cause": (100, 0, {
         "relu": [r"For input 0 it returned 1, expected 0",
                  r"it is wrong only at the input 0, right everywhere else"],
-        "momentum_update": [r"it ignores the velocity it is given"],
+        "momentum_update": [r"momentum_update ignores the velocity it is given"],
         "adam_update": [r"got -?\d\.\d+, expected", r"the step count t \+ 1 = 4"]}, {}),
 }
 
@@ -177,6 +177,9 @@ def test_a_wrong_derivative_sigmoid_is_not_charged_again_in_convergence(graded):
     xor = [c for c in results.checks if c.group == "convergence" and "XOR" in c.name]
     assert not any(c.passed for c in xor)
     assert all("does not go down the MSE loss" in c.output for c in xor)
+    # The student is told where the cause is: derivative_sigmoid, not update or backward.
+    assert all("derivative_sigmoid fails its own checks: fix derivative_sigmoid first"
+               in c.output for c in xor), [c.output for c in xor]
     ascent = mutant_source(double).replace("derivative_loss(y_pred, y) * derivative_sigmoid",
                                            "derivative_loss(y, y_pred) * derivative_sigmoid")
     assert ascent != mutant_source(double)

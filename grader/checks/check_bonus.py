@@ -112,7 +112,7 @@ def check_momentum(student):
 def momentum_cause(student, params, grads, velocity, new_velocity):
     """The one cause of a wrong momentum step, as a diagnosis line ("" when none fits)."""
     if all(rel_error(new_velocity[k], grads[k]) < TOLERANCE for k in LAYER_KEYS):
-        return line("it ignores the velocity it is given: the new velocity is beta * "
+        return line("momentum_update ignores the velocity it is given: the new velocity is beta * "
                     "velocity + grads, from the velocity passed in (zeros only at the start)")
     for scale in (Scale(-1, 0, 0, 1), Scale(1, 0, 0, 1)):  # lr folded into the velocity
         own = {k: scale.value(1, 0.1) * v for k, v in velocity.items()}

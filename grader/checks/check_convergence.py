@@ -13,6 +13,7 @@ import pytest
 
 from grader.lab import TRAINING_FUNCTIONS
 from grader.session import datasets, network
+from grader.session.carried import BUILDS_ON
 from grader.session.cases import init_params
 from grader.session.marker import CheckFailed, check, fail_unless
 from grader.session.outcome import FAILED
@@ -26,6 +27,8 @@ LEARNING_RATE = 1.0
 DATASETS = {"linear": ("linear", 4000), "XOR": ("xor_easy", 5000)}
 SEEDS = (1, 2, 4)
 TIMEOUT = 30.0  # seconds for one training run
+# What training runs on: the functions it calls and the derivatives backward builds on.
+TRAINED_WITH = (*TRAINING_FUNCTIONS, *BUILDS_ON)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -45,9 +48,10 @@ def check_convergence(student, note, dataset, seed):
         if rescaled is not None:
             note(rescaled)
             return
-        # A NaN in update's output is often a wrong backward's doing: say which fails.
+        # A NaN in update's output is often a wrong backward's doing, a climbing step a
+        # wrong derivative's: say which fails.
         if error.kind == FAILED and any(student.verdict(function) is False
-                                        for function in TRAINING_FUNCTIONS):
+                                        for function in TRAINED_WITH):
             raise CheckFailed(f"{str(error).rstrip('.')}. {where_to_look(student)}",
                               kind=error.kind) from None
         raise
@@ -68,14 +72,14 @@ def check_convergence(student, note, dataset, seed):
 
 def where_to_look(student):
     """Point at the functions the training uses whose own checks failed (or say none did)."""
-    verdicts = {function: student.verdict(function) for function in TRAINING_FUNCTIONS}
+    verdicts = {function: student.verdict(function) for function in TRAINED_WITH}
     failing = [function for function, right in verdicts.items() if right is False]
     if failing:
-        names = " and ".join(failing)
+        names = " and ".join([", ".join(failing[:-1]), failing[-1]] if failing[:-1] else failing)
         its = "its" if len(failing) == 1 else "their"
         return (f"{names} {'fails' if len(failing) == 1 else 'fail'} {its} own checks: "
                 f"fix {names} first (see {its} rows above).")
-    if all(verdicts.values()):
+    if all(verdicts[function] for function in TRAINING_FUNCTIONS):
         return ("forward, backward and update each pass their own checks, so look at how "
                 "they work together over many steps: state kept between calls, a cache "
                 "that is not this call's, or update returning a dict that is not the new "

@@ -25,12 +25,12 @@ def judge_step(student, lr):
         message = (f"update(params, grads, lr={lr}) gives the wrong {key}: expected "
                    f"params[{key!r}] - lr * grads[{key!r}]")
         if rel_error(new[key], params[key] + lr * grads[key]) < TOLERANCE:
-            message += line("it adds the step: gradient descent subtracts lr * grads (the "
+            message += line("update adds the step: gradient descent subtracts lr * grads (the "
                             "delta rule's W += lr * ..., with error = y - output, is the same "
                             "descent with the opposite sign; the contract's grads are d loss / "
                             "d params, and update subtracts them)")
         elif rel_error(new[key], params[key] - grads[key]) < TOLERANCE:
-            message += line("it ignores lr: multiply the gradient by the learning rate")
+            message += line("update ignores lr: multiply the gradient by the learning rate")
         elif rel_error(new[key], params[key]) < TOLERANCE:
             message += line(f"{key} did not change at all")
         raise CheckFailed(message)

@@ -208,6 +208,24 @@ def contents(root, files, limit=LISTED):
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
+def _tie(count, named, key, runner_key):
+    """Why the first of two candidates defining as many graded functions is graded, by
+    the rule that decided it (the keys of `candidates`)."""
+    both = (f"neither it nor {named} has a graded function written yet, or none that "
+            "parses" if count == 0 else
+            f"it and {named} define as many graded functions ({count})")
+    if key[1] != runner_key[1]:
+        decided = ("it has the contract's name" if key[1] == 0 else
+                   f"it has a copy of {SUBMISSION_FILE}'s name")
+    elif key[2] != runner_key[2]:
+        decided = "it is in a shallower folder"
+    elif key[3] != runner_key[3]:
+        decided = "a .py goes before a notebook"
+    else:
+        decided = "it comes first in name order"
+    return f"{both}, and {decided}"
+
+
 def _why(best, others, root):
     """(reason, notes) for the candidate picked among others."""
     (key, path, count), notes = best, []
@@ -220,12 +238,10 @@ def _why(best, others, root):
                       f"handed in under another name than {SUBMISSION_FILE}"))
     rivals = [(other, n) for _, other, n in others if n > 0]
     if others:
-        _, runner, runner_count = others[0]
+        runner_key, runner, runner_count = others[0]
         named = runner.relative_to(root).as_posix()
         reason = (f"it defines more graded functions ({count}) than {named} ({runner_count})"
-                  if count > runner_count else
-                  f"it and {named} define as many graded functions ({count}): the contract's "
-                  "name wins, then the shallowest, then a .py before a notebook")
+                  if count > runner_count else _tie(count, named, key, runner_key))
         if len(others) > 1:
             reason += "; also not graded: " + ", ".join(
                 f"{p.relative_to(root).as_posix()} ({n})" for _, p, n in others[1:6])

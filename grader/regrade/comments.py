@@ -6,6 +6,7 @@ was not graded, the top diagnoses of the checks it failed, and that it is flagge
 review (the kind of flag only: a comment never names another student).
 """
 
+from grader.regrade.row import REVIEW_FLAG
 from grader.regrade.summary import diagnoses, read_results
 
 TOP_DIAGNOSES = 3
@@ -39,9 +40,24 @@ def flag_kinds(flags):
     kinds = []
     for flag in filter(None, (flags or "").split("; ")):
         kind = next((said for prefix, said in NAMING_FLAGS if flag.startswith(prefix)), flag)
+        kind = kind.removeprefix(REVIEW_FLAG)  # the sentence says "flagged for review"
         if kind not in kinds:
             kinds.append(kind)
     return kinds
+
+
+def _bonus(row):
+    """The bonus part of the sum, with how much of it counted when not all of it did
+    (capped at the maximum, or at --bonus-cap), so that the sum adds up."""
+    earned = row.get("bonus")
+    try:
+        counted = float(row.get("total")) - float(row.get("public")) - float(row.get("hidden"))
+        counts_all = abs(counted - float(earned)) < 1e-9
+    except (TypeError, ValueError):
+        return f"{_number(earned)} bonus"
+    if counts_all:
+        return f"{_number(earned)} bonus"
+    return f"{_number(max(counted, 0.0))} of {_number(earned)} bonus points counted"
 
 
 def feedback_comment(row, out_dir):
@@ -58,7 +74,7 @@ def feedback_comment(row, out_dir):
     else:
         sentences = [f"Grade {_number(grade)} / {_number(maximum)} (checks "
                      f"{_number(row.get('public'))} public + {_number(row.get('hidden'))} "
-                     f"hidden + {_number(row.get('bonus'))} bonus = {_number(row.get('total'))}"
+                     f"hidden + {_bonus(row)} = {_number(row.get('total'))}"
                      f" of {_number(row.get('max_score'))})"]
     if row.get("late"):
         sentences.append(f"Late: {row['late_reason']} ({_number(row['late'])} points)")

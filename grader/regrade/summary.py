@@ -139,7 +139,8 @@ def score_lines(ran):
         return [], [], maximum
     lines = [f"- total: mean {statistics.mean(_float(r['total']) or 0 for r in ran):.2f}, "
              f"median {statistics.median(_float(r['total']) or 0 for r in ran):g} "
-             f"/ {maximum:g} (total = public + hidden + the bonus that counts)",
+             f"/ {maximum:g} of the {len(ran)} {'submission' if len(ran) == 1 else 'submissions'}"
+             " that ran (total = public + hidden + the bonus that counts)",
              f"- public (what students saw): mean "
              f"{statistics.mean(_float(r['public']) or 0 for r in ran):.2f}; hidden: mean "
              f"{statistics.mean(_float(r['hidden']) or 0 for r in ran):.2f}; bonus earned by "

@@ -70,8 +70,7 @@ def _check_descent(params, grads, epochs, x, y, kind, sign):
     climbing = np.flatnonzero(sign * slope >= 0)
     if climbing.size:
         raise CheckFailed(f"at epoch {int(climbing[0]) + 1} the training step does not go down "
-                          f"the {kind.upper()} loss: the trained params are credited only to "
-                          "descent")
+                          f"the {kind.upper()} loss: it climbs it")
 
 
 def _stepped(params, grads, lr, sign, steps):
