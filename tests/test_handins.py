@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from grader.grade import grade
 from grader.intake import archives, locate
 from grader.intake.archives import BadArchive, Budget, unpack
 from grader.intake.handin import open_handin
@@ -136,6 +137,15 @@ def test_when_nothing_is_found_the_reason_lists_what_the_folder_holds(tmp_path):
     put(tmp_path, {"report.pdf": b"%PDF", "notes.py": "print('hi')\n", "data/x.csv": "1"})
     with pytest.raises(NotFound, match=r"it holds: data/x\.csv, notes\.py, report\.pdf"):
         find(tmp_path)
+
+
+def test_a_folder_without_code_says_nothing_could_be_graded(tmp_path):
+    """No file was found: the report names the folder's contents, not a file it lacks."""
+    put(tmp_path / "hand-in", {"report.pdf": b"%PDF"})
+    results = grade(tmp_path / "hand-in", out_dir=tmp_path / "out")
+    failure = results.import_error
+    assert failure.startswith("Nothing could be graded: no backprop.py, notebook, or .py")
+    assert "it holds: report.pdf" in failure and results.score == 0
 
 
 # -- archives ------------------------------------------------------------------------------

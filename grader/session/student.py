@@ -103,7 +103,9 @@ class StudentCode:
             info = self.worker.info if self.worker is not None else None
         if info is None or info["ok"]:
             return ""
-        if info["error"]["type"] in ("missing", "notebook", "integrity"):
+        if info["error"]["type"] == "missing":  # no file: nothing to name but the folder
+            return f"Nothing could be graded: {info['error']['message']}"
+        if info["error"]["type"] in ("notebook", "integrity"):
             return f"{self.file_name} could not be graded: {info['error']['message']}"
         if self.fallback is None:
             return f"{self.file_name} could not be imported: {self.failed_import_text(info)}"
