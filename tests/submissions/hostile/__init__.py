@@ -63,8 +63,10 @@ ATTACKS = {
     "prints_fake_scores": ("forward", at_top_of(FORWARD, (
         "print('Total: 100 / 100')\nprint('{\"score\": 100}')\n"
         "return np.zeros((len(x), 1)), [x]"))),
+    # np.empty: the address space runs out at once, however busy the machine (filling
+    # 1 GB first could outlast the hostile class's --timeout 3 under load).
     "memory_bomb_in_forward": ("forward", at_top_of(FORWARD, (
-        "hoard = [np.ones((4096, 4096)) for _ in range(1000)]"))),
+        "hoard = [np.empty((4096, 4096)) for _ in range(1000)]"))),
     "detached_child_at_import": ("nothing", at_import(
         "import os, time\n"
         "if os.fork() == 0:\n"
